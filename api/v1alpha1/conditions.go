@@ -1,0 +1,94 @@
+package v1alpha1
+
+// SeiNode condition types. The agent owns them on the member copy; the hub copies them up unchanged.
+const (
+	// NodeReady is True when the node is Running and its sidecar reports ready.
+	NodeReady = "Ready"
+	// NodeInitialized is True once the init plan completed.
+	NodeInitialized = "Initialized"
+	// NodeUpdateInProgress is True while a node-update plan rolls a new image.
+	NodeUpdateInProgress = "NodeUpdateInProgress"
+	// NodePlanFailed is True when the last plan failed; its message names the task and its error.
+	NodePlanFailed = "PlanFailed"
+	// NodeIdentityReady is True once the node's keys exist in its cluster.
+	NodeIdentityReady = "IdentityReady"
+	// NodeGenesisVerified is True once the genesis ConfigMap matched spec.genesis.sha256.
+	NodeGenesisVerified = "GenesisVerified"
+	// NodePaused is True while spec.paused is set.
+	NodePaused = "Paused"
+	// NodeMemberSynced is owned by the hub on its record: True when the member copy matches and its
+	// status was copied up recently.
+	NodeMemberSynced = "MemberSynced"
+)
+
+// SeiNodeDeployment condition types, owned by the hub.
+const (
+	DeploymentPlaced                  = "Placed"
+	DeploymentGenesisCeremonyComplete = "GenesisCeremonyComplete"
+	DeploymentNodesReady              = "NodesReady"
+	DeploymentRolloutInProgress       = "RolloutInProgress"
+	DeploymentPaused                  = "Paused"
+	DeploymentReadyCondition          = "Ready"
+	DeploymentDeletionBlocked         = "DeletionBlocked"
+)
+
+// SeiPlacementPolicy condition types.
+const (
+	// PolicyClustersAvailable is True when at least one selected cluster is healthy.
+	PolicyClustersAvailable = "ClustersAvailable"
+)
+
+// Condition reasons shared across kinds. Reasons are stable API: tooling may match on them.
+const (
+	ReasonInternalError = "InternalError"
+	ReasonPending       = "Pending"
+	ReasonInProgress    = "InProgress"
+	ReasonSucceeded     = "Succeeded"
+	ReasonFailed        = "Failed"
+	ReasonPaused        = "Paused"
+	ReasonNotPaused     = "NotPaused"
+
+	// Node reasons.
+	ReasonRunning           = "Running"
+	ReasonNotRunning        = "NotRunning"
+	ReasonTaskFailed        = "TaskFailed"
+	ReasonNoFailure         = "NoFailure"
+	ReasonKeysMinted        = "KeysMinted"
+	ReasonKeysFound         = "KeysFound"
+	ReasonKeysMissing       = "KeysMissing"
+	ReasonWaitingForGenesis = "WaitingForGenesis"
+	ReasonGenesisMatches    = "GenesisMatches"
+	ReasonGenesisMismatch   = "GenesisMismatch"
+	ReasonImageRolling      = "ImageRolling"
+	ReasonUpToDate          = "UpToDate"
+	ReasonMemberUnreachable = "MemberUnreachable"
+	ReasonMemberInSync      = "InSync"
+	ReasonWrongCluster      = "WrongCluster"
+	ReasonSidecarNotReady   = "SidecarNotReady"
+
+	// Deployment reasons.
+	ReasonPlaced              = "Placed"
+	ReasonPolicyNotFound      = "PolicyNotFound"
+	ReasonNamespaceNotAllowed = "NamespaceNotAllowed"
+	ReasonNoEligibleClusters  = "NoEligibleClusters"
+	ReasonMaxNodesPerCluster  = "MaxNodesPerClusterExceeded"
+	ReasonMaxSkew             = "MaxSkewExceeded"
+	ReasonVotingPowerFraction = "VotingPowerFractionExceeded"
+	ReasonClusterUnhealthy    = "ClusterUnhealthy"
+	ReasonAwaitingFence       = "AwaitingFence"
+	ReasonWaitingForGentxs    = "WaitingForGentxs"
+	ReasonCeremonyDeadline    = "DeadlineExceeded"
+	ReasonInvalidGentx        = "InvalidGentx"
+	ReasonGenesisDistributed  = "GenesisDistributed"
+	ReasonCeremonyComplete    = "Complete"
+	ReasonNotRequired         = "NotRequired"
+	ReasonNodesNotReady       = "NodesNotReady"
+	ReasonAllNodesReady       = "AllNodesReady"
+	ReasonRollingOut          = "RollingOut"
+	ReasonJoinTargetNotReady  = "JoinTargetNotReady"
+	ReasonMembersUnreachable  = "MembersUnreachable"
+
+	// Policy reasons.
+	ReasonHealthyClusters   = "HealthyClusters"
+	ReasonNoHealthyClusters = "NoHealthyClusters"
+)

@@ -1,0 +1,47 @@
+package v1alpha1
+
+// Labels on every object the fleet creates, on the hub and on members.
+const (
+	// LabelDeployment names the SeiNodeDeployment a node belongs to.
+	LabelDeployment = "sei.io/deployment"
+	// LabelNode names the SeiNode an object belongs to.
+	LabelNode = "sei.io/node"
+	// LabelChain carries the chain ID.
+	LabelChain = "sei.io/chain"
+	// LabelRole carries the node's mode: validator, full, archive or seed.
+	LabelRole = "sei.io/role"
+	// LabelCluster names the member cluster a node is placed on.
+	LabelCluster = "sei.io/cluster"
+	// LabelOrdinal carries a node's ordinal within its deployment.
+	LabelOrdinal = "sei.io/ordinal"
+	// LabelComponent says what part of a node an object is (data, p2p, genesis, signing-key, ...).
+	LabelComponent = "sei.io/component"
+)
+
+// Field owners for server-side apply: every field a hub writes on a member is owned by FieldOwnerHub,
+// every field an agent writes by FieldOwnerAgent, so neither side silently overwrites the other.
+const (
+	FieldOwnerHub   = "sei-hub"
+	FieldOwnerAgent = "sei-agent"
+)
+
+// Finalizers.
+const (
+	// FinalizerDeployment holds a SeiNodeDeployment until its nodes are handled per its deletionPolicy.
+	FinalizerDeployment = "sei.io/deployment"
+	// FinalizerNodeRecord holds a hub SeiNode record until its member copy is handled.
+	FinalizerNodeRecord = "sei.io/node-record"
+)
+
+// Annotations.
+const (
+	// AnnotationReleaseMember on a hub SeiNode or SeiNodeDeployment tells the hub to stop waiting for an
+	// unreachable member cluster during deletion: the member copy is abandoned (it keeps running until a
+	// cluster admin removes it). An explicit, audited way for an admin to let go.
+	AnnotationReleaseMember = "sei.io/release-unreachable-member"
+	// AnnotationGenesisSHA256 on a genesis ConfigMap carries the sha256 (hex) of its genesis.json.
+	AnnotationGenesisSHA256 = "sei.io/genesis-sha256"
+	// AnnotationFencedCluster on a hub SeiNode records a member cluster that confirmed the node's
+	// removal, which is what allows a validator to move (see SeiPlacementPolicy failover).
+	AnnotationFencedCluster = "sei.io/fenced-cluster"
+)

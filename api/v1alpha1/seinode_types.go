@@ -1,0 +1,267 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// NodeMode is what a node does in the network. It mirrors which of the mode fields is set.
+type NodeMode string
+
+const (
+	ModeValidator NodeMode = "validator"
+	ModeFull      NodeMode = "full"
+	ModeArchive   NodeMode = "archive"
+	ModeSeed      NodeMode = "seed"
+)
+
+// SeiNodeSpec is one Sei node. On the hub it is the fleet record (spec.clusterName says where it runs);
+// in that member cluster, the agent runs an identical copy the hub mirrors there.
+//
+// +kubebuilder:validation:XValidation:rule="[has(self.fullNode), has(self.archive), has(self.seed), has(self.validator)].filter(x, x).size() == 1",message="exactly one of spec.fullNode, spec.archive, spec.seed and spec.validator must be set"
+// +kubebuilder:validation:XValidation:rule="has(self.validator) == has(oldSelf.validator) && has(self.fullNode) == has(oldSelf.fullNode) && has(self.archive) == has(oldSelf.archive) && has(self.seed) == has(oldSelf.seed)",message="the node's mode (spec.fullNode, spec.archive, spec.seed, spec.validator) is immutable"
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.genesis) || (has(self.genesis) && self.genesis == oldSelf.genesis)",message="spec.genesis is immutable once set"
+type SeiNodeSpec struct {
+	// chainId of the network the node belongs to.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="chainId is immutable"
+	ChainID string `json:"chainId"`
+
+	// image is the seid container image.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=512
+	// +kubebuilder:validation:XValidation:rule="!self.contains(' ')",message="image must not contain spaces"
+	Image string `json:"image"`
+
+	// clusterName is the member cluster the hub placed the node on. It changes only through a fenced
+	// move. An agent runs only nodes whose clusterName is its own (or empty, for standalone use).
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	ClusterName string `json:"clusterName,omitempty"`
+
+	// fullNode runs a full node.
+	// +optional
+	FullNode *FullNodeSpec `json:"fullNode,omitempty"`
+
+	// archive runs an archive node (no pruning).
+	// +optional
+	Archive *ArchiveSpec `json:"archive,omitempty"`
+
+	// seed runs a seed node (P2P address exchange only).
+	// +optional
+	Seed *SeedSpec `json:"seed,omitempty"`
+
+	// validator runs a validator.
+	// +optional
+	Validator *ValidatorSpec `json:"validator,omitempty"`
+
+	// peers are persistent peers as nodeID@host:port.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=200
+	// +kubebuilder:validation:items:Pattern=`^[0-9a-f]{40}@[A-Za-z0-9.-]+:[0-9]{1,5}$`
+	Peers []string `json:"peers,omitempty"`
+
+	// externalAddress (host:port) is what the node advertises to peers; it overrides the address the
+	// agent derives from the node's P2P Service.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9.-]+:[0-9]{1,5}$`
+	ExternalAddress string `json:"externalAddress,omitempty"`
+
+	// genesis is the genesis the node must use, checked against its sha256 before use. Unset, the node
+	// waits for one.
+	// +optional
+	Genesis *GenesisSource `json:"genesis,omitempty"`
+
+	NodeSettings `json:",inline"`
+
+	// paused scales the node's StatefulSet to zero; its data is kept.
+	// +optional
+	Paused bool `json:"paused,omitempty"`
+}
+
+// FullNodeSpec configures a full node.
+type FullNodeSpec struct{}
+
+// ArchiveSpec configures an archive node.
+type ArchiveSpec struct{}
+
+// SeedSpec configures a seed node.
+type SeedSpec struct{}
+
+// ValidatorSpec configures a validator.
+type ValidatorSpec struct {
+	// identity says where the validator's keys come from. Keys never leave the member cluster.
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="validator.identity is immutable: a new identity is a new validator"
+	Identity ValidatorIdentity `json:"identity"`
+
+	// ceremony carries what a genesis ceremony needs to sign this validator's gentx.
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="validator.ceremony is immutable"
+	Ceremony *CeremonySpec `json:"ceremony,omitempty"`
+}
+
+// ValidatorIdentity is either minted by the agent in its cluster or read from existing Secrets there.
+// +kubebuilder:validation:XValidation:rule="(has(self.mint) && self.mint) != has(self.signingKeySecret)",message="validator.identity needs exactly one of mint: true or signingKeySecret"
+// +kubebuilder:validation:XValidation:rule="has(self.signingKeySecret) == has(self.nodeKeySecret)",message="validator.identity.signingKeySecret and nodeKeySecret go together"
+// +kubebuilder:validation:XValidation:rule="!has(self.operatorKeySecret) || has(self.signingKeySecret)",message="validator.identity.operatorKeySecret needs signingKeySecret (minted identities mint their operator key too)"
+type ValidatorIdentity struct {
+	// mint makes the agent create the consensus, node and operator keys as Secrets in its cluster if
+	// they are absent. Existing keys are never overwritten.
+	// +optional
+	Mint bool `json:"mint,omitempty"`
+
+	// signingKeySecret holds priv_validator_key.json.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	SigningKeySecret string `json:"signingKeySecret,omitempty"`
+
+	// nodeKeySecret holds node_key.json.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	NodeKeySecret string `json:"nodeKeySecret,omitempty"`
+
+	// operatorKeySecret holds the operator key's BIP-39 mnemonic (key "mnemonic"); it signs the gentx.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	OperatorKeySecret string `json:"operatorKeySecret,omitempty"`
+}
+
+// CeremonySpec is what a validator's gentx says.
+type CeremonySpec struct {
+	// moniker is the validator's public name.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=70
+	Moniker string `json:"moniker"`
+
+	// stakingAmount is the self-delegation, e.g. 10000000usei.
+	// +kubebuilder:validation:Pattern=`^[0-9]{1,30}[a-z][a-z0-9/]{1,127}$`
+	StakingAmount string `json:"stakingAmount"`
+
+	// accountBalance is the operator account's genesis balance, e.g. 1000000000000usei.
+	// +kubebuilder:validation:Pattern=`^[0-9]{1,30}[a-z][a-z0-9/]{1,127}(,[0-9]{1,30}[a-z][a-z0-9/]{1,127})*$`
+	AccountBalance string `json:"accountBalance"`
+}
+
+// NodePhase is where a node stands.
+// +kubebuilder:validation:Enum=Pending;Initializing;Running;Failed;Terminating
+type NodePhase string
+
+const (
+	NodePending      NodePhase = "Pending"
+	NodeInitializing NodePhase = "Initializing"
+	NodeRunning      NodePhase = "Running"
+	NodeFailed       NodePhase = "Failed"
+	NodeTerminating  NodePhase = "Terminating"
+)
+
+// SeiNodeStatus is written by the agent on the member copy and copied to the hub record by the hub.
+type SeiNodeStatus struct {
+	// observedGeneration is the spec generation the status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// phase of the node.
+	// +optional
+	Phase NodePhase `json:"phase,omitempty"`
+
+	// phaseTransitionTime is when the phase last changed.
+	// +optional
+	PhaseTransitionTime *metav1.Time `json:"phaseTransitionTime,omitempty"`
+
+	// mode is the node's mode, for display.
+	// +optional
+	Mode NodeMode `json:"mode,omitempty"`
+
+	// plan is the plan in progress, if any.
+	// +optional
+	Plan *TaskPlan `json:"plan,omitempty"`
+
+	// currentImage is the seid image the node runs.
+	// +optional
+	CurrentImage string `json:"currentImage,omitempty"`
+
+	// nodeID is the node's P2P ID.
+	// +optional
+	NodeID string `json:"nodeID,omitempty"`
+
+	// p2pAddress (host:port) is where peers reach the node.
+	// +optional
+	P2PAddress string `json:"p2pAddress,omitempty"`
+
+	// consensusPubKey is the validator's consensus public key (base64 ed25519).
+	// +optional
+	ConsensusPubKey string `json:"consensusPubKey,omitempty"`
+
+	// operatorAddress is the validator's operator address (seivaloper1...).
+	// +optional
+	OperatorAddress string `json:"operatorAddress,omitempty"`
+
+	// gentx is the validator's signed genesis transaction (public JSON).
+	// +optional
+	Gentx string `json:"gentx,omitempty"`
+
+	// genesisSHA256 is the sha256 of the genesis the node actually uses.
+	// +optional
+	GenesisSHA256 string `json:"genesisSHA256,omitempty"`
+
+	// height is the latest block height the node reported.
+	// +optional
+	Height int64 `json:"height,omitempty"`
+
+	// conditions of the node.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// SeiNode is a Sei node: the hub's fleet record and the member copy an agent runs.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=snode,categories=sei
+// +kubebuilder:printcolumn:name="Cluster",type=string,JSONPath=`.spec.clusterName`
+// +kubebuilder:printcolumn:name="Mode",type=string,JSONPath=`.status.mode`
+// +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
+// +kubebuilder:printcolumn:name="Image",type=string,JSONPath=`.status.currentImage`
+// +kubebuilder:printcolumn:name="Height",type=integer,JSONPath=`.status.height`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:printcolumn:name="Chain",type=string,JSONPath=`.spec.chainId`,priority=1
+// +kubebuilder:printcolumn:name="Node ID",type=string,JSONPath=`.status.nodeID`,priority=1
+type SeiNode struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   SeiNodeSpec   `json:"spec"`
+	Status SeiNodeStatus `json:"status,omitempty"`
+}
+
+// SeiNodeList is a list of SeiNodes.
+// +kubebuilder:object:root=true
+type SeiNodeList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []SeiNode `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&SeiNode{}, &SeiNodeList{})
+}
+
+// Mode returns the node's mode from its spec.
+func (s *SeiNodeSpec) Mode() NodeMode {
+	switch {
+	case s.Validator != nil:
+		return ModeValidator
+	case s.Archive != nil:
+		return ModeArchive
+	case s.Seed != nil:
+		return ModeSeed
+	default:
+		return ModeFull
+	}
+}

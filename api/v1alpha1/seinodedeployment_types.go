@@ -1,0 +1,313 @@
+package v1alpha1
+
+import (
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
+// NodeRole is the role of every node of a SeiNodeDeployment.
+// +kubebuilder:validation:Enum=Validator;FullNode;Archive;Seed
+type NodeRole string
+
+const (
+	RoleValidator NodeRole = "Validator"
+	RoleFullNode  NodeRole = "FullNode"
+	RoleArchive   NodeRole = "Archive"
+	RoleSeed      NodeRole = "Seed"
+)
+
+// DeletionPolicy says what happens to member copies when their hub record goes.
+// +kubebuilder:validation:Enum=Retain;Delete
+type DeletionPolicy string
+
+const (
+	// DeletionRetain orphans the member copies: nodes and their data keep running until removed by hand.
+	DeletionRetain DeletionPolicy = "Retain"
+	// DeletionDelete removes the member copies, and with them the nodes.
+	DeletionDelete DeletionPolicy = "Delete"
+)
+
+// SeiNodeDeploymentSpec is a set of identical Sei nodes placed across member clusters.
+//
+// +kubebuilder:validation:XValidation:rule="self.role != 'Validator' || has(self.genesis)",message="spec.genesis is required when spec.role is Validator: validators come from a genesis ceremony"
+// +kubebuilder:validation:XValidation:rule="!has(self.genesis) || self.role == 'Validator'",message="spec.genesis is only allowed when spec.role is Validator"
+// +kubebuilder:validation:XValidation:rule="!has(self.joins) || self.role != 'Validator'",message="spec.joins is only allowed for non-validator roles"
+// +kubebuilder:validation:XValidation:rule="!has(self.genesis) || self.replicas >= 1",message="spec.replicas must be at least 1 for a genesis ceremony"
+// +kubebuilder:validation:XValidation:rule="!has(self.genesis) || (self.replicas + (has(self.genesis.externalGentxs) ? size(self.genesis.externalGentxs) : 0)) <= 100",message="a genesis ceremony takes at most 100 validators (spec.replicas plus spec.genesis.externalGentxs)"
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.genesis) || (has(self.genesis) && self.genesis == oldSelf.genesis)",message="spec.genesis is immutable once set"
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.genesis) || self.replicas == oldSelf.replicas",message="spec.replicas is immutable for a genesis deployment: the validator set is fixed at genesis"
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.joins) || (has(self.joins) && self.joins == oldSelf.joins)",message="spec.joins is immutable once set"
+type SeiNodeDeploymentSpec struct {
+	// chainId of the network.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="chainId is immutable"
+	ChainID string `json:"chainId"`
+
+	// image is the seid container image every node runs. Changing it rolls the nodes out by topology
+	// domain under updateStrategy.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=512
+	// +kubebuilder:validation:XValidation:rule="!self.contains(' ')",message="image must not contain spaces"
+	Image string `json:"image"`
+
+	// replicas is the number of nodes.
+	// +optional
+	// +kubebuilder:default=1
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=200
+	Replicas int32 `json:"replicas"`
+
+	// role of every node.
+	// +optional
+	// +kubebuilder:default=FullNode
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="role is immutable"
+	Role NodeRole `json:"role"`
+
+	// template holds per-node settings stamped onto every node.
+	// +optional
+	Template NodeSettings `json:"template,omitempty"`
+
+	// genesis runs a genesis ceremony for a new network whose validators are this deployment's nodes.
+	// +optional
+	Genesis *GenesisCeremonySpec `json:"genesis,omitempty"`
+
+	// joins makes these nodes join the network another deployment (in this namespace) created: same
+	// chain, its genesis and its peers.
+	// +optional
+	Joins *JoinSpec `json:"joins,omitempty"`
+
+	// placement says which SeiPlacementPolicy places the nodes.
+	Placement PlacementSpec `json:"placement"`
+
+	// updateStrategy paces rollouts of image and template changes.
+	// +optional
+	UpdateStrategy UpdateStrategy `json:"updateStrategy,omitempty"`
+
+	// deletionPolicy says what happens to the nodes when the deployment is deleted or scaled down.
+	// +optional
+	// +kubebuilder:default=Retain
+	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
+
+	// paused stops the hub from changing anything about the deployment, and pauses its nodes.
+	// +optional
+	Paused bool `json:"paused,omitempty"`
+}
+
+// GenesisCeremonySpec creates a new network.
+type GenesisCeremonySpec struct {
+	// stakingAmount is each validator's self-delegation.
+	// +optional
+	// +kubebuilder:default="10000000usei"
+	// +kubebuilder:validation:Pattern=`^[0-9]{1,30}[a-z][a-z0-9/]{1,127}$`
+	StakingAmount string `json:"stakingAmount,omitempty"`
+
+	// accountBalance is each validator's operator account balance at genesis.
+	// +optional
+	// +kubebuilder:default="1000000000000usei"
+	// +kubebuilder:validation:Pattern=`^[0-9]{1,30}[a-z][a-z0-9/]{1,127}(,[0-9]{1,30}[a-z][a-z0-9/]{1,127})*$`
+	AccountBalance string `json:"accountBalance,omitempty"`
+
+	// accounts are extra genesis accounts.
+	// +optional
+	// +listType=map
+	// +listMapKey=address
+	// +kubebuilder:validation:MaxItems=1000
+	Accounts []GenesisAccount `json:"accounts,omitempty"`
+
+	// externalGentxs are signed gentxs of validators that run outside this fleet; they are included in
+	// the genesis, and their accounts are funded with accountBalance unless listed in accounts.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=100
+	ExternalGentxs []ExternalGentx `json:"externalGentxs,omitempty"`
+
+	// overrides set genesis values by dotted path, e.g. "app_state.staking.params.unbonding_time".
+	// +optional
+	// +kubebuilder:validation:MaxProperties=128
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^(app_state|consensus_params)([.][a-z0-9_]+)+$'))",message="genesis.overrides keys must be dotted paths under app_state or consensus_params, e.g. app_state.staking.params.unbonding_time"
+	Overrides map[string]apiextensionsv1.JSON `json:"overrides,omitempty"`
+
+	// startDelay sets genesis_time to assembly time plus this delay, so every validator starts together.
+	// +optional
+	// +kubebuilder:default="30s"
+	StartDelay metav1.Duration `json:"startDelay,omitempty"`
+
+	// deadline bounds how long the hub waits for every validator's gentx before the ceremony fails.
+	// +optional
+	// +kubebuilder:default="30m"
+	Deadline metav1.Duration `json:"deadline,omitempty"`
+}
+
+// GenesisAccount is an extra genesis account.
+type GenesisAccount struct {
+	// address is a sei1... bech32 account address.
+	// +kubebuilder:validation:Pattern=`^sei1[02-9ac-hj-np-z]{38,58}$`
+	Address string `json:"address"`
+
+	// balance such as 1000000usei or 10usei,5uatom.
+	// +kubebuilder:validation:Pattern=`^[0-9]{1,30}[a-z][a-z0-9/]{1,127}(,[0-9]{1,30}[a-z][a-z0-9/]{1,127})*$`
+	Balance string `json:"balance"`
+}
+
+// ExternalGentx is a gentx signed outside the fleet.
+type ExternalGentx struct {
+	// name identifies the validator in status.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	Name string `json:"name"`
+
+	// gentx is the signed gentx JSON as seid gentx writes it.
+	// +kubebuilder:validation:MinLength=2
+	// +kubebuilder:validation:MaxLength=16384
+	// +kubebuilder:validation:XValidation:rule="self.startsWith('{')",message="externalGentxs[].gentx must be the gentx JSON object"
+	Gentx string `json:"gentx"`
+}
+
+// JoinSpec names the deployment whose network these nodes join.
+type JoinSpec struct {
+	// deployment is a SeiNodeDeployment in the same namespace.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	Deployment string `json:"deployment"`
+}
+
+// PlacementSpec selects the policy that places the nodes.
+type PlacementSpec struct {
+	// policyName is a SeiPlacementPolicy that allows this deployment's namespace.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	PolicyName string `json:"policyName"`
+
+	// clusterSelector narrows the policy's clusters further.
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="!has(self.matchExpressions) || self.matchExpressions.all(e, e.operator in ['In', 'NotIn', 'Exists', 'DoesNotExist'])",message="placement.clusterSelector.matchExpressions[].operator must be In, NotIn, Exists or DoesNotExist"
+	// +kubebuilder:validation:XValidation:rule="!has(self.matchExpressions) || self.matchExpressions.all(e, (e.operator in ['In', 'NotIn']) == (has(e.values) && size(e.values) > 0))",message="placement.clusterSelector.matchExpressions[].values must be non-empty for In and NotIn and empty for Exists and DoesNotExist"
+	ClusterSelector *metav1.LabelSelector `json:"clusterSelector,omitempty"`
+}
+
+// UpdateStrategy paces rollouts.
+type UpdateStrategy struct {
+	// maxUnavailable is how many nodes (or what percentage) may be updating at once. For validators the
+	// hub additionally never takes 1/3 or more of the voting power down at once.
+	// +optional
+	// +kubebuilder:default=1
+	// +kubebuilder:validation:XIntOrString
+	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 1 : self.matches('^([1-9][0-9]?|100)%$')",message="updateStrategy.maxUnavailable must be an integer of at least 1 or a percentage from 1% to 100%"
+	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable,omitempty"`
+
+	// byTopology rolls one topology domain at a time.
+	// +optional
+	// +kubebuilder:default=true
+	ByTopology *bool `json:"byTopology,omitempty"`
+}
+
+// DeploymentPhase is where a deployment stands.
+// +kubebuilder:validation:Enum=Pending;Placing;Ceremony;Initializing;Ready;Updating;Degraded;Failed;Terminating
+type DeploymentPhase string
+
+const (
+	DeploymentPending      DeploymentPhase = "Pending"
+	DeploymentPlacing      DeploymentPhase = "Placing"
+	DeploymentCeremony     DeploymentPhase = "Ceremony"
+	DeploymentInitializing DeploymentPhase = "Initializing"
+	DeploymentReady        DeploymentPhase = "Ready"
+	DeploymentUpdating     DeploymentPhase = "Updating"
+	DeploymentDegraded     DeploymentPhase = "Degraded"
+	DeploymentFailed       DeploymentPhase = "Failed"
+	DeploymentTerminating  DeploymentPhase = "Terminating"
+)
+
+// NodeRow summarises one node of a deployment.
+type NodeRow struct {
+	Name string `json:"name"`
+	// +optional
+	Cluster string `json:"cluster,omitempty"`
+	// +optional
+	Domain string `json:"domain,omitempty"`
+	// +optional
+	Phase NodePhase `json:"phase,omitempty"`
+	// +optional
+	Image string `json:"image,omitempty"`
+	// +optional
+	NodeID string `json:"nodeID,omitempty"`
+	// +optional
+	Height int64 `json:"height,omitempty"`
+}
+
+// GenesisStatus records the genesis a ceremony produced. Once sha256 is set it never changes.
+type GenesisStatus struct {
+	SHA256 string `json:"sha256"`
+	// configMapName on the hub and on every member that hosts a node.
+	ConfigMapName string      `json:"configMapName"`
+	GenesisTime   metav1.Time `json:"genesisTime"`
+	Validators    int32       `json:"validators"`
+}
+
+// SeiNodeDeploymentStatus is written by the hub.
+type SeiNodeDeploymentStatus struct {
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// +optional
+	Phase DeploymentPhase `json:"phase,omitempty"`
+	// replicas is the number of nodes that exist.
+	// +optional
+	Replicas int32 `json:"replicas"`
+	// readyReplicas is the number of nodes Running.
+	// +optional
+	ReadyReplicas int32 `json:"readyReplicas"`
+	// updatedReplicas is the number of nodes running spec.image.
+	// +optional
+	UpdatedReplicas int32 `json:"updatedReplicas"`
+	// nodes, one row per node.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	Nodes []NodeRow `json:"nodes,omitempty"`
+	// genesis records the ceremony's result.
+	// +optional
+	Genesis *GenesisStatus `json:"genesis,omitempty"`
+	// plan is the plan in progress, if any.
+	// +optional
+	Plan *TaskPlan `json:"plan,omitempty"`
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// SeiNodeDeployment places a set of Sei nodes across member clusters.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=snd,categories=sei
+// +kubebuilder:printcolumn:name="Chain",type=string,JSONPath=`.spec.chainId`
+// +kubebuilder:printcolumn:name="Role",type=string,JSONPath=`.spec.role`
+// +kubebuilder:printcolumn:name="Desired",type=integer,JSONPath=`.spec.replicas`
+// +kubebuilder:printcolumn:name="Ready",type=integer,JSONPath=`.status.readyReplicas`
+// +kubebuilder:printcolumn:name="Updated",type=integer,JSONPath=`.status.updatedReplicas`
+// +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:printcolumn:name="Image",type=string,JSONPath=`.spec.image`,priority=1
+// +kubebuilder:printcolumn:name="Genesis",type=string,JSONPath=`.status.genesis.sha256`,priority=1
+type SeiNodeDeployment struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   SeiNodeDeploymentSpec   `json:"spec"`
+	Status SeiNodeDeploymentStatus `json:"status,omitempty"`
+}
+
+// SeiNodeDeploymentList is a list of SeiNodeDeployments.
+// +kubebuilder:object:root=true
+type SeiNodeDeploymentList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []SeiNodeDeployment `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&SeiNodeDeployment{}, &SeiNodeDeploymentList{})
+}
