@@ -66,7 +66,8 @@ type PlannedTask struct {
 	// keeps its ID, so the side that runs it recognises it.
 	ID string `json:"id"`
 
-	// status of the task.
+	// status of the task: Pending until an attempt starts (and again while a retry waits), Running
+	// while an attempt is under way, then Complete or Failed.
 	Status TaskStatus `json:"status"`
 
 	// params are the task's inputs, fixed when the plan is built.
@@ -79,20 +80,20 @@ type PlannedTask struct {
 	// +optional
 	StartedAt *metav1.Time `json:"startedAt,omitempty"`
 
-	// lastAttemptAt is when the task last ran; retries back off from it.
+	// lastFailureAt is when the task's last attempt failed; the next retry backs off from it.
 	// +optional
-	LastAttemptAt *metav1.Time `json:"lastAttemptAt,omitempty"`
+	LastFailureAt *metav1.Time `json:"lastFailureAt,omitempty"`
 
 	// error is the last error the task returned.
 	// +optional
 	Error string `json:"error,omitempty"`
 
-	// retryCount is how many attempts failed so far.
+	// retryCount is how many retries were made so far.
 	// +optional
 	RetryCount int32 `json:"retryCount,omitempty"`
 
-	// maxRetries is how many failed attempts the task may have before it fails the plan; 0 makes the
-	// first failure final.
+	// maxRetries is how many times a failed attempt is retried before the task fails the plan; 0 makes
+	// the first failure final.
 	// +optional
 	MaxRetries int32 `json:"maxRetries,omitempty"`
 }

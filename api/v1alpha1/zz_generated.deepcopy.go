@@ -377,8 +377,8 @@ func (in *PlannedTask) DeepCopyInto(out *PlannedTask) {
 		in, out := &in.StartedAt, &out.StartedAt
 		*out = (*in).DeepCopy()
 	}
-	if in.LastAttemptAt != nil {
-		in, out := &in.LastAttemptAt, &out.LastAttemptAt
+	if in.LastFailureAt != nil {
+		in, out := &in.LastFailureAt, &out.LastFailureAt
 		*out = (*in).DeepCopy()
 	}
 }

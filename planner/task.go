@@ -1,0 +1,100 @@
+package planner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+)
+
+// Task knows how to advance one step of a plan. Run is called on every reconcile until the task
+// reports done, including after a controller restart, so it must be idempotent: it inspects the world
+// and does only what is still missing.
+type Task interface {
+	Run(ctx context.Context) (Result, error)
+}
+
+// Result is what one Run of a task reports.
+type Result struct {
+	// Done is true when the task finished; the executor moves on to the next task at once.
+	Done bool
+	// RequeueAfter, when the task is not done, is when to look again (default: the executor's poll
+	// interval).
+	RequeueAfter time.Duration
+}
+
+// Done is the Result of a finished task.
+func Done() (Result, error) { return Result{Done: true}, nil }
+
+// Running is the Result of a task that is still in progress; after is when to look again (0: default).
+func Running(after time.Duration) (Result, error) { return Result{RequeueAfter: after}, nil }
+
+// TaskFunc adapts a function to a Task.
+type TaskFunc func(ctx context.Context) (Result, error)
+
+// Run calls f.
+func (f TaskFunc) Run(ctx context.Context) (Result, error) { return f(ctx) }
+
+type terminalError struct{ err error }
+
+func (e terminalError) Error() string { return e.err.Error() }
+func (e terminalError) Unwrap() error { return e.err }
+
+// Terminal marks err as not worth retrying: the task fails the plan at once, whatever its budget.
+func Terminal(err error) error {
+	if err == nil {
+		return nil
+	}
+	return terminalError{err: err}
+}
+
+// Terminalf is Terminal(fmt.Errorf(format, args...)).
+func Terminalf(format string, args ...any) error { return Terminal(fmt.Errorf(format, args...)) }
+
+// IsTerminal reports whether err, or an error it wraps, was marked Terminal.
+func IsTerminal(err error) bool {
+	var t terminalError
+	return errors.As(err, &t)
+}
+
+// Factory builds the Task that runs a planned task. E is the environment a controller hands its
+// tasks on each reconcile: the object, clients, configuration.
+type Factory[E any] func(env E, planned *seiv1alpha1.PlannedTask) (Task, error)
+
+// Registry maps task types to the factories that build them.
+type Registry[E any] struct {
+	factories map[string]Factory[E]
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry[E any]() *Registry[E] {
+	return &Registry[E]{factories: map[string]Factory[E]{}}
+}
+
+// Register adds a task type. Registering a type twice is a programming error reported by Types'
+// callers in tests; the later factory wins.
+func (r *Registry[E]) Register(taskType string, f Factory[E]) *Registry[E] {
+	r.factories[taskType] = f
+	return r
+}
+
+// Has reports whether taskType is registered.
+func (r *Registry[E]) Has(taskType string) bool {
+	_, ok := r.factories[taskType]
+	return ok
+}
+
+// Build returns the Task for a planned task, or a terminal error for an unknown type.
+func (r *Registry[E]) Build(env E, planned *seiv1alpha1.PlannedTask) (Task, error) {
+	f, ok := r.factories[planned.Type]
+	if !ok {
+		return nil, Terminalf("unknown task type %q", planned.Type)
+	}
+	t, err := f(env, planned)
+	if err != nil {
+		return nil, fmt.Errorf("build task %s: %w", planned.Type, err)
+	}
+	return t, nil
+}
