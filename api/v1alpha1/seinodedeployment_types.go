@@ -1,7 +1,6 @@
 package v1alpha1
 
 import (
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
@@ -125,11 +124,12 @@ type GenesisCeremonySpec struct {
 	// +kubebuilder:validation:MaxItems=100
 	ExternalGentxs []ExternalGentx `json:"externalGentxs,omitempty"`
 
-	// overrides set genesis values by dotted path, e.g. "app_state.staking.params.unbonding_time".
+	// overrides set genesis values by dotted path; each value is JSON text, e.g.
+	// "app_state.staking.params.unbonding_time": "\"60s\"" or "app_state.staking.params.max_validators": "50".
 	// +optional
-	// +kubebuilder:validation:MaxProperties=128
+	// +kubebuilder:validation:MaxProperties=64
 	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^(app_state|consensus_params)([.][a-z0-9_]+)+$'))",message="genesis.overrides keys must be dotted paths under app_state or consensus_params, e.g. app_state.staking.params.unbonding_time"
-	Overrides map[string]apiextensionsv1.JSON `json:"overrides,omitempty"`
+	Overrides map[string]GenesisOverrideValue `json:"overrides,omitempty"`
 
 	// startDelay sets genesis_time to assembly time plus this delay, so every validator starts together.
 	// +optional
@@ -141,6 +141,11 @@ type GenesisCeremonySpec struct {
 	// +kubebuilder:default="30m"
 	Deadline metav1.Duration `json:"deadline,omitempty"`
 }
+
+// GenesisOverrideValue is a genesis value as JSON text.
+// +kubebuilder:validation:MaxLength=1024
+// +kubebuilder:validation:XValidation:rule="self.matches('^(-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?|true|false|null|\"[^\"]*\"|[{].*[}]|[[].*[]])$')",message="genesis.overrides values must be JSON: a number, true, false, null, a quoted string, an object or an array"
+type GenesisOverrideValue string
 
 // GenesisAccount is an extra genesis account.
 type GenesisAccount struct {

@@ -201,9 +201,9 @@ func (in *GenesisCeremonySpec) DeepCopyInto(out *GenesisCeremonySpec) {
 	}
 	if in.Overrides != nil {
 		in, out := &in.Overrides, &out.Overrides
-		*out = make(map[string]apiextensionsv1.JSON, len(*in))
+		*out = make(map[string]GenesisOverrideValue, len(*in))
 		for key, val := range *in {
-			(*out)[key] = *val.DeepCopy()
+			(*out)[key] = val
 		}
 	}
 	out.StartDelay = in.StartDelay

@@ -1,0 +1,20 @@
+// Package testfleet starts real control planes for integration tests: one hub and N member clusters,
+// each a kube-apiserver and etcd run by controller-runtime's envtest from the binaries that
+// hack/install-k8s-test-bins.sh builds. The hub gets every sei.io CRD plus OCM's cluster registration
+// CRDs; members get SeiNode.
+//
+// Use it once per test package, from TestMain, and share the control planes between tests with a
+// namespace per test:
+//
+//	var fleet *testfleet.Fleet
+//
+//	func TestMain(m *testing.M) {
+//		os.Exit(testfleet.Main(m, testfleet.Options{Members: []string{"us", "eu"}}, &fleet))
+//	}
+//
+// When the binaries are missing, Main skips the package locally and fails it when CI=true, with a
+// message that says how to install them.
+//
+// The package owns control-plane lifecycles, kubeconfigs and fault injection (pausing or stopping a
+// member's apiserver). It owns no controller.
+package testfleet

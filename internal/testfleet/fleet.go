@@ -1,0 +1,166 @@
+package testfleet
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	clusterv1 "open-cluster-management.io/api/cluster/v1"
+	clusterv1beta2 "open-cluster-management.io/api/cluster/v1beta2"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/deploy/crds"
+)
+
+// HubName is the name of the hub control plane.
+const HubName = "hub"
+
+// Options shape a fleet.
+type Options struct {
+	// Members are the member clusters' names.
+	Members []string
+	// StartTimeout bounds each control plane's start (default 90s: two cores start several at once).
+	StartTimeout time.Duration
+}
+
+// Fleet is a running hub and its members.
+type Fleet struct {
+	Hub     *ControlPlane
+	Members []*ControlPlane
+	Scheme  *runtime.Scheme
+}
+
+// Scheme returns a scheme with client-go's types, sei.io and OCM cluster types: what the hub and the
+// agents register.
+func Scheme() (*runtime.Scheme, error) {
+	s := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{
+		clientgoscheme.AddToScheme, apiextensionsv1.AddToScheme, seiv1alpha1.AddToScheme,
+		clusterv1.Install, clusterv1beta2.Install,
+	} {
+		if err := add(s); err != nil {
+			return nil, fmt.Errorf("build scheme: %w", err)
+		}
+	}
+	return s, nil
+}
+
+// Start starts the hub and every member in parallel and installs their CRDs. On error, whatever did
+// start is stopped.
+func Start(opts Options) (*Fleet, error) {
+	assets, err := AssetsDir()
+	if err != nil {
+		return nil, err
+	}
+	scheme, err := Scheme()
+	if err != nil {
+		return nil, err
+	}
+	hubCRDs, err := crds.Hub()
+	if err != nil {
+		return nil, err
+	}
+	memberCRDs, err := crds.Member()
+	if err != nil {
+		return nil, err
+	}
+	timeout := opts.StartTimeout
+	if timeout == 0 {
+		timeout = 90 * time.Second
+	}
+
+	f := &Fleet{Scheme: scheme, Hub: &ControlPlane{Name: HubName}}
+	planes := []*ControlPlane{f.Hub}
+	crdsFor := map[*ControlPlane][]*apiextensionsv1.CustomResourceDefinition{f.Hub: hubCRDs}
+	for _, name := range opts.Members {
+		cp := &ControlPlane{Name: name}
+		f.Members = append(f.Members, cp)
+		planes = append(planes, cp)
+		crdsFor[cp] = memberCRDs
+	}
+
+	var wg sync.WaitGroup
+	errs := make([]error, len(planes))
+	for i, cp := range planes {
+		cp.Env = &envtest.Environment{
+			BinaryAssetsDirectory:    assets,
+			ControlPlaneStartTimeout: timeout,
+			ControlPlaneStopTimeout:  30 * time.Second,
+			Scheme:                   scheme,
+			CRDInstallOptions:        envtest.CRDInstallOptions{CRDs: crdsFor[cp], Scheme: scheme},
+			ErrorIfCRDPathMissing:    true,
+		}
+		wg.Go(func() { errs[i] = cp.start(scheme) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		_ = f.Stop()
+		return nil, err
+	}
+	return f, nil
+}
+
+func (cp *ControlPlane) start(scheme *runtime.Scheme) error {
+	if _, err := cp.Env.Start(); err != nil {
+		return fmt.Errorf("start control plane %s: %w", cp.Name, err)
+	}
+	return cp.connectWith(scheme)
+}
+
+func (cp *ControlPlane) connect() error { return cp.connectWith(cp.Env.Scheme) }
+
+// connectWith provisions an admin user and builds the client and kubeconfig from it.
+func (cp *ControlPlane) connectWith(scheme *runtime.Scheme) error {
+	kc, cfg, err := cp.UserKubeconfig("fleet-admin", "system:masters")
+	if err != nil {
+		return err
+	}
+	// Without a timeout a hung apiserver hangs every call (rest.Config defaults to none).
+	cfg.Timeout = 15 * time.Second
+	cl, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		return fmt.Errorf("client for %s: %w", cp.Name, err)
+	}
+	cp.Config, cp.Client, cp.Kubeconfig = cfg, cl, kc
+	return nil
+}
+
+// Member returns the member called name, or nil.
+func (f *Fleet) Member(name string) *ControlPlane {
+	for _, m := range f.Members {
+		if m.Name == name {
+			return m
+		}
+	}
+	return nil
+}
+
+// All returns the hub followed by the members.
+func (f *Fleet) All() []*ControlPlane { return append([]*ControlPlane{f.Hub}, f.Members...) }
+
+// Stop stops every control plane in parallel.
+func (f *Fleet) Stop() error {
+	planes := f.All()
+	errs := make([]error, len(planes))
+	var wg sync.WaitGroup
+	for i, cp := range planes {
+		if cp == nil || cp.Env == nil {
+			continue
+		}
+		wg.Go(func() {
+			// A paused apiserver ignores SIGTERM until resumed.
+			_ = cp.Resume()
+			if err := cp.Env.Stop(); err != nil {
+				errs[i] = fmt.Errorf("stop %s: %w", cp.Name, err)
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
