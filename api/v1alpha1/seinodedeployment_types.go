@@ -83,6 +83,7 @@ type SeiNodeDeploymentSpec struct {
 
 	// updateStrategy paces rollouts of image and template changes.
 	// +optional
+	// +kubebuilder:default={}
 	UpdateStrategy UpdateStrategy `json:"updateStrategy,omitempty"`
 
 	// deletionPolicy says what happens to the nodes when the deployment is deleted or scaled down.

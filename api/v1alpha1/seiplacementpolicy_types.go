@@ -81,6 +81,7 @@ type SeiPlacementPolicySpec struct {
 
 	// failover says when nodes move off an unhealthy cluster.
 	// +optional
+	// +kubebuilder:default={}
 	Failover FailoverSpec `json:"failover,omitempty"`
 }
 
