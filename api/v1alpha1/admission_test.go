@@ -200,13 +200,21 @@ func TestInvalidManifestsAreRejectedNamingTheField(t *testing.T) {
 		}, []string{"spec.deletionPolicy", "Unsupported value"}},
 
 		// SeiPlacementPolicy
-		{"policy: power fraction zero", func(t *testing.T) *unstructured.Unstructured { return patch(t, validPolicy, `maxVotingPowerFraction: "0/3"`) },
+		{"policy: power fraction zero", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validPolicy, `maxVotingPowerFraction: "0/3"`)
+		},
 			[]string{"spec.maxVotingPowerFraction", "greater than 0 and at most 1"}},
-		{"policy: power fraction above one", func(t *testing.T) *unstructured.Unstructured { return patch(t, validPolicy, `maxVotingPowerFraction: "4/3"`) },
+		{"policy: power fraction above one", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validPolicy, `maxVotingPowerFraction: "4/3"`)
+		},
 			[]string{"spec.maxVotingPowerFraction", "greater than 0 and at most 1"}},
-		{"policy: power fraction as words", func(t *testing.T) *unstructured.Unstructured { return patch(t, validPolicy, `maxVotingPowerFraction: third`) },
+		{"policy: power fraction as words", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validPolicy, `maxVotingPowerFraction: third`)
+		},
 			[]string{"spec.maxVotingPowerFraction", "a fraction a/b or a decimal"}},
-		{"policy: decimal fraction above one", func(t *testing.T) *unstructured.Unstructured { return patch(t, validPolicy, `maxVotingPowerFraction: "1.5"`) },
+		{"policy: decimal fraction above one", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validPolicy, `maxVotingPowerFraction: "1.5"`)
+		},
 			[]string{"spec.maxVotingPowerFraction"}},
 		{"policy: maxSkew zero", func(t *testing.T) *unstructured.Unstructured { return patch(t, validPolicy, `maxSkew: 0`) },
 			[]string{"spec.maxSkew", "greater than or equal to 1"}},
@@ -215,7 +223,9 @@ func TestInvalidManifestsAreRejectedNamingTheField(t *testing.T) {
 		{"policy: namespaces and namespaceSelector", func(t *testing.T) *unstructured.Unstructured {
 			return patch(t, validPolicy, `{namespaces: [a], namespaceSelector: {matchLabels: {team: x}}}`)
 		}, []string{"set at most one of spec.namespaces and spec.namespaceSelector"}},
-		{"policy: bad topology key", func(t *testing.T) *unstructured.Unstructured { return patch(t, validPolicy, `topologyKey: "not a label"`) },
+		{"policy: bad topology key", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validPolicy, `topologyKey: "not a label"`)
+		},
 			[]string{"spec.topologyKey", "should match"}},
 		{"policy: unknown validator failover", func(t *testing.T) *unstructured.Unstructured {
 			return patch(t, validPolicy, `failover: {validators: Automatic}`)

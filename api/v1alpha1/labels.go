@@ -45,3 +45,17 @@ const (
 	// removal, which is what allows a validator to move (see SeiPlacementPolicy failover).
 	AnnotationFencedCluster = "sei.io/fenced-cluster"
 )
+
+// The agent's heartbeat: a Lease the agent renews in its own namespace on its member cluster, naming
+// its cluster in spec.holderIdentity. The hub reads it to judge the cluster's health.
+const (
+	// AgentHeartbeatLease is the Lease's name.
+	AgentHeartbeatLease = "sei-fleet-agent-heartbeat"
+	// DefaultSystemNamespace is where the hub keeps member kubeconfig Secrets and where agents run.
+	DefaultSystemNamespace = "sei-fleet-system"
+	// KubeconfigSecretSuffix: the hub reads member cluster NAME's kubeconfig from the Secret
+	// NAME-kubeconfig (key "kubeconfig") in its own namespace.
+	KubeconfigSecretSuffix = "-kubeconfig"
+	// KubeconfigSecretKey is the key holding the kubeconfig in that Secret.
+	KubeconfigSecretKey = "kubeconfig"
+)

@@ -248,10 +248,6 @@ type SeiNodeList struct {
 	Items           []SeiNode `json:"items"`
 }
 
-func init() {
-	SchemeBuilder.Register(&SeiNode{}, &SeiNodeList{})
-}
-
 // Mode returns the node's mode from its spec.
 func (s *SeiNodeSpec) Mode() NodeMode {
 	switch {

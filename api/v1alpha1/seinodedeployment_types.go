@@ -313,7 +313,3 @@ type SeiNodeDeploymentList struct {
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []SeiNodeDeployment `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&SeiNodeDeployment{}, &SeiNodeDeploymentList{})
-}

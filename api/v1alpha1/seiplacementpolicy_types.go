@@ -178,7 +178,3 @@ type SeiPlacementPolicyList struct {
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []SeiPlacementPolicy `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&SeiPlacementPolicy{}, &SeiPlacementPolicyList{})
-}

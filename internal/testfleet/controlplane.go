@@ -92,7 +92,7 @@ func (cp *ControlPlane) signalAPIServer(sig syscall.Signal) error {
 // apiserverPID finds the kube-apiserver process serving this control plane's secure port. envtest
 // keeps the process handle private, so the port in its command line identifies it.
 func (cp *ControlPlane) apiserverPID() (int, error) {
-	port := cp.Env.ControlPlane.APIServer.SecureServing.Port
+	port := cp.Env.ControlPlane.APIServer.Port
 	want := []byte("--secure-port=" + port)
 	entries, err := os.ReadDir("/proc")
 	if err != nil {

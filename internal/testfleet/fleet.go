@@ -164,3 +164,21 @@ func (f *Fleet) Stop() error {
 	wg.Wait()
 	return errors.Join(errs...)
 }
+
+// StartBare starts cp as a control plane with no CRDs at all (for tests of what a binary says about a
+// cluster that lacks them) and returns its stop function.
+func StartBare(cp *ControlPlane) (func() error, error) {
+	assets, err := AssetsDir()
+	if err != nil {
+		return nil, err
+	}
+	scheme, err := Scheme()
+	if err != nil {
+		return nil, err
+	}
+	cp.Env = &envtest.Environment{BinaryAssetsDirectory: assets, ControlPlaneStartTimeout: 90 * time.Second, Scheme: scheme}
+	if err := cp.start(scheme); err != nil {
+		return nil, err
+	}
+	return cp.Env.Stop, nil
+}

@@ -1,0 +1,89 @@
+// Package agent wires the per-cluster agent: the SeiNode plan executor for its own cluster and the
+// heartbeat the hub reads, in one controller-runtime manager. cmd/agent only parses flags and calls Run.
+package agent
+
+import (
+	"context"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/sei-protocol/sei-fleet/agent/heartbeat"
+	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/internal/preflight"
+)
+
+// Scheme returns the agent's scheme: client-go and sei.io types.
+func Scheme() (*runtime.Scheme, error) {
+	s := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, seiv1alpha1.AddToScheme} {
+		if err := add(s); err != nil {
+			return nil, fmt.Errorf("build agent scheme: %w", err)
+		}
+	}
+	return s, nil
+}
+
+// Run starts the agent and blocks until ctx ends. It returns early, with an error that says what is
+// wrong, on a bad configuration, an unreachable cluster or a missing CRD.
+func Run(ctx context.Context, opts *Options) error {
+	cfg, err := preflight.LoadConfig(opts.Kubeconfig)
+	if err != nil {
+		return err
+	}
+	mgr, err := NewManager(ctx, cfg, opts)
+	if err != nil {
+		return err
+	}
+	ctrl.Log.WithName("agent").Info("Starting agent", "cluster", opts.ClusterName, "namespace", opts.Namespace)
+	if err := mgr.Start(ctx); err != nil {
+		return fmt.Errorf("run agent manager: %w", err)
+	}
+	return nil
+}
+
+// NewManager checks the cluster and builds the agent's manager with every controller registered.
+func NewManager(ctx context.Context, cfg *rest.Config, opts *Options) (manager.Manager, error) {
+	if err := preflight.Check(ctx, cfg, "the member cluster", opts.StartupTimeout,
+		seiv1alpha1.GroupVersion.WithKind("SeiNode")); err != nil {
+		return nil, err
+	}
+	scheme, err := Scheme()
+	if err != nil {
+		return nil, err
+	}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                  scheme,
+		Metrics:                 metricsserver.Options{BindAddress: opts.MetricsAddr},
+		HealthProbeBindAddress:  opts.ProbeAddr,
+		LeaderElection:          opts.LeaderElect,
+		LeaderElectionID:        opts.LeaderElectionID,
+		LeaderElectionNamespace: opts.Namespace,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("build agent manager: %w", err)
+	}
+	direct, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		return nil, fmt.Errorf("build agent client: %w", err)
+	}
+	if err := mgr.Add(&heartbeat.Heartbeat{
+		Client: direct, Namespace: opts.Namespace, ClusterName: opts.ClusterName, Interval: opts.HeartbeatInterval,
+	}); err != nil {
+		return nil, fmt.Errorf("add heartbeat: %w", err)
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return nil, fmt.Errorf("add health check: %w", err)
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return nil, fmt.Errorf("add ready check: %w", err)
+	}
+	return mgr, nil
+}

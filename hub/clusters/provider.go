@@ -1,0 +1,360 @@
+package clusters
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	clusterv1 "open-cluster-management.io/api/cluster/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/cluster"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	mcmanager "sigs.k8s.io/multicluster-runtime/pkg/manager"
+	"sigs.k8s.io/multicluster-runtime/pkg/multicluster"
+
+	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+)
+
+var _ multicluster.Provider = &Provider{}
+
+// Options configure a Provider.
+type Options struct {
+	// Namespace holds the member kubeconfig Secrets (the hub's own namespace).
+	Namespace string
+	// Scheme is given to every member cluster's client; it must know SeiNode.
+	Scheme *runtime.Scheme
+	// ClientTimeout bounds every request to a member; without one a hung member hangs the hub.
+	ClientTimeout time.Duration
+	// Resync re-checks every registration this often, re-engaging whatever went missing.
+	Resync time.Duration
+	// ClusterOptions are applied to every member cluster (cache restrictions, for example).
+	ClusterOptions []cluster.Option
+	// NewCluster builds a member cluster; default cluster.New.
+	NewCluster func(cfg *rest.Config, opts ...cluster.Option) (cluster.Cluster, error)
+}
+
+func (o *Options) setDefaults() {
+	if o.Namespace == "" {
+		o.Namespace = seiv1alpha1.DefaultSystemNamespace
+	}
+	if o.ClientTimeout == 0 {
+		o.ClientTimeout = 10 * time.Second
+	}
+	if o.Resync == 0 {
+		o.Resync = 30 * time.Second
+	}
+	if o.NewCluster == nil {
+		o.NewCluster = cluster.New
+	}
+}
+
+// member is one engaged cluster instance.
+type member struct {
+	cluster cluster.Cluster
+	cancel  context.CancelFunc
+	hash    string
+}
+
+type index struct {
+	obj     client.Object
+	field   string
+	extract client.IndexerFunc
+}
+
+// Provider engages the hub's member clusters. See the package documentation.
+type Provider struct {
+	opts Options
+	log  logr.Logger
+
+	mu       sync.RWMutex
+	members  map[multicluster.ClusterName]*member
+	indexers []index
+	// refused records, per cluster, why it is registered but not engaged.
+	refused map[string]string
+
+	mgr     mcmanager.Manager
+	hub     client.Client
+	ctx     context.Context // the clusters' lifetime: the provider's, not a reconcile's
+	hubUID  types.UID       // the hub's kube-system namespace UID, to recognise the hub as a member
+	changed func(name string)
+}
+
+// New returns a Provider; call SetupWithManager before the manager starts.
+func New(opts Options) *Provider {
+	opts.setDefaults()
+	return &Provider{
+		opts:    opts,
+		log:     ctrl.Log.WithName("cluster-provider"),
+		members: map[multicluster.ClusterName]*member{},
+		refused: map[string]string{},
+	}
+}
+
+// KubeconfigSecretName is the name of the Secret holding cluster's kubeconfig.
+func KubeconfigSecretName(cluster string) string {
+	return cluster + seiv1alpha1.KubeconfigSecretSuffix
+}
+
+// SetupWithManager registers the provider's controller on the hub. ctx bounds the life of every
+// engaged cluster.
+func (p *Provider) SetupWithManager(ctx context.Context, mgr mcmanager.Manager) error {
+	if mgr == nil {
+		return errors.New("cluster provider needs a manager")
+	}
+	p.mgr, p.ctx, p.hub = mgr, ctx, mgr.GetLocalManager().GetClient()
+	secretToCluster := handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
+		name, ok := clusterForSecret(o.GetName())
+		if !ok || o.GetNamespace() != p.opts.Namespace {
+			return nil
+		}
+		return []reconcile.Request{{NamespacedName: types.NamespacedName{Name: name}}}
+	})
+	return ctrl.NewControllerManagedBy(mgr.GetLocalManager()).
+		Named("cluster-provider").
+		For(&clusterv1.ManagedCluster{}).
+		Watches(&corev1.Secret{}, secretToCluster, builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
+			return o.GetNamespace() == p.opts.Namespace
+		}))).
+		Complete(p)
+}
+
+func clusterForSecret(secret string) (string, bool) {
+	n := len(secret) - len(seiv1alpha1.KubeconfigSecretSuffix)
+	if n <= 0 || secret[n:] != seiv1alpha1.KubeconfigSecretSuffix {
+		return "", false
+	}
+	return secret[:n], true
+}
+
+// OnChange registers fn, called with a cluster's name whenever it is engaged, re-engaged or
+// disengaged. Call before the manager starts.
+func (p *Provider) OnChange(fn func(name string)) { p.changed = fn }
+
+// Reconcile engages, re-engages or disengages one ManagedCluster.
+func (p *Provider) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+	name := req.Name
+	log := p.log.WithValues("cluster", name)
+	mc := &clusterv1.ManagedCluster{}
+	if err := p.hub.Get(ctx, types.NamespacedName{Name: name}, mc); err != nil {
+		if apierrors.IsNotFound(err) {
+			p.disengage(name, "")
+			return reconcile.Result{}, nil
+		}
+		return reconcile.Result{}, fmt.Errorf("get ManagedCluster %s: %w", name, err)
+	}
+	if !mc.DeletionTimestamp.IsZero() {
+		p.disengage(name, "ManagedCluster is being deleted")
+		return reconcile.Result{}, nil
+	}
+	if !mc.Spec.HubAcceptsClient {
+		p.disengage(name, "the hub has not accepted the cluster (spec.hubAcceptsClient is false)")
+		return reconcile.Result{RequeueAfter: p.opts.Resync}, nil
+	}
+	secret := &corev1.Secret{}
+	key := types.NamespacedName{Namespace: p.opts.Namespace, Name: KubeconfigSecretName(name)}
+	if err := p.hub.Get(ctx, key, secret); err != nil {
+		if apierrors.IsNotFound(err) {
+			p.disengage(name, fmt.Sprintf("no kubeconfig Secret %s", key))
+			return reconcile.Result{RequeueAfter: p.opts.Resync}, nil
+		}
+		return reconcile.Result{}, fmt.Errorf("get kubeconfig Secret %s: %w", key, err)
+	}
+	raw := secret.Data[seiv1alpha1.KubeconfigSecretKey]
+	if len(raw) == 0 {
+		p.disengage(name, fmt.Sprintf("kubeconfig Secret %s has no %q key", key, seiv1alpha1.KubeconfigSecretKey))
+		return reconcile.Result{RequeueAfter: p.opts.Resync}, nil
+	}
+	sum := sha256.Sum256(raw)
+	hash := hex.EncodeToString(sum[:])
+	if m := p.member(multicluster.ClusterName(name)); m != nil && m.hash == hash {
+		return reconcile.Result{RequeueAfter: p.opts.Resync}, nil
+	}
+	if err := p.engage(ctx, name, raw, hash); err != nil {
+		log.Info("Cluster not engaged", "reason", err.Error())
+		p.setRefused(name, err.Error())
+		return reconcile.Result{}, err
+	}
+	log.Info("Engaged member cluster")
+	return reconcile.Result{RequeueAfter: p.opts.Resync}, nil
+}
+
+func (p *Provider) engage(ctx context.Context, name string, kubeconfig []byte, hash string) error {
+	cfg, err := clientcmd.RESTConfigFromKubeConfig(kubeconfig)
+	if err != nil {
+		return fmt.Errorf("parse kubeconfig of cluster %s: %w", name, err)
+	}
+	cfg.Timeout = p.opts.ClientTimeout
+	if err := p.refuseHub(ctx, name, cfg); err != nil {
+		return err
+	}
+	opts := append([]cluster.Option{func(o *cluster.Options) { o.Scheme = p.opts.Scheme }}, p.opts.ClusterOptions...)
+	cl, err := p.opts.NewCluster(cfg, opts...)
+	if err != nil {
+		return fmt.Errorf("build client for cluster %s: %w", name, err)
+	}
+	p.mu.RLock()
+	indexers := append([]index(nil), p.indexers...)
+	p.mu.RUnlock()
+	for _, idx := range indexers {
+		if err := cl.GetFieldIndexer().IndexField(ctx, idx.obj, idx.field, idx.extract); err != nil {
+			return fmt.Errorf("index %s on cluster %s: %w", idx.field, name, err)
+		}
+	}
+
+	// Replace whatever instance was there before starting the new one.
+	p.disengage(name, "")
+	clusterCtx, cancel := context.WithCancel(p.ctx)
+	m := &member{cluster: cl, cancel: cancel, hash: hash}
+	p.mu.Lock()
+	p.members[multicluster.ClusterName(name)] = m
+	delete(p.refused, name)
+	p.mu.Unlock()
+	go func() {
+		if err := cl.Start(clusterCtx); err != nil {
+			p.log.Error(err, "Member cluster stopped", "cluster", name)
+		}
+		// Remove this instance only: a replacement may already hold the name.
+		p.removeIf(name, m)
+	}()
+	if err := p.mgr.Engage(clusterCtx, multicluster.ClusterName(name), cl); err != nil {
+		p.removeIf(name, m)
+		return fmt.Errorf("engage cluster %s: %w", name, err)
+	}
+	p.notify(name)
+	return nil
+}
+
+// refuseHub refuses a member whose kubeconfig points at the hub itself: the hub record and the member
+// copy of a SeiNode would be one object.
+func (p *Provider) refuseHub(ctx context.Context, name string, cfg *rest.Config) error {
+	if p.hubUID == "" {
+		ns := &corev1.Namespace{}
+		if err := p.mgr.GetLocalManager().GetAPIReader().Get(ctx, types.NamespacedName{Name: "kube-system"}, ns); err != nil {
+			return fmt.Errorf("read the hub's kube-system namespace: %w", err)
+		}
+		p.hubUID = ns.UID
+	}
+	direct, err := client.New(cfg, client.Options{Scheme: p.opts.Scheme})
+	if err != nil {
+		return fmt.Errorf("build client for cluster %s: %w", name, err)
+	}
+	probeCtx, cancel := context.WithTimeout(ctx, p.opts.ClientTimeout)
+	defer cancel()
+	ns := &corev1.Namespace{}
+	if err := direct.Get(probeCtx, types.NamespacedName{Name: "kube-system"}, ns); err != nil {
+		return fmt.Errorf("reach cluster %s: %w", name, err)
+	}
+	if ns.UID == p.hubUID {
+		return fmt.Errorf("cluster %s is the hub itself: a hub cannot be its own member; register a separate cluster", name)
+	}
+	return nil
+}
+
+func (p *Provider) member(name multicluster.ClusterName) *member {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.members[name]
+}
+
+func (p *Provider) disengage(name, reason string) {
+	p.mu.Lock()
+	m := p.members[multicluster.ClusterName(name)]
+	delete(p.members, multicluster.ClusterName(name))
+	if reason != "" {
+		p.refused[name] = reason
+	} else {
+		delete(p.refused, name)
+	}
+	p.mu.Unlock()
+	if m != nil {
+		m.cancel()
+		p.log.Info("Disengaged member cluster", "cluster", name, "reason", reason)
+		p.notify(name)
+	}
+}
+
+func (p *Provider) removeIf(name string, m *member) {
+	p.mu.Lock()
+	removed := p.members[multicluster.ClusterName(name)] == m
+	if removed {
+		delete(p.members, multicluster.ClusterName(name))
+	}
+	p.mu.Unlock()
+	m.cancel()
+	if removed {
+		p.notify(name)
+	}
+}
+
+func (p *Provider) setRefused(name, reason string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.refused[name] = reason
+}
+
+func (p *Provider) notify(name string) {
+	if p.changed != nil {
+		p.changed(name)
+	}
+}
+
+// Get returns an engaged member cluster, or multicluster.ErrClusterNotFound.
+func (p *Provider) Get(_ context.Context, name multicluster.ClusterName) (cluster.Cluster, error) {
+	if m := p.member(name); m != nil {
+		return m.cluster, nil
+	}
+	return nil, fmt.Errorf("cluster %s: %w", name, multicluster.ErrClusterNotFound)
+}
+
+// IndexField indexes a field on every engaged cluster, now and later.
+func (p *Provider) IndexField(ctx context.Context, obj client.Object, field string, extract client.IndexerFunc) error {
+	p.mu.Lock()
+	p.indexers = append(p.indexers, index{obj: obj, field: field, extract: extract})
+	clusters := make(map[multicluster.ClusterName]cluster.Cluster, len(p.members))
+	for n, m := range p.members {
+		clusters[n] = m.cluster
+	}
+	p.mu.Unlock()
+	var errs []error
+	for n, cl := range clusters {
+		if err := cl.GetFieldIndexer().IndexField(ctx, obj, field, extract); err != nil {
+			errs = append(errs, fmt.Errorf("index %s on cluster %s: %w", field, n, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Engaged returns the names of the engaged clusters, sorted.
+func (p *Provider) Engaged() []string {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	out := make([]string, 0, len(p.members))
+	for n := range p.members {
+		out = append(out, string(n))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// NotEngagedReason says why a registered cluster is not engaged ("" when it is, or is unknown).
+func (p *Provider) NotEngagedReason(name string) string {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.refused[name]
+}

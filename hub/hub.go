@@ -1,0 +1,115 @@
+// Package hub wires the hub: the member-cluster provider and health monitor, and the controllers for
+// SeiPlacementPolicy, SeiNodeDeployment and the SeiNode mirror, in one multicluster-runtime manager.
+// cmd/hub only parses flags and calls Run.
+package hub
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	clusterv1 "open-cluster-management.io/api/cluster/v1"
+	clusterv1beta2 "open-cluster-management.io/api/cluster/v1beta2"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	mcmanager "sigs.k8s.io/multicluster-runtime/pkg/manager"
+
+	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/hub/clusters"
+	"github.com/sei-protocol/sei-fleet/internal/preflight"
+)
+
+// Scheme returns the hub's scheme: client-go, sei.io and OCM cluster types. Member types are in it too:
+// mcbuilder resolves member watches through the hub's scheme.
+func Scheme() (*runtime.Scheme, error) {
+	s := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{
+		clientgoscheme.AddToScheme, seiv1alpha1.AddToScheme, clusterv1.Install, clusterv1beta2.Install,
+	} {
+		if err := add(s); err != nil {
+			return nil, fmt.Errorf("build hub scheme: %w", err)
+		}
+	}
+	return s, nil
+}
+
+// Run starts the hub and blocks until ctx ends. It returns early, with an error that says what is
+// wrong, when the hub cluster cannot be reached or lacks the CRDs.
+func Run(ctx context.Context, opts *Options) error {
+	cfg, err := preflight.LoadConfig(opts.Kubeconfig)
+	if err != nil {
+		return err
+	}
+	mgr, err := NewManager(ctx, cfg, opts)
+	if err != nil {
+		return err
+	}
+	ctrl.Log.WithName("hub").Info("Starting hub", "namespace", opts.Namespace, "leaderElect", opts.LeaderElect)
+	if err := mgr.Start(ctx); err != nil {
+		return fmt.Errorf("run hub manager: %w", err)
+	}
+	return nil
+}
+
+// NewManager checks the hub cluster and builds the hub's manager with every controller registered.
+// Tests run it in-process against real apiservers.
+func NewManager(ctx context.Context, cfg *rest.Config, opts *Options) (mcmanager.Manager, error) {
+	if err := preflight.Check(ctx, cfg, "the hub cluster", opts.StartupTimeout,
+		seiv1alpha1.GroupVersion.WithKind("SeiNodeDeployment"),
+		seiv1alpha1.GroupVersion.WithKind("SeiNode"),
+		seiv1alpha1.GroupVersion.WithKind("SeiPlacementPolicy"),
+		schema.GroupVersionKind{Group: clusterv1.GroupName, Version: clusterv1.GroupVersion.Version, Kind: "ManagedCluster"},
+	); err != nil {
+		return nil, err
+	}
+	scheme, err := Scheme()
+	if err != nil {
+		return nil, err
+	}
+	provider := clusters.New(clusters.Options{
+		Namespace:     opts.Namespace,
+		Scheme:        scheme,
+		ClientTimeout: opts.MemberTimeout,
+	})
+	mgr, err := mcmanager.New(cfg, provider, mcmanager.Options{
+		Scheme:                  scheme,
+		Metrics:                 metricsserver.Options{BindAddress: opts.MetricsAddr},
+		HealthProbeBindAddress:  opts.ProbeAddr,
+		LeaderElection:          opts.LeaderElect,
+		LeaderElectionID:        opts.LeaderElectionID,
+		LeaderElectionNamespace: opts.Namespace,
+		// The hub reads kubeconfig Secrets only in its own namespace: never cache the cluster's Secrets.
+		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
+			&corev1.Secret{}: {Namespaces: map[string]cache.Config{opts.Namespace: {}}},
+		}},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("build hub manager: %w", err)
+	}
+	if err := provider.SetupWithManager(ctx, mgr); err != nil {
+		return nil, fmt.Errorf("set up cluster provider: %w", err)
+	}
+	monitor := &clusters.Monitor{
+		Provider:           provider,
+		Hub:                mgr.GetLocalManager().GetClient(),
+		Interval:           opts.ProbeInterval,
+		HeartbeatNamespace: opts.AgentNamespace,
+	}
+	if err := mgr.GetLocalManager().Add(monitor); err != nil {
+		return nil, fmt.Errorf("add cluster health monitor: %w", err)
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return nil, fmt.Errorf("add health check: %w", err)
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return nil, fmt.Errorf("add ready check: %w", err)
+	}
+	return mgr, nil
+}
