@@ -44,11 +44,8 @@ manifests: $(CONTROLLER_GEN) ## Generate CRDs into deploy/crds and copy OCM's CR
 	for f in $(OCM_CRDS); do install -m 0644 "$$ocm/$$f" deploy/crds/ocm/$$(basename "$$f"); done
 
 .PHONY: verify
-verify: manifests generate ## Fail when generated files are stale
-	@if [ -n "$$(git status --porcelain -- api deploy)" ]; then \
-		echo "generated files are stale; run 'make manifests generate' and commit:"; \
-		git status --porcelain -- api deploy; git --no-pager diff --stat -- api deploy; exit 1; fi
-	@echo "generated files are up to date"
+verify: $(CONTROLLER_GEN) ## Fail when generated files (CRDs, RBAC, DeepCopy) are stale
+	hack/verify-generated.sh
 
 .PHONY: lint
 lint: $(GOLANGCI_LINT) ## Run go vet and golangci-lint
