@@ -62,6 +62,10 @@ build: ## Build the hub and agent binaries into bin/
 test: test-bins ## Install test binaries (kube-apiserver, etcd) if needed, then run every test
 	go test $(GO_TEST_FLAGS) ./...
 
+.PHONY: test-chain
+test-chain: test-bins ## Build a real seid if needed, then run the chain conformance tests against it
+	SEID_BIN=$$(hack/install-seid.sh | tail -1) go test -tags chain $(GO_TEST_FLAGS) ./e2e/chain/...
+
 .PHONY: test-bins
 test-bins: ## Build kube-apiserver and etcd for integration tests (cached outside the repo)
 	K8S_VERSION=$(K8S_VERSION) ETCD_VERSION=$(ETCD_VERSION) hack/install-k8s-test-bins.sh "$(KUBEBUILDER_ASSETS)" >/dev/null

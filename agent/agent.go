@@ -6,16 +6,23 @@ import (
 	"context"
 	"fmt"
 
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/sei-protocol/sei-fleet/agent/config"
 	"github.com/sei-protocol/sei-fleet/agent/heartbeat"
+	"github.com/sei-protocol/sei-fleet/agent/node"
+	"github.com/sei-protocol/sei-fleet/agent/resources"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/internal/preflight"
 )
@@ -34,11 +41,15 @@ func Scheme() (*runtime.Scheme, error) {
 // Run starts the agent and blocks until ctx ends. It returns early, with an error that says what is
 // wrong, on a bad configuration, an unreachable cluster or a missing CRD.
 func Run(ctx context.Context, opts *Options) error {
+	agentCfg, err := LoadConfig(opts.ConfigFile)
+	if err != nil {
+		return err
+	}
 	cfg, err := preflight.LoadConfig(opts.Kubeconfig)
 	if err != nil {
 		return err
 	}
-	mgr, err := NewManager(ctx, cfg, opts)
+	mgr, err := NewManager(ctx, cfg, agentCfg, opts)
 	if err != nil {
 		return err
 	}
@@ -49,8 +60,20 @@ func Run(ctx context.Context, opts *Options) error {
 	return nil
 }
 
+// LoadConfig loads and validates the agent configuration file, or returns the defaults for "".
+func LoadConfig(path string) (*config.Config, error) {
+	if path == "" {
+		return config.Default(), nil
+	}
+	c, err := config.Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("agent configuration %s: %w", path, err)
+	}
+	return c, nil
+}
+
 // NewManager checks the cluster and builds the agent's manager with every controller registered.
-func NewManager(ctx context.Context, cfg *rest.Config, opts *Options) (manager.Manager, error) {
+func NewManager(ctx context.Context, cfg *rest.Config, agentCfg *config.Config, opts *Options) (manager.Manager, error) {
 	if err := preflight.Check(ctx, cfg, "the member cluster", opts.StartupTimeout,
 		seiv1alpha1.GroupVersion.WithKind("SeiNode")); err != nil {
 		return nil, err
@@ -59,8 +82,15 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts *Options) (manager.M
 	if err != nil {
 		return nil, err
 	}
+	// The agent caches only the objects it made (and Nodes, for NodePort addresses); it never caches
+	// Secrets: key Secrets are read on demand.
+	owned := cache.ByObject{Label: labels.SelectorFromSet(labels.Set{resources.LabelManagedBy: resources.ManagedBy})}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                  scheme,
+		Scheme: scheme,
+		Cache: cache.Options{SyncPeriod: opts.Hooks.SyncPeriod, ByObject: map[client.Object]cache.ByObject{
+			&appsv1.StatefulSet{}: owned, &corev1.Service{}: owned, &corev1.Pod{}: owned, &corev1.PersistentVolumeClaim{}: owned,
+		}},
+		NewClient:               opts.Hooks.NewClient,
 		Metrics:                 metricsserver.Options{BindAddress: opts.MetricsAddr},
 		HealthProbeBindAddress:  opts.ProbeAddr,
 		LeaderElection:          opts.LeaderElect,
@@ -74,10 +104,24 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts *Options) (manager.M
 	if err != nil {
 		return nil, fmt.Errorf("build agent client: %w", err)
 	}
-	if err := mgr.Add(&heartbeat.Heartbeat{
-		Client: direct, Namespace: opts.Namespace, ClusterName: opts.ClusterName, Interval: opts.HeartbeatInterval,
-	}); err != nil {
-		return nil, fmt.Errorf("add heartbeat: %w", err)
+	if !opts.Hooks.NoHeartbeat {
+		if err := mgr.Add(&heartbeat.Heartbeat{
+			Client: direct, Namespace: opts.Namespace, ClusterName: opts.ClusterName, Interval: opts.HeartbeatInterval,
+		}); err != nil {
+			return nil, fmt.Errorf("add heartbeat: %w", err)
+		}
+	}
+	if err := (&node.Reconciler{
+		Client:      mgr.GetClient(),
+		APIReader:   mgr.GetAPIReader(),
+		Scheme:      scheme,
+		Recorder:    mgr.GetEventRecorder("sei-agent"),
+		Config:      agentCfg,
+		ClusterName: opts.ClusterName,
+		Sidecar:     opts.Hooks.Sidecar,
+		Executor:    opts.Hooks.Executor,
+	}).SetupWithManager(mgr); err != nil {
+		return nil, fmt.Errorf("set up SeiNode controller: %w", err)
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return nil, fmt.Errorf("add health check: %w", err)

@@ -7,8 +7,11 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/sei-protocol/sei-fleet/agent/tasks"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/planner"
 )
 
 // Options configure the agent.
@@ -33,6 +36,23 @@ type Options struct {
 	HeartbeatInterval time.Duration
 	// StartupTimeout bounds the pre-start check that the cluster answers.
 	StartupTimeout time.Duration
+
+	// Hooks for in-process tests; never set from flags.
+	Hooks Hooks
+}
+
+// Hooks let tests run the real agent against fakes of what envtest lacks.
+type Hooks struct {
+	// Sidecar returns a node's sidecar client (default: its headless-Service address).
+	Sidecar func(node *seiv1alpha1.SeiNode) tasks.Sidecar
+	// Executor runs plans (default: the agent's registry with production timings).
+	Executor *planner.Executor[*tasks.Env]
+	// SyncPeriod is the cache's resync period (default controller-runtime's).
+	SyncPeriod *time.Duration
+	// NewClient wraps the manager's client (to count writes, for example).
+	NewClient client.NewClientFunc
+	// NoHeartbeat skips the heartbeat Lease.
+	NoHeartbeat bool
 }
 
 // NewOptions returns the defaults.

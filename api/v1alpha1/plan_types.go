@@ -36,6 +36,11 @@ type TaskPlan struct {
 	// type names the kind of plan (init, node-update, place, genesis, ...).
 	Type string `json:"type"`
 
+	// generation is the object's metadata.generation when the plan was built: when the plan finishes,
+	// that is the generation the object's status describes.
+	// +optional
+	Generation int64 `json:"generation,omitempty"`
+
 	// phase is Active while tasks remain, then Complete or Failed.
 	Phase PlanPhase `json:"phase"`
 

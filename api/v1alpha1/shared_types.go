@@ -26,9 +26,8 @@ type SidecarSpec struct {
 	// +kubebuilder:validation:XValidation:rule="!self.contains(' ')",message="sidecar.image must not contain spaces"
 	Image string `json:"image,omitempty"`
 
-	// port the sidecar's HTTP API listens on.
+	// port the sidecar's HTTP API listens on; defaults to the agent's configured port.
 	// +optional
-	// +kubebuilder:default=7777
 	// +kubebuilder:validation:Minimum=1024
 	// +kubebuilder:validation:Maximum=65535
 	Port int32 `json:"port,omitempty"`
@@ -49,9 +48,8 @@ const (
 
 // P2PSpec says how peers in other clusters reach a node.
 type P2PSpec struct {
-	// serviceType of the node's P2P Service.
+	// serviceType of the node's P2P Service; defaults to the agent's configured type.
 	// +optional
-	// +kubebuilder:default=LoadBalancer
 	ServiceType P2PServiceType `json:"serviceType,omitempty"`
 }
 

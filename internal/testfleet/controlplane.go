@@ -2,6 +2,7 @@ package testfleet
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -26,6 +27,31 @@ type ControlPlane struct {
 	Client client.Client
 	// Kubeconfig is an admin kubeconfig (a system:masters client certificate).
 	Kubeconfig []byte
+	// Sim is the cluster's Simulator when the fleet was started with Simulate.
+	Sim *Simulator
+
+	stopSim context.CancelFunc
+	simDone chan struct{}
+}
+
+// StartSimulator starts a Simulator on this cluster (see Options.Simulate).
+func (cp *ControlPlane) StartSimulator() {
+	ctx, cancel := context.WithCancel(context.Background())
+	cp.Sim = &Simulator{Client: cp.Client}
+	cp.stopSim, cp.simDone = cancel, make(chan struct{})
+	go func() {
+		defer close(cp.simDone)
+		cp.Sim.Run(ctx)
+	}()
+}
+
+// StopSimulator stops the Simulator, if one runs.
+func (cp *ControlPlane) StopSimulator() {
+	if cp.stopSim != nil {
+		cp.stopSim()
+		<-cp.simDone
+		cp.stopSim = nil
+	}
 }
 
 // Host is the apiserver's URL.

@@ -27,6 +27,10 @@ type Options struct {
 	Members []string
 	// StartTimeout bounds each control plane's start (default 90s: two cores start several at once).
 	StartTimeout time.Duration
+	// WithoutHub starts members only (agent tests need no hub).
+	WithoutHub bool
+	// Simulate runs a Simulator on every member (StatefulSet controller, kubelet, load balancers).
+	Simulate bool
 }
 
 // Fleet is a running hub and its members.
@@ -75,9 +79,14 @@ func Start(opts Options) (*Fleet, error) {
 		timeout = 90 * time.Second
 	}
 
-	f := &Fleet{Scheme: scheme, Hub: &ControlPlane{Name: HubName}}
-	planes := []*ControlPlane{f.Hub}
-	crdsFor := map[*ControlPlane][]*apiextensionsv1.CustomResourceDefinition{f.Hub: hubCRDs}
+	f := &Fleet{Scheme: scheme}
+	var planes []*ControlPlane
+	crdsFor := map[*ControlPlane][]*apiextensionsv1.CustomResourceDefinition{}
+	if !opts.WithoutHub {
+		f.Hub = &ControlPlane{Name: HubName}
+		planes = append(planes, f.Hub)
+		crdsFor[f.Hub] = hubCRDs
+	}
 	for _, name := range opts.Members {
 		cp := &ControlPlane{Name: name}
 		f.Members = append(f.Members, cp)
@@ -102,6 +111,11 @@ func Start(opts Options) (*Fleet, error) {
 	if err := errors.Join(errs...); err != nil {
 		_ = f.Stop()
 		return nil, err
+	}
+	if opts.Simulate {
+		for _, m := range f.Members {
+			m.StartSimulator()
+		}
 	}
 	return f, nil
 }
@@ -128,6 +142,9 @@ func (cp *ControlPlane) connectWith(scheme *runtime.Scheme) error {
 		return fmt.Errorf("client for %s: %w", cp.Name, err)
 	}
 	cp.Config, cp.Client, cp.Kubeconfig = cfg, cl, kc
+	if cp.Sim != nil {
+		cp.Sim.SetClient(cl)
+	}
 	return nil
 }
 
@@ -141,8 +158,13 @@ func (f *Fleet) Member(name string) *ControlPlane {
 	return nil
 }
 
-// All returns the hub followed by the members.
-func (f *Fleet) All() []*ControlPlane { return append([]*ControlPlane{f.Hub}, f.Members...) }
+// All returns the hub (if any) followed by the members.
+func (f *Fleet) All() []*ControlPlane {
+	if f.Hub == nil {
+		return append([]*ControlPlane(nil), f.Members...)
+	}
+	return append([]*ControlPlane{f.Hub}, f.Members...)
+}
 
 // Stop stops every control plane in parallel.
 func (f *Fleet) Stop() error {
@@ -154,6 +176,7 @@ func (f *Fleet) Stop() error {
 			continue
 		}
 		wg.Go(func() {
+			cp.StopSimulator()
 			// A paused apiserver ignores SIGTERM until resumed.
 			_ = cp.Resume()
 			if err := cp.Env.Stop(); err != nil {

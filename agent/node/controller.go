@@ -1,0 +1,229 @@
+package node
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/klog/v2"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	"github.com/sei-protocol/sei-fleet/agent/config"
+	"github.com/sei-protocol/sei-fleet/agent/resources"
+	"github.com/sei-protocol/sei-fleet/agent/sidecar"
+	"github.com/sei-protocol/sei-fleet/agent/tasks"
+	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/internal/kube"
+	"github.com/sei-protocol/sei-fleet/planner"
+)
+
+// FinalizerAgent holds a member SeiNode until the agent confirmed its pod is gone: that confirmation
+// is the positive fence the hub waits for before a validator may run anywhere else.
+const FinalizerAgent = "sei.io/agent"
+
+// +kubebuilder:rbac:groups=sei.io,resources=seinodes,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=sei.io,resources=seinodes/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=sei.io,resources=seinodes/finalizers,verbs=update
+// +kubebuilder:rbac:groups=apps,resources=statefulsets,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch;create;update;patch
+// +kubebuilder:rbac:groups="",resources=persistentvolumeclaims,verbs=get;list;watch;create
+// +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch;delete
+// +kubebuilder:rbac:groups="",resources=nodes,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;create
+// +kubebuilder:rbac:groups="",resources=configmaps,verbs=get
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconciler runs the SeiNodes of the agent's cluster.
+type Reconciler struct {
+	Client    client.Client
+	APIReader client.Reader
+	Scheme    *runtime.Scheme
+	Recorder  events.EventRecorder
+	Config    *config.Config
+	// ClusterName is this member cluster's name: nodes placed elsewhere are refused.
+	ClusterName string
+	// Sidecar returns the client for a node's sidecar; default: its headless-Service address.
+	Sidecar func(node *seiv1alpha1.SeiNode) tasks.Sidecar
+	// Executor runs plans; default: the agent's task registry with default timings.
+	Executor *planner.Executor[*tasks.Env]
+	// Rand is key-minting entropy; default crypto/rand.
+	Rand io.Reader
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+// SetupWithManager registers the controller. It refuses missing dependencies.
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.Client == nil || r.APIReader == nil || r.Scheme == nil || r.Config == nil || r.Recorder == nil {
+		return errors.New("node reconciler needs Client, APIReader, Scheme, Config and Recorder")
+	}
+	if r.ClusterName == "" {
+		return errors.New("node reconciler needs its ClusterName")
+	}
+	if r.Sidecar == nil {
+		r.Sidecar = func(node *seiv1alpha1.SeiNode) tasks.Sidecar {
+			return sidecar.New(resources.SidecarURL(node, r.Config))
+		}
+	}
+	if r.Executor == nil {
+		r.Executor = &planner.Executor[*tasks.Env]{Registry: tasks.Registry(), Now: r.Now}
+	}
+	if r.Rand == nil {
+		r.Rand = rand.Reader
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("seinode").
+		// Status writes are ours: react to spec, metadata and deletion changes only.
+		For(&seiv1alpha1.SeiNode{}, builder.WithPredicates(predicate.Or(
+			predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
+		Owns(&appsv1.StatefulSet{}).
+		Owns(&corev1.Service{}).
+		Complete(r)
+}
+
+// Reconcile moves one SeiNode towards its spec.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	node := &seiv1alpha1.SeiNode{}
+	if err := r.Client.Get(ctx, req.NamespacedName, node); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	log := ctrl.LoggerFrom(ctx).WithValues("SeiNode", klog.KObj(node), "cluster", r.ClusterName)
+	ctx = ctrl.LoggerInto(ctx, log)
+
+	if node.Spec.ClusterName != "" && node.Spec.ClusterName != r.ClusterName {
+		return r.refuseForeign(ctx, node)
+	}
+	if !node.DeletionTimestamp.IsZero() {
+		return r.fence(ctx, node)
+	}
+	if !controllerutil.ContainsFinalizer(node, FinalizerAgent) {
+		controllerutil.AddFinalizer(node, FinalizerAgent)
+		if err := r.Client.Update(ctx, node); err != nil {
+			return ctrl.Result{}, fmt.Errorf("add finalizer to SeiNode %s: %w", req.NamespacedName, err)
+		}
+		return ctrl.Result{Requeue: true}, nil
+	}
+
+	before := node.DeepCopy()
+	result, err := r.reconcile(ctx, node)
+	updateConditions(node)
+	if _, perr := kube.PatchStatus(ctx, r.Client, before, node, nodeStatus); perr != nil {
+		return ctrl.Result{}, errors.Join(err, perr)
+	}
+	return result, err
+}
+
+func nodeStatus(o client.Object) any { return o.(*seiv1alpha1.SeiNode).Status }
+
+// reconcile advances the node in memory; the caller writes its status once.
+func (r *Reconciler) reconcile(ctx context.Context, node *seiv1alpha1.SeiNode) (ctrl.Result, error) {
+	now := r.now()
+	node.Status.Mode = node.Spec.Mode()
+	if node.Status.Phase == "" {
+		setPhase(node, seiv1alpha1.NodePending, now)
+	}
+
+	if node.Status.Plan == nil {
+		planType := nextPlan(node)
+		if planType == "" {
+			return ctrl.Result{}, nil // steady state: nothing to do, nothing to write
+		}
+		plan, err := buildPlan(node, planType)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		planner.Begin(&node.Status.Plan, plan)
+		if node.Status.Phase == seiv1alpha1.NodePending || node.Status.Phase == seiv1alpha1.NodeFailed {
+			setPhase(node, seiv1alpha1.NodeInitializing, now)
+		}
+		r.Recorder.Eventf(node, nil, corev1.EventTypeNormal, "PlanCreated", "Plan",
+			"%s plan with %d tasks for generation %d", plan.Type, len(plan.Tasks), plan.Generation)
+		// Persist the plan before any task runs; come straight back to run it.
+		return ctrl.Result{RequeueAfter: time.Millisecond}, nil
+	}
+
+	env := &tasks.Env{
+		Node: node, Client: r.Client, Reader: r.APIReader, Scheme: r.Scheme, Config: r.Config,
+		Sidecar: r.Sidecar(node), ClusterName: r.ClusterName, Rand: r.Rand, Now: r.Now,
+	}
+	out, err := r.Executor.Execute(ctx, node.Status.Plan, env)
+	if err != nil {
+		return ctrl.Result{}, fmt.Errorf("execute %s plan: %w", node.Status.Plan.Type, err)
+	}
+	if !out.Finished {
+		return ctrl.Result{RequeueAfter: out.RequeueAfter}, nil
+	}
+	planType := node.Status.Plan.Type
+	if msg := finishPlan(node, now); msg != "" {
+		r.Recorder.Eventf(node, nil, corev1.EventTypeWarning, "PlanFailed", "Plan", "%s plan failed: %s", planType, msg)
+		ctrl.LoggerFrom(ctx).Info("Plan failed", "plan", planType, "reason", msg)
+	} else {
+		r.Recorder.Eventf(node, nil, corev1.EventTypeNormal, "PlanComplete", "Plan", "%s plan complete; phase %s", planType, node.Status.Phase)
+	}
+	// Another plan may be due already (the spec moved on while this one ran).
+	return ctrl.Result{RequeueAfter: time.Millisecond}, nil
+}
+
+// refuseForeign leaves a node placed on another cluster alone and says so: a kubeconfig Secret on the
+// hub pointing at the wrong cluster must not make two clusters run one node.
+func (r *Reconciler) refuseForeign(ctx context.Context, node *seiv1alpha1.SeiNode) (ctrl.Result, error) {
+	before := node.DeepCopy()
+	setCondition(node, seiv1alpha1.NodeReady, false, seiv1alpha1.ReasonWrongCluster,
+		fmt.Sprintf("spec.clusterName is %q but this agent runs in cluster %q: not running it", node.Spec.ClusterName, r.ClusterName))
+	if _, err := kube.PatchStatus(ctx, r.Client, before, node, nodeStatus); err != nil {
+		return ctrl.Result{}, err
+	}
+	return ctrl.Result{}, nil
+}
+
+// fence handles a deleted node: it deletes the StatefulSet, waits until the pod is gone, then releases
+// the finalizer. Key Secrets stay: a validator's identity outlives its node.
+func (r *Reconciler) fence(ctx context.Context, node *seiv1alpha1.SeiNode) (ctrl.Result, error) {
+	if !controllerutil.ContainsFinalizer(node, FinalizerAgent) {
+		return ctrl.Result{}, nil
+	}
+	sts := &appsv1.StatefulSet{}
+	key := client.ObjectKey{Namespace: node.Namespace, Name: resources.StatefulSetName(node)}
+	if err := r.Client.Get(ctx, key, sts); err == nil {
+		if sts.DeletionTimestamp.IsZero() {
+			ctrl.LoggerFrom(ctx).Info("Deleting StatefulSet of deleted node")
+			if err := r.Client.Delete(ctx, sts, client.PropagationPolicy("Foreground")); err != nil && !apierrors.IsNotFound(err) {
+				return ctrl.Result{}, fmt.Errorf("delete StatefulSet %s: %w", key, err)
+			}
+		}
+		return ctrl.Result{RequeueAfter: 2 * time.Second}, nil
+	} else if !apierrors.IsNotFound(err) {
+		return ctrl.Result{}, fmt.Errorf("get StatefulSet %s: %w", key, err)
+	}
+	pod := &corev1.Pod{}
+	if err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: node.Namespace, Name: resources.PodName(node)}, pod); err == nil {
+		return ctrl.Result{RequeueAfter: 2 * time.Second}, nil // still terminating
+	} else if !apierrors.IsNotFound(err) {
+		return ctrl.Result{}, fmt.Errorf("get pod of %s: %w", key, err)
+	}
+	controllerutil.RemoveFinalizer(node, FinalizerAgent)
+	if err := r.Client.Update(ctx, node); err != nil && !apierrors.IsNotFound(err) {
+		return ctrl.Result{}, fmt.Errorf("release finalizer of SeiNode %s: %w", client.ObjectKeyFromObject(node), err)
+	}
+	ctrl.LoggerFrom(ctx).Info("Node fenced: StatefulSet and pod are gone")
+	return ctrl.Result{}, nil
+}
+
+func (r *Reconciler) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}

@@ -1,0 +1,139 @@
+package node
+
+import (
+	"fmt"
+
+	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/agent/tasks"
+	"github.com/sei-protocol/sei-fleet/planner"
+)
+
+// Plan types.
+const (
+	PlanIdentity    = "identity"
+	PlanInit        = "init"
+	PlanNodeUpdate  = "node-update"
+	PlanReconfigure = "reconfigure"
+)
+
+// ceremonyValidator: a validator of a genesis ceremony, which must publish its gentx before its
+// genesis can exist.
+func ceremonyValidator(node *seiv1alpha1.SeiNode) bool {
+	return node.Spec.Validator != nil && node.Spec.Validator.Ceremony != nil
+}
+
+// nextPlan says which plan a node without one needs now, or "" for none.
+func nextPlan(node *seiv1alpha1.SeiNode) string {
+	waitingForGenesis := ceremonyValidator(node) && node.Spec.Genesis == nil
+	changed := node.Generation != node.Status.ObservedGeneration
+	switch node.Status.Phase {
+	case "", seiv1alpha1.NodePending:
+		if waitingForGenesis {
+			return PlanIdentity
+		}
+		return PlanInit
+	case seiv1alpha1.NodeInitializing:
+		if waitingForGenesis {
+			return ""
+		}
+		return PlanInit
+	case seiv1alpha1.NodeRunning:
+		if !changed {
+			return ""
+		}
+		if node.Spec.Image != node.Status.CurrentImage {
+			return PlanNodeUpdate
+		}
+		return PlanReconfigure
+	case seiv1alpha1.NodeFailed:
+		if changed { // a fixed spec gets a fresh attempt; the same spec does not loop
+			if waitingForGenesis {
+				return PlanIdentity
+			}
+			return PlanInit
+		}
+	}
+	return ""
+}
+
+// buildPlan builds a plan of planType for node at its current generation.
+func buildPlan(node *seiv1alpha1.SeiNode, planType string) (*seiv1alpha1.TaskPlan, error) {
+	var steps []planner.Step
+	target, failed := string(seiv1alpha1.NodeRunning), string(seiv1alpha1.NodeFailed)
+	identity := []planner.Step{
+		{Type: tasks.TypeEnsureIdentity, MaxRetries: 5},
+		{Type: tasks.TypeEnsureDataPVC, MaxRetries: 5},
+		{Type: tasks.TypeApplyServices, MaxRetries: 5},
+		{Type: tasks.TypeResolveP2PAddress, MaxRetries: 3},
+	}
+	if ceremonyValidator(node) {
+		identity = append(identity, planner.Step{Type: tasks.TypePublishGentx, MaxRetries: 3})
+	}
+	switch planType {
+	case PlanIdentity:
+		steps = identity
+		target = string(seiv1alpha1.NodeInitializing)
+	case PlanInit:
+		steps = append(identity, genesisSteps(node)...)
+		steps = append(steps, planner.Step{Type: tasks.TypeApplyStatefulSet, MaxRetries: 5})
+		steps = append(steps, startSteps(node, false)...)
+	case PlanNodeUpdate:
+		steps = []planner.Step{
+			{Type: tasks.TypeApplyStatefulSet, MaxRetries: 5},
+			{Type: tasks.TypeReplacePod, MaxRetries: 3},
+		}
+		steps = append(steps, startSteps(node, false)...)
+		failed = "" // a failed update keeps the node Running on its old image
+	case PlanReconfigure:
+		steps = []planner.Step{
+			{Type: tasks.TypeApplyServices, MaxRetries: 5},
+			{Type: tasks.TypeResolveP2PAddress, MaxRetries: 3},
+		}
+		steps = append(steps, genesisSteps(node)...)
+		steps = append(steps,
+			planner.Step{Type: tasks.TypeApplyStatefulSet, MaxRetries: 5},
+			planner.Step{Type: tasks.TypeReplacePod, MaxRetries: 3})
+		steps = append(steps, startSteps(node, true)...)
+		failed = ""
+	default:
+		return nil, fmt.Errorf("unknown plan type %q", planType)
+	}
+	plan, err := planner.NewPlan(planner.PlanID(string(node.UID), planType, node.Generation), planType, steps, target, failed)
+	if err != nil {
+		return nil, err
+	}
+	plan.Generation = node.Generation
+	return plan, nil
+}
+
+func genesisSteps(node *seiv1alpha1.SeiNode) []planner.Step {
+	if node.Spec.Genesis == nil {
+		return nil
+	}
+	return []planner.Step{{Type: tasks.TypeVerifyGenesis, MaxRetries: 3}}
+}
+
+// startSteps configure seid through the sidecar, release its start gate and wait for the rollout. A
+// paused node has no pod to configure. restart makes a running seid re-read a changed configuration.
+func startSteps(node *seiv1alpha1.SeiNode, restart bool) []planner.Step {
+	if node.Spec.Paused {
+		return nil
+	}
+	steps := []planner.Step{{Type: tasks.TypeAwaitSidecar}}
+	if node.Spec.Genesis == nil {
+		// No genesis from the hub: the sidecar resolves a well-known chain's genesis itself.
+		steps = append(steps, planner.Step{Type: tasks.TypeSidecarConfigure, MaxRetries: 3})
+	}
+	steps = append(steps,
+		planner.Step{Type: tasks.TypeSidecarConfigApply, MaxRetries: 3},
+		planner.Step{Type: tasks.TypeSidecarConfigPatch, MaxRetries: 3},
+		planner.Step{Type: tasks.TypeSidecarConfigCheck, MaxRetries: 3},
+	)
+	if restart {
+		steps = append(steps, planner.Step{Type: tasks.TypeSidecarRestartSeid, MaxRetries: 3})
+	}
+	return append(steps,
+		planner.Step{Type: tasks.TypeSidecarMarkReady, MaxRetries: 3},
+		planner.Step{Type: tasks.TypeAwaitRollout, MaxRetries: 1},
+	)
+}

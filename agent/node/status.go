@@ -1,0 +1,114 @@
+package node
+
+import (
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/planner"
+)
+
+// setPhase moves the node to phase, stamping the transition time when it changes.
+func setPhase(node *seiv1alpha1.SeiNode, phase seiv1alpha1.NodePhase, now time.Time) {
+	if node.Status.Phase == phase {
+		return
+	}
+	node.Status.Phase = phase
+	t := metav1.NewTime(now)
+	node.Status.PhaseTransitionTime = &t
+}
+
+// finishPlan applies a finished plan's outcome — its target or failed phase, the generation the status
+// now describes, the PlanFailed condition — and clears it. It returns the failure message, if any.
+func finishPlan(node *seiv1alpha1.SeiNode, now time.Time) string {
+	plan := node.Status.Plan
+	node.Status.Plan = nil
+	node.Status.ObservedGeneration = plan.Generation
+	if plan.Phase == seiv1alpha1.PlanFailed {
+		if plan.FailedPhase != "" {
+			setPhase(node, seiv1alpha1.NodePhase(plan.FailedPhase), now)
+		}
+		msg := planner.FailureMessage(plan)
+		setCondition(node, seiv1alpha1.NodePlanFailed, true, seiv1alpha1.ReasonTaskFailed, plan.Type+" plan: "+msg)
+		return msg
+	}
+	if plan.TargetPhase != "" {
+		setPhase(node, seiv1alpha1.NodePhase(plan.TargetPhase), now)
+	}
+	setCondition(node, seiv1alpha1.NodePlanFailed, false, seiv1alpha1.ReasonNoFailure, "the last plan ("+plan.Type+") completed")
+	return ""
+}
+
+// updateConditions derives every condition the agent owns from the node's spec and status. Each
+// condition is always present.
+func updateConditions(node *seiv1alpha1.SeiNode) {
+	s := &node.Status
+	paused := node.Spec.Paused
+	if paused {
+		setCondition(node, seiv1alpha1.NodePaused, true, seiv1alpha1.ReasonPaused, "spec.paused is set: the node is scaled to zero")
+	} else {
+		setCondition(node, seiv1alpha1.NodePaused, false, seiv1alpha1.ReasonNotPaused, "")
+	}
+
+	updating := planner.IsActive(s.Plan) && s.Plan.Type == PlanNodeUpdate
+	if updating {
+		setCondition(node, seiv1alpha1.NodeUpdateInProgress, true, seiv1alpha1.ReasonImageRolling, "rolling to "+node.Spec.Image)
+	} else {
+		setCondition(node, seiv1alpha1.NodeUpdateInProgress, false, seiv1alpha1.ReasonUpToDate, "")
+	}
+
+	switch s.Phase {
+	case seiv1alpha1.NodeRunning:
+		setCondition(node, seiv1alpha1.NodeInitialized, true, seiv1alpha1.ReasonSucceeded, "the init plan completed")
+	case seiv1alpha1.NodeFailed:
+		setCondition(node, seiv1alpha1.NodeInitialized, false, seiv1alpha1.ReasonFailed, "initialization failed: see PlanFailed")
+	default:
+		setCondition(node, seiv1alpha1.NodeInitialized, false, seiv1alpha1.ReasonInProgress, "")
+	}
+
+	identity := s.NodeID != "" && (node.Spec.Validator == nil || s.ConsensusPubKey != "")
+	if identity {
+		setCondition(node, seiv1alpha1.NodeIdentityReady, true, seiv1alpha1.ReasonKeysFound, "node ID "+s.NodeID)
+	} else {
+		setCondition(node, seiv1alpha1.NodeIdentityReady, false, seiv1alpha1.ReasonPending, "")
+	}
+
+	g := node.Spec.Genesis
+	switch {
+	case g != nil && s.GenesisSHA256 == g.SHA256:
+		setCondition(node, seiv1alpha1.NodeGenesisVerified, true, seiv1alpha1.ReasonGenesisMatches, "genesis sha256 "+g.SHA256)
+	case g != nil:
+		setCondition(node, seiv1alpha1.NodeGenesisVerified, false, seiv1alpha1.ReasonPending, "genesis "+g.ConfigMapName+" not verified yet")
+	case ceremonyValidator(node):
+		setCondition(node, seiv1alpha1.NodeGenesisVerified, false, seiv1alpha1.ReasonWaitingForGenesis, "waiting for the hub to assemble the ceremony's genesis")
+	default:
+		setCondition(node, seiv1alpha1.NodeGenesisVerified, true, seiv1alpha1.ReasonNotRequired, "the sidecar resolves this chain's genesis")
+	}
+
+	if meta.FindStatusCondition(s.Conditions, seiv1alpha1.NodePlanFailed) == nil {
+		setCondition(node, seiv1alpha1.NodePlanFailed, false, seiv1alpha1.ReasonNoFailure, "")
+	}
+
+	switch {
+	case s.Phase != seiv1alpha1.NodeRunning:
+		setCondition(node, seiv1alpha1.NodeReady, false, seiv1alpha1.ReasonNotRunning, "phase "+string(s.Phase))
+	case paused:
+		setCondition(node, seiv1alpha1.NodeReady, false, seiv1alpha1.ReasonPaused, "")
+	case updating:
+		setCondition(node, seiv1alpha1.NodeReady, false, seiv1alpha1.ReasonImageRolling, "")
+	default:
+		setCondition(node, seiv1alpha1.NodeReady, true, seiv1alpha1.ReasonRunning, "")
+	}
+}
+
+func setCondition(node *seiv1alpha1.SeiNode, typ string, status bool, reason, msg string) {
+	st := metav1.ConditionFalse
+	if status {
+		st = metav1.ConditionTrue
+	}
+	meta.SetStatusCondition(&node.Status.Conditions, metav1.Condition{
+		Type: typ, Status: st, Reason: reason, Message: msg, ObservedGeneration: node.Generation,
+	})
+}

@@ -1,0 +1,76 @@
+package tasks
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/sei-protocol/sei-fleet/agent/resources"
+	"github.com/sei-protocol/sei-fleet/planner"
+)
+
+// replacePod deletes the node's pod when it runs an older revision than the StatefulSet's update
+// revision (the StatefulSet uses OnDelete, so only this makes a new template take effect). It does not
+// wait for the new pod: await-rollout does.
+func replacePod(ctx context.Context, env *Env) (planner.Result, error) {
+	sts, err := statefulSet(ctx, env)
+	if err != nil || sts == nil {
+		return planner.Result{}, err
+	}
+	if sts.Status.ObservedGeneration < sts.Generation {
+		return planner.Running(2 * time.Second) // the controller has not computed the new revision yet
+	}
+	pod := &corev1.Pod{}
+	key := client.ObjectKey{Namespace: env.Node.Namespace, Name: resources.PodName(env.Node)}
+	if err := env.Client.Get(ctx, key, pod); err != nil {
+		if apierrors.IsNotFound(err) {
+			return planner.Done() // nothing to replace: the StatefulSet creates the pod at the new revision
+		}
+		return planner.Result{}, fmt.Errorf("get pod %s: %w", key, err)
+	}
+	if pod.Labels[appsv1.StatefulSetRevisionLabel] == sts.Status.UpdateRevision || !pod.DeletionTimestamp.IsZero() {
+		return planner.Done()
+	}
+	if err := env.Client.Delete(ctx, pod, client.Preconditions{UID: &pod.UID}); err != nil && !apierrors.IsNotFound(err) {
+		return planner.Result{}, fmt.Errorf("delete pod %s: %w", key, err)
+	}
+	return planner.Done()
+}
+
+// awaitRollout waits until the StatefulSet has rolled its pod to the current template and the pod is
+// ready, then stamps the image the node now runs.
+func awaitRollout(ctx context.Context, env *Env) (planner.Result, error) {
+	sts, err := statefulSet(ctx, env)
+	if err != nil || sts == nil {
+		return planner.Result{}, err
+	}
+	want := int32(1)
+	if sts.Spec.Replicas != nil {
+		want = *sts.Spec.Replicas
+	}
+	st := sts.Status
+	rolled := st.ObservedGeneration >= sts.Generation && st.UpdateRevision != "" &&
+		st.CurrentRevision == st.UpdateRevision && st.UpdatedReplicas == want && st.ReadyReplicas == want
+	if !rolled {
+		return planner.Running(5 * time.Second)
+	}
+	env.Node.Status.CurrentImage = env.Node.Spec.Image
+	return planner.Done()
+}
+
+func statefulSet(ctx context.Context, env *Env) (*appsv1.StatefulSet, error) {
+	sts := &appsv1.StatefulSet{}
+	key := client.ObjectKey{Namespace: env.Node.Namespace, Name: resources.StatefulSetName(env.Node)}
+	if err := env.Client.Get(ctx, key, sts); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, fmt.Errorf("StatefulSet %s not found", key)
+		}
+		return nil, fmt.Errorf("get StatefulSet %s: %w", key, err)
+	}
+	return sts, nil
+}

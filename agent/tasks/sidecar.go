@@ -1,0 +1,113 @@
+package tasks
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sei-protocol/sei-fleet/agent/resources"
+	"github.com/sei-protocol/sei-fleet/agent/sidecar"
+	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/planner"
+)
+
+// sidecarPatience is how long a task keeps waiting for an unreachable sidecar (a pod being scheduled,
+// an image being pulled) before that counts as a failed attempt.
+const sidecarPatience = 15 * time.Minute
+
+// awaitSidecar waits until the node's sidecar answers at all (ready or not): sidecar tasks after it
+// would otherwise spend their retry budget on a pod that is still starting.
+func awaitSidecar(ctx context.Context, env *Env, p *seiv1alpha1.PlannedTask) (planner.Result, error) {
+	if _, err := env.Sidecar.Healthz(ctx); err != nil {
+		return waitOrFail(env, p, fmt.Errorf("sidecar unreachable: %w", err))
+	}
+	return planner.Done()
+}
+
+// sidecarTask runs one task on the node's sidecar under the planned task's ID: submitted once, then
+// polled. A failed attempt is resubmitted under the same ID on retry, which makes the sidecar run it
+// again; a crash between resubmitting and persisting status does not spend a second attempt.
+// Parameters are computed from the live node, so a retry carries the current spec.
+func sidecarTask(wire string) planner.Factory[*Env] {
+	return func(env *Env, p *seiv1alpha1.PlannedTask) (planner.Task, error) {
+		return planner.TaskFunc(func(ctx context.Context) (planner.Result, error) {
+			params, err := sidecarParams(env, wire)
+			if err != nil {
+				return planner.Result{}, planner.Terminal(err)
+			}
+			t := sidecar.Task{ID: p.ID, Type: wire, Params: params}
+			if p.Status == seiv1alpha1.TaskPending && p.RetryCount > 0 {
+				if _, err := sidecar.Retry(ctx, env.Sidecar, t, int(p.RetryCount)); err != nil {
+					return sidecarError(env, p, err)
+				}
+			}
+			done, err := sidecar.Run(ctx, env.Sidecar, t)
+			if err != nil {
+				return sidecarError(env, p, err)
+			}
+			if !done {
+				return planner.Running(2 * time.Second)
+			}
+			return planner.Done()
+		}), nil
+	}
+}
+
+// sidecarError sorts a sidecar error: the task failing on the node counts as a failed attempt; a
+// request the sidecar rejects is terminal; a sidecar that cannot be reached is waited for.
+func sidecarError(env *Env, p *seiv1alpha1.PlannedTask, err error) (planner.Result, error) {
+	var failed *sidecar.TaskFailedError
+	switch {
+	case errors.As(err, &failed):
+		return planner.Result{}, fmt.Errorf("sidecar task %s failed: %s", failed.Type, failed.Message)
+	case errors.Is(err, sidecar.ErrInvalidTask), sidecar.IsPermanent(err):
+		return planner.Result{}, planner.Terminal(err)
+	default:
+		return waitOrFail(env, p, err)
+	}
+}
+
+func waitOrFail(env *Env, p *seiv1alpha1.PlannedTask, err error) (planner.Result, error) {
+	if p.StartedAt == nil || env.now().Sub(p.StartedAt.Time) < sidecarPatience {
+		return planner.Running(3 * time.Second)
+	}
+	return planner.Result{}, fmt.Errorf("gave up after %s: %w", sidecarPatience, err)
+}
+
+// sidecarParams builds a sidecar task's parameters from the live node.
+func sidecarParams(env *Env, wire string) (json.RawMessage, error) {
+	node := env.Node
+	var params any
+	switch wire {
+	case sidecar.TaskTypeConfigureGenesis:
+		p := sidecar.ConfigureGenesisParams{}
+		if node.Spec.Genesis != nil {
+			p.ExpectedGenesisHash = node.Spec.Genesis.SHA256
+		}
+		params = p
+	case sidecar.TaskTypeConfigApply:
+		params = sidecar.ConfigIntent{Mode: string(node.Spec.Mode()), Overrides: node.Spec.Overrides}
+	case sidecar.TaskTypeConfigPatch:
+		// seid init binds a validator's and a seed's P2P and RPC listeners to localhost; peers in other
+		// clusters (through the P2P Service) and the readiness probe need them on the pod's address.
+		p2p := map[string]any{
+			"laddr":            fmt.Sprintf("tcp://0.0.0.0:%d", resources.PortP2P),
+			"persistent-peers": strings.Join(node.Spec.Peers, ","),
+		}
+		if node.Status.P2PAddress != "" {
+			p2p["external-address"] = node.Status.P2PAddress
+		}
+		rpc := map[string]any{"laddr": fmt.Sprintf("tcp://0.0.0.0:%d", resources.PortRPC)}
+		params = sidecar.ConfigPatchParams{Files: map[string]map[string]any{"config.toml": {"p2p": p2p, "rpc": rpc}}}
+	default:
+		params = struct{}{}
+	}
+	raw, err := json.Marshal(params)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s params: %w", wire, err)
+	}
+	return raw, nil
+}
