@@ -6,15 +6,16 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"sort"
 	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clusterv1 "open-cluster-management.io/api/cluster/v1"
@@ -22,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/cluster"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -39,7 +41,7 @@ type Options struct {
 	Namespace string
 	// Scheme is given to every member cluster's client; it must know SeiNode.
 	Scheme *runtime.Scheme
-	// ClientTimeout bounds every request to a member; without one a hung member hangs the hub.
+	// ClientTimeout bounds every request to a member but watches; without one a hung member hangs the hub.
 	ClientTimeout time.Duration
 	// Resync re-checks every registration this often, re-engaging whatever went missing.
 	Resync time.Duration
@@ -47,6 +49,9 @@ type Options struct {
 	ClusterOptions []cluster.Option
 	// NewCluster builds a member cluster; default cluster.New.
 	NewCluster func(cfg *rest.Config, opts ...cluster.Option) (cluster.Cluster, error)
+	// Workers is how many clusters are (re-)engaged at once (default 4). An unreachable member holds
+	// one worker for up to ClientTimeout per attempt; the others keep engaging the rest.
+	Workers int
 }
 
 func (o *Options) setDefaults() {
@@ -62,19 +67,9 @@ func (o *Options) setDefaults() {
 	if o.NewCluster == nil {
 		o.NewCluster = cluster.New
 	}
-}
-
-// member is one engaged cluster instance.
-type member struct {
-	cluster cluster.Cluster
-	cancel  context.CancelFunc
-	hash    string
-}
-
-type index struct {
-	obj     client.Object
-	field   string
-	extract client.IndexerFunc
+	if o.Workers == 0 {
+		o.Workers = 4
+	}
 }
 
 // Provider engages the hub's member clusters. See the package documentation.
@@ -91,7 +86,7 @@ type Provider struct {
 	mgr     mcmanager.Manager
 	hub     client.Client
 	ctx     context.Context // the clusters' lifetime: the provider's, not a reconcile's
-	hubUID  types.UID       // the hub's kube-system namespace UID, to recognise the hub as a member
+	hubUID  types.UID       // the hub's kube-system namespace UID, to recognise the hub as a member; under mu
 	changed func(name string)
 }
 
@@ -128,6 +123,7 @@ func (p *Provider) SetupWithManager(ctx context.Context, mgr mcmanager.Manager) 
 	return ctrl.NewControllerManagedBy(mgr.GetLocalManager()).
 		Named("cluster-provider").
 		For(&clusterv1.ManagedCluster{}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: p.opts.Workers}).
 		Watches(&corev1.Secret{}, secretToCluster, builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
 			return o.GetNamespace() == p.opts.Namespace
 		}))).
@@ -143,7 +139,8 @@ func clusterForSecret(secret string) (string, bool) {
 }
 
 // OnChange registers fn, called with a cluster's name whenever it is engaged, re-engaged or
-// disengaged. Call before the manager starts.
+// disengaged. fn may run on several goroutines at once (for different clusters) and should not block.
+// Call before the manager starts.
 func (p *Provider) OnChange(fn func(name string)) { p.changed = fn }
 
 // Reconcile engages, re-engages or disengages one ManagedCluster.
@@ -186,8 +183,10 @@ func (p *Provider) Reconcile(ctx context.Context, req reconcile.Request) (reconc
 		return reconcile.Result{RequeueAfter: p.opts.Resync}, nil
 	}
 	if err := p.engage(ctx, name, raw, hash); err != nil {
+		// The Secret is the truth: an instance built from an earlier kubeconfig goes too, so the hub
+		// never keeps writing to a cluster the Secret no longer names.
 		log.Info("Cluster not engaged", "reason", err.Error())
-		p.setRefused(name, err.Error())
+		p.disengage(name, err.Error())
 		return reconcile.Result{}, err
 	}
 	log.Info("Engaged member cluster")
@@ -199,7 +198,7 @@ func (p *Provider) engage(ctx context.Context, name string, kubeconfig []byte, h
 	if err != nil {
 		return fmt.Errorf("parse kubeconfig of cluster %s: %w", name, err)
 	}
-	cfg.Timeout = p.opts.ClientTimeout
+	withRequestTimeout(cfg, p.opts.ClientTimeout)
 	if err := p.refuseHub(ctx, name, cfg); err != nil {
 		return err
 	}
@@ -217,23 +216,29 @@ func (p *Provider) engage(ctx context.Context, name string, kubeconfig []byte, h
 		}
 	}
 
-	// Replace whatever instance was there before starting the new one.
-	p.disengage(name, "")
+	// Replace whatever instance was there in one step, so Get never reports the cluster missing.
 	clusterCtx, cancel := context.WithCancel(p.ctx)
 	m := &member{cluster: cl, cancel: cancel, hash: hash}
 	p.mu.Lock()
+	old := p.members[multicluster.ClusterName(name)]
 	p.members[multicluster.ClusterName(name)] = m
 	delete(p.refused, name)
 	p.mu.Unlock()
+	if old != nil {
+		old.cancel()
+	}
 	go func() {
+		reason := ""
 		if err := cl.Start(clusterCtx); err != nil {
 			p.log.Error(err, "Member cluster stopped", "cluster", name)
+			reason = fmt.Sprintf("the client of cluster %s stopped: %v", name, err)
 		}
-		// Remove this instance only: a replacement may already hold the name.
-		p.removeIf(name, m)
+		// Remove this instance only: a replacement may already hold the name. The next resync
+		// engages the cluster again.
+		p.removeIf(name, m, reason)
 	}()
 	if err := p.mgr.Engage(clusterCtx, multicluster.ClusterName(name), cl); err != nil {
-		p.removeIf(name, m)
+		p.removeIf(name, m, "")
 		return fmt.Errorf("engage cluster %s: %w", name, err)
 	}
 	p.notify(name)
@@ -241,120 +246,43 @@ func (p *Provider) engage(ctx context.Context, name string, kubeconfig []byte, h
 }
 
 // refuseHub refuses a member whose kubeconfig points at the hub itself: the hub record and the member
-// copy of a SeiNode would be one object.
+// copy of a SeiNode would be one object. It is also the first contact with the member: one request,
+// without discovery, bounded by ClientTimeout.
 func (p *Provider) refuseHub(ctx context.Context, name string, cfg *rest.Config) error {
-	if p.hubUID == "" {
-		ns := &corev1.Namespace{}
-		if err := p.mgr.GetLocalManager().GetAPIReader().Get(ctx, types.NamespacedName{Name: "kube-system"}, ns); err != nil {
-			return fmt.Errorf("read the hub's kube-system namespace: %w", err)
-		}
-		p.hubUID = ns.UID
+	hubUID, err := p.hubIdentity(ctx)
+	if err != nil {
+		return err
 	}
-	direct, err := client.New(cfg, client.Options{Scheme: p.opts.Scheme})
+	core, err := corev1client.NewForConfig(cfg)
 	if err != nil {
 		return fmt.Errorf("build client for cluster %s: %w", name, err)
 	}
 	probeCtx, cancel := context.WithTimeout(ctx, p.opts.ClientTimeout)
 	defer cancel()
-	ns := &corev1.Namespace{}
-	if err := direct.Get(probeCtx, types.NamespacedName{Name: "kube-system"}, ns); err != nil {
+	ns, err := core.Namespaces().Get(probeCtx, metav1.NamespaceSystem, metav1.GetOptions{})
+	if err != nil {
 		return fmt.Errorf("reach cluster %s: %w", name, err)
 	}
-	if ns.UID == p.hubUID {
+	if ns.UID == hubUID {
 		return fmt.Errorf("cluster %s is the hub itself: a hub cannot be its own member; register a separate cluster", name)
 	}
 	return nil
 }
 
-func (p *Provider) member(name multicluster.ClusterName) *member {
+// hubIdentity returns the UID of the hub's kube-system namespace, read once.
+func (p *Provider) hubIdentity(ctx context.Context) (types.UID, error) {
 	p.mu.RLock()
-	defer p.mu.RUnlock()
-	return p.members[name]
-}
-
-func (p *Provider) disengage(name, reason string) {
-	p.mu.Lock()
-	m := p.members[multicluster.ClusterName(name)]
-	delete(p.members, multicluster.ClusterName(name))
-	if reason != "" {
-		p.refused[name] = reason
-	} else {
-		delete(p.refused, name)
+	uid := p.hubUID
+	p.mu.RUnlock()
+	if uid != "" {
+		return uid, nil
 	}
+	ns := &corev1.Namespace{}
+	if err := p.mgr.GetLocalManager().GetAPIReader().Get(ctx, types.NamespacedName{Name: metav1.NamespaceSystem}, ns); err != nil {
+		return "", fmt.Errorf("read the hub's kube-system namespace: %w", err)
+	}
+	p.mu.Lock()
+	p.hubUID = ns.UID
 	p.mu.Unlock()
-	if m != nil {
-		m.cancel()
-		p.log.Info("Disengaged member cluster", "cluster", name, "reason", reason)
-		p.notify(name)
-	}
-}
-
-func (p *Provider) removeIf(name string, m *member) {
-	p.mu.Lock()
-	removed := p.members[multicluster.ClusterName(name)] == m
-	if removed {
-		delete(p.members, multicluster.ClusterName(name))
-	}
-	p.mu.Unlock()
-	m.cancel()
-	if removed {
-		p.notify(name)
-	}
-}
-
-func (p *Provider) setRefused(name, reason string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.refused[name] = reason
-}
-
-func (p *Provider) notify(name string) {
-	if p.changed != nil {
-		p.changed(name)
-	}
-}
-
-// Get returns an engaged member cluster, or multicluster.ErrClusterNotFound.
-func (p *Provider) Get(_ context.Context, name multicluster.ClusterName) (cluster.Cluster, error) {
-	if m := p.member(name); m != nil {
-		return m.cluster, nil
-	}
-	return nil, fmt.Errorf("cluster %s: %w", name, multicluster.ErrClusterNotFound)
-}
-
-// IndexField indexes a field on every engaged cluster, now and later.
-func (p *Provider) IndexField(ctx context.Context, obj client.Object, field string, extract client.IndexerFunc) error {
-	p.mu.Lock()
-	p.indexers = append(p.indexers, index{obj: obj, field: field, extract: extract})
-	clusters := make(map[multicluster.ClusterName]cluster.Cluster, len(p.members))
-	for n, m := range p.members {
-		clusters[n] = m.cluster
-	}
-	p.mu.Unlock()
-	var errs []error
-	for n, cl := range clusters {
-		if err := cl.GetFieldIndexer().IndexField(ctx, obj, field, extract); err != nil {
-			errs = append(errs, fmt.Errorf("index %s on cluster %s: %w", field, n, err))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// Engaged returns the names of the engaged clusters, sorted.
-func (p *Provider) Engaged() []string {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	out := make([]string, 0, len(p.members))
-	for n := range p.members {
-		out = append(out, string(n))
-	}
-	sort.Strings(out)
-	return out
-}
-
-// NotEngagedReason says why a registered cluster is not engaged ("" when it is, or is unknown).
-func (p *Provider) NotEngagedReason(name string) string {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	return p.refused[name]
+	return ns.UID, nil
 }

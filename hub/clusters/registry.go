@@ -1,0 +1,120 @@
+package clusters
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/cluster"
+	"sigs.k8s.io/multicluster-runtime/pkg/multicluster"
+)
+
+// The registry: one engaged instance per cluster name. Unlike multicluster-runtime's pkg/clusters, an
+// instance that stops removes only itself, never a replacement registered under its name since.
+
+// member is one engaged cluster instance.
+type member struct {
+	cluster cluster.Cluster
+	cancel  context.CancelFunc
+	hash    string
+}
+
+type index struct {
+	obj     client.Object
+	field   string
+	extract client.IndexerFunc
+}
+
+func (p *Provider) member(name multicluster.ClusterName) *member {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.members[name]
+}
+
+// disengage removes whatever instance is engaged as name and records why ("" clears the reason).
+func (p *Provider) disengage(name, reason string) {
+	p.mu.Lock()
+	m := p.members[multicluster.ClusterName(name)]
+	delete(p.members, multicluster.ClusterName(name))
+	if reason != "" {
+		p.refused[name] = reason
+	} else {
+		delete(p.refused, name)
+	}
+	p.mu.Unlock()
+	if m != nil {
+		m.cancel()
+		p.log.Info("Disengaged member cluster", "cluster", name, "reason", reason)
+		p.notify(name)
+	}
+}
+
+// removeIf removes instance m, and only m, recording reason when it was engaged.
+func (p *Provider) removeIf(name string, m *member, reason string) {
+	p.mu.Lock()
+	removed := p.members[multicluster.ClusterName(name)] == m
+	if removed {
+		delete(p.members, multicluster.ClusterName(name))
+		if reason != "" {
+			p.refused[name] = reason
+		}
+	}
+	p.mu.Unlock()
+	m.cancel()
+	if removed {
+		p.notify(name)
+	}
+}
+
+func (p *Provider) notify(name string) {
+	if p.changed != nil {
+		p.changed(name)
+	}
+}
+
+// Get returns an engaged member cluster, or multicluster.ErrClusterNotFound.
+func (p *Provider) Get(_ context.Context, name multicluster.ClusterName) (cluster.Cluster, error) {
+	if m := p.member(name); m != nil {
+		return m.cluster, nil
+	}
+	return nil, fmt.Errorf("cluster %s: %w", name, multicluster.ErrClusterNotFound)
+}
+
+// IndexField indexes a field on every engaged cluster, now and later.
+func (p *Provider) IndexField(ctx context.Context, obj client.Object, field string, extract client.IndexerFunc) error {
+	p.mu.Lock()
+	p.indexers = append(p.indexers, index{obj: obj, field: field, extract: extract})
+	clusters := make(map[multicluster.ClusterName]cluster.Cluster, len(p.members))
+	for n, m := range p.members {
+		clusters[n] = m.cluster
+	}
+	p.mu.Unlock()
+	var errs []error
+	for n, cl := range clusters {
+		if err := cl.GetFieldIndexer().IndexField(ctx, obj, field, extract); err != nil {
+			errs = append(errs, fmt.Errorf("index %s on cluster %s: %w", field, n, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Engaged returns the names of the engaged clusters, sorted.
+func (p *Provider) Engaged() []string {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	out := make([]string, 0, len(p.members))
+	for n := range p.members {
+		out = append(out, string(n))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// NotEngagedReason says why a registered cluster is not engaged ("" when it is, or is unknown).
+func (p *Provider) NotEngagedReason(name string) string {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.refused[name]
+}
