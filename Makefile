@@ -38,8 +38,9 @@ generate: $(CONTROLLER_GEN) ## Generate DeepCopy methods from api/
 	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./api/...
 
 .PHONY: manifests
-manifests: $(CONTROLLER_GEN) ## Generate CRDs into deploy/crds and copy OCM's CRDs beside them
+manifests: $(CONTROLLER_GEN) ## Generate CRDs (deploy/crds) and RBAC (deploy/*/rbac); copy OCM's CRDs beside them
 	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=deploy/crds
+	$(CONTROLLER_GEN) rbac:roleName=sei-fleet-agent paths=./agent/... output:rbac:artifacts:config=deploy/agent/rbac
 	@ocm=$$(go list -m -f '{{.Dir}}' open-cluster-management.io/api); mkdir -p deploy/crds/ocm; \
 	for f in $(OCM_CRDS); do install -m 0644 "$$ocm/$$f" deploy/crds/ocm/$$(basename "$$f"); done
 

@@ -15,6 +15,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -65,11 +66,7 @@ func LoadConfig(path string) (*config.Config, error) {
 	if path == "" {
 		return config.Default(), nil
 	}
-	c, err := config.Load(path)
-	if err != nil {
-		return nil, fmt.Errorf("agent configuration %s: %w", path, err)
-	}
-	return c, nil
+	return config.Load(path) // its errors name the file and every offending field
 }
 
 // NewManager checks the cluster and builds the agent's manager with every controller registered.
@@ -91,6 +88,7 @@ func NewManager(ctx context.Context, cfg *rest.Config, agentCfg *config.Config, 
 			&appsv1.StatefulSet{}: owned, &corev1.Service{}: owned, &corev1.Pod{}: owned, &corev1.PersistentVolumeClaim{}: owned,
 		}},
 		NewClient:               opts.Hooks.NewClient,
+		Controller:              ctrlconfig.Controller{SkipNameValidation: &opts.Hooks.SkipNameValidation},
 		Metrics:                 metricsserver.Options{BindAddress: opts.MetricsAddr},
 		HealthProbeBindAddress:  opts.ProbeAddr,
 		LeaderElection:          opts.LeaderElect,

@@ -53,6 +53,8 @@ type Hooks struct {
 	NewClient client.NewClientFunc
 	// NoHeartbeat skips the heartbeat Lease.
 	NoHeartbeat bool
+	// SkipNameValidation lets several managers in one test process register the same controllers.
+	SkipNameValidation bool
 }
 
 // NewOptions returns the defaults.

@@ -20,6 +20,8 @@ import (
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 )
 
+// +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;create;update,namespace=sei-fleet-system
+
 // Heartbeat renews the Lease. It is a manager Runnable that runs only on the elected agent.
 type Heartbeat struct {
 	// Client writes the Lease; an uncached client is enough.

@@ -11,6 +11,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/klog/v2"
@@ -18,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	"github.com/sei-protocol/sei-fleet/agent/config"
@@ -87,7 +89,8 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Named("seinode").
 		// Status writes are ours: react to spec, metadata and deletion changes only.
 		For(&seiv1alpha1.SeiNode{}, builder.WithPredicates(predicate.Or(
-			predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
+			predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{},
+			predicate.AnnotationChangedPredicate{}, deletionStarted))).
 		Owns(&appsv1.StatefulSet{}).
 		Owns(&corev1.Service{}).
 		Complete(r)
@@ -113,7 +116,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		if err := r.Client.Update(ctx, node); err != nil {
 			return ctrl.Result{}, fmt.Errorf("add finalizer to SeiNode %s: %w", req.NamespacedName, err)
 		}
-		return ctrl.Result{Requeue: true}, nil
+		return ctrl.Result{RequeueAfter: time.Millisecond}, nil
 	}
 
 	before := node.DeepCopy()
@@ -125,6 +128,17 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	return result, err
 }
 
+// deletionStarted passes the update that marks an object for deletion (custom resources need not bump
+// their generation then).
+var deletionStarted = predicate.Funcs{
+	UpdateFunc: func(e event.UpdateEvent) bool {
+		return e.ObjectOld.GetDeletionTimestamp().IsZero() && !e.ObjectNew.GetDeletionTimestamp().IsZero()
+	},
+	CreateFunc:  func(event.CreateEvent) bool { return false },
+	DeleteFunc:  func(event.DeleteEvent) bool { return false },
+	GenericFunc: func(event.GenericEvent) bool { return false },
+}
+
 func nodeStatus(o client.Object) any { return o.(*seiv1alpha1.SeiNode).Status }
 
 // reconcile advances the node in memory; the caller writes its status once.
@@ -132,7 +146,9 @@ func (r *Reconciler) reconcile(ctx context.Context, node *seiv1alpha1.SeiNode) (
 	now := r.now()
 	node.Status.Mode = node.Spec.Mode()
 	if node.Status.Phase == "" {
+		// Record Pending first, so the node is seen waiting before anything is planned for it.
 		setPhase(node, seiv1alpha1.NodePending, now)
+		return ctrl.Result{RequeueAfter: time.Millisecond}, nil
 	}
 
 	if node.Status.Plan == nil {
@@ -199,7 +215,7 @@ func (r *Reconciler) fence(ctx context.Context, node *seiv1alpha1.SeiNode) (ctrl
 	if err := r.Client.Get(ctx, key, sts); err == nil {
 		if sts.DeletionTimestamp.IsZero() {
 			ctrl.LoggerFrom(ctx).Info("Deleting StatefulSet of deleted node")
-			if err := r.Client.Delete(ctx, sts, client.PropagationPolicy("Foreground")); err != nil && !apierrors.IsNotFound(err) {
+			if err := r.Client.Delete(ctx, sts, client.PropagationPolicy(metav1.DeletePropagationBackground)); err != nil && !apierrors.IsNotFound(err) {
 				return ctrl.Result{}, fmt.Errorf("delete StatefulSet %s: %w", key, err)
 			}
 		}

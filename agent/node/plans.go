@@ -3,8 +3,8 @@ package node
 import (
 	"fmt"
 
-	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/agent/tasks"
+	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/planner"
 )
 
@@ -74,7 +74,8 @@ func buildPlan(node *seiv1alpha1.SeiNode, planType string) (*seiv1alpha1.TaskPla
 		steps = identity
 		target = string(seiv1alpha1.NodeInitializing)
 	case PlanInit:
-		steps = append(identity, genesisSteps(node)...)
+		steps = append(steps, identity...)
+		steps = append(steps, genesisSteps(node)...)
 		steps = append(steps, planner.Step{Type: tasks.TypeApplyStatefulSet, MaxRetries: 5})
 		steps = append(steps, startSteps(node, false)...)
 	case PlanNodeUpdate:

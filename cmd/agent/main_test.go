@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -38,6 +39,30 @@ func TestBadFlagsExitWithUsageError(t *testing.T) {
 		var stderr bytes.Buffer
 		g.Expect(run(t.Context(), tc.args, &stderr)).To(Equal(2), tc.args)
 		g.Expect(stderr.String()).To(ContainSubstring(tc.want))
+	}
+}
+
+func TestBadAgentConfigurationExitsNamingTheField(t *testing.T) {
+	for _, tc := range []struct {
+		config string
+		want   []string
+	}{
+		{"storage:\n  archive:\n    size: lots\n", []string{"storage.archive.size"}},
+		{"images:\n  sidecar: \"\"\n", []string{"images.sidecar"}},
+		{"storag:\n  default: {}\n", []string{`unknown field "storag"`}},
+		{"p2p:\n  serviceType: ClusterIP\n", []string{"p2p.serviceType"}},
+		{"sidecar:\n  port: 26656\n", []string{"sidecar.port"}},
+	} {
+		g := NewWithT(t)
+		path := filepath.Join(t.TempDir(), "agent.yaml")
+		g.Expect(os.WriteFile(path, []byte(tc.config), 0o600)).To(Succeed())
+		var stderr bytes.Buffer
+		// The configuration is checked before the cluster is contacted: no kubeconfig is needed.
+		g.Expect(run(t.Context(), []string{"--cluster-name", "us-east", "--config", path, "--kubeconfig", "/nonexistent"}, &stderr)).To(Equal(1), tc.config)
+		g.Expect(stderr.String()).To(ContainSubstring("agent config " + path))
+		for _, w := range tc.want {
+			g.Expect(stderr.String()).To(ContainSubstring(w), tc.config)
+		}
 	}
 }
 

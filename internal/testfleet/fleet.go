@@ -105,6 +105,8 @@ func Start(opts Options) (*Fleet, error) {
 			CRDInstallOptions:        envtest.CRDInstallOptions{CRDs: crdsFor[cp], Scheme: scheme},
 			ErrorIfCRDPathMissing:    true,
 		}
+		// A graceful stop otherwise waits for open watches longer than envtest's stop timeout.
+		cp.Env.ControlPlane.GetAPIServer().Configure().Set("shutdown-watch-termination-grace-period", "1s")
 		wg.Go(func() { errs[i] = cp.start(scheme) })
 	}
 	wg.Wait()
@@ -200,6 +202,7 @@ func StartBare(cp *ControlPlane) (func() error, error) {
 		return nil, err
 	}
 	cp.Env = &envtest.Environment{BinaryAssetsDirectory: assets, ControlPlaneStartTimeout: 90 * time.Second, Scheme: scheme}
+	cp.Env.ControlPlane.GetAPIServer().Configure().Set("shutdown-watch-termination-grace-period", "1s")
 	if err := cp.start(scheme); err != nil {
 		return nil, err
 	}

@@ -81,8 +81,15 @@ func (s *Simulator) Run(ctx context.Context) {
 	}
 }
 
+// SimulatedNode is the one Kubernetes Node a simulated cluster has; its addresses are loopback, so a
+// NodePort address the agent derives from it is reachable from the test.
+const SimulatedNode = "sim-node-0"
+
 // Pass runs one simulation pass.
 func (s *Simulator) Pass(ctx context.Context) error {
+	if err := s.ensureNode(ctx); err != nil {
+		return err
+	}
 	sets := &appsv1.StatefulSetList{}
 	if err := s.client().List(ctx, sets); err != nil {
 		return fmt.Errorf("list StatefulSets: %w", err)
@@ -91,6 +98,9 @@ func (s *Simulator) Pass(ctx context.Context) error {
 		if err := s.statefulSet(ctx, &sets.Items[i]); err != nil {
 			return err
 		}
+	}
+	if err := s.collectOrphanPods(ctx, sets); err != nil {
+		return err
 	}
 	svcs := &corev1.ServiceList{}
 	if err := s.client().List(ctx, svcs); err != nil {
@@ -167,6 +177,55 @@ func (s *Simulator) statefulSet(ctx context.Context, sts *appsv1.StatefulSet) er
 	sts.Status = status
 	if err := s.client().Status().Update(ctx, sts); err != nil && !apierrors.IsConflict(err) && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("update status of StatefulSet %s/%s: %w", sts.Namespace, sts.Name, err)
+	}
+	return nil
+}
+
+// collectOrphanPods deletes pods whose StatefulSet is gone, as the garbage collector would.
+func (s *Simulator) collectOrphanPods(ctx context.Context, sets *appsv1.StatefulSetList) error {
+	live := map[string]bool{}
+	for _, sts := range sets.Items {
+		live[string(sts.UID)] = true
+	}
+	pods := &corev1.PodList{}
+	if err := s.client().List(ctx, pods); err != nil {
+		return fmt.Errorf("list pods: %w", err)
+	}
+	for i := range pods.Items {
+		pod := &pods.Items[i]
+		owner := metav1.GetControllerOf(pod)
+		if owner == nil || owner.Kind != "StatefulSet" || live[string(owner.UID)] {
+			continue
+		}
+		if err := s.client().Delete(ctx, pod); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("collect pod %s/%s: %w", pod.Namespace, pod.Name, err)
+		}
+	}
+	return nil
+}
+
+func (s *Simulator) ensureNode(ctx context.Context) error {
+	n := &corev1.Node{}
+	err := s.client().Get(ctx, client.ObjectKey{Name: SimulatedNode}, n)
+	if apierrors.IsNotFound(err) {
+		n = &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: SimulatedNode}}
+		if err := s.client().Create(ctx, n); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("create node %s: %w", SimulatedNode, err)
+		}
+	} else if err != nil {
+		return fmt.Errorf("get node %s: %w", SimulatedNode, err)
+	}
+	if len(n.Status.Addresses) > 0 {
+		return nil
+	}
+	n.Status.Addresses = []corev1.NodeAddress{
+		{Type: corev1.NodeInternalIP, Address: "127.0.0.1"},
+		{Type: corev1.NodeExternalIP, Address: "127.0.0.1"},
+		{Type: corev1.NodeHostName, Address: SimulatedNode},
+	}
+	n.Status.Conditions = []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue}}
+	if err := s.client().Status().Update(ctx, n); err != nil && !apierrors.IsConflict(err) {
+		return fmt.Errorf("set addresses of node %s: %w", SimulatedNode, err)
 	}
 	return nil
 }
