@@ -41,6 +41,8 @@ generate: $(CONTROLLER_GEN) ## Generate DeepCopy methods from api/
 manifests: $(CONTROLLER_GEN) ## Generate CRDs (deploy/crds) and RBAC (deploy/*/rbac); copy OCM's CRDs beside them
 	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=deploy/crds
 	$(CONTROLLER_GEN) rbac:roleName=sei-fleet-agent paths=./agent/... output:rbac:artifacts:config=deploy/agent/rbac
+	$(CONTROLLER_GEN) rbac:roleName=sei-fleet-hub paths="./hub;./hub/clusters/...;./hub/deployment/...;./hub/mirror/...;./hub/policy/..." output:rbac:artifacts:config=deploy/hub/rbac
+	$(CONTROLLER_GEN) rbac:roleName=sei-fleet-hub-member paths=./hub/member/... output:rbac:artifacts:config=deploy/hub/member-rbac
 	@ocm=$$(go list -m -f '{{.Dir}}' open-cluster-management.io/api); mkdir -p deploy/crds/ocm; \
 	for f in $(OCM_CRDS); do install -m 0644 "$$ocm/$$f" deploy/crds/ocm/$$(basename "$$f"); done
 

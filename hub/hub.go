@@ -17,12 +17,19 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	mcmanager "sigs.k8s.io/multicluster-runtime/pkg/manager"
+	"sigs.k8s.io/multicluster-runtime/pkg/multicluster"
+	mcreconcile "sigs.k8s.io/multicluster-runtime/pkg/reconcile"
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/hub/clusters"
+	"github.com/sei-protocol/sei-fleet/hub/deployment"
+	"github.com/sei-protocol/sei-fleet/hub/mirror"
+	"github.com/sei-protocol/sei-fleet/hub/policy"
 	"github.com/sei-protocol/sei-fleet/internal/preflight"
 )
 
@@ -39,6 +46,8 @@ func Scheme() (*runtime.Scheme, error) {
 	}
 	return s, nil
 }
+
+// +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;create;update,namespace=sei-fleet-system
 
 // Run starts the hub and blocks until ctx ends. It returns early, with an error that says what is
 // wrong, when the hub cluster cannot be reached or lacks the CRDs.
@@ -77,6 +86,7 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts *Options) (mcmanager
 		Namespace:     opts.Namespace,
 		Scheme:        scheme,
 		ClientTimeout: opts.MemberTimeout,
+		Resync:        opts.Hooks.Resync,
 	})
 	mgr, err := mcmanager.New(cfg, provider, mcmanager.Options{
 		Scheme:                  scheme,
@@ -85,6 +95,8 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts *Options) (mcmanager
 		LeaderElection:          opts.LeaderElect,
 		LeaderElectionID:        opts.LeaderElectionID,
 		LeaderElectionNamespace: opts.Namespace,
+		NewClient:               opts.Hooks.NewClient,
+		Controller:              ctrlconfig.Controller{SkipNameValidation: &opts.Hooks.SkipNameValidation},
 		// The hub reads kubeconfig Secrets only in its own namespace: never cache the cluster's Secrets.
 		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
 			&corev1.Secret{}: {Namespaces: map[string]cache.Config{opts.Namespace: {}}},
@@ -102,8 +114,36 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts *Options) (mcmanager
 		Interval:           opts.ProbeInterval,
 		HeartbeatNamespace: opts.AgentNamespace,
 	}
-	if err := mgr.GetLocalManager().Add(monitor); err != nil {
+	local := mgr.GetLocalManager()
+	policyEvents, deploymentEvents := monitor.Subscribe(), monitor.Subscribe()
+	if err := local.Add(monitor); err != nil {
 		return nil, fmt.Errorf("add cluster health monitor: %w", err)
+	}
+	inventory := &policy.Inventory{Reader: local.GetClient(), Health: monitor}
+	if err := (&policy.Reconciler{Client: local.GetClient(), Inventory: inventory, HealthEvents: policyEvents}).SetupWithManager(local); err != nil {
+		return nil, fmt.Errorf("set up policy controller: %w", err)
+	}
+	if err := (&deployment.Reconciler{
+		Hub: local.GetClient(), HubReader: local.GetAPIReader(), Scheme: scheme,
+		Recorder: local.GetEventRecorder("sei-hub"), Inventory: inventory, Members: mgr,
+		HealthEvents: deploymentEvents, Executor: opts.Hooks.Executor, Resync: opts.Hooks.Resync,
+	}).SetupWithManager(local); err != nil {
+		return nil, fmt.Errorf("set up deployment controller: %w", err)
+	}
+	mirrorOpts := controller.TypedOptions[mcreconcile.Request]{MaxConcurrentReconciles: 4, SkipNameValidation: &opts.Hooks.SkipNameValidation}
+	if err := (&mirror.Reconciler{Scheme: scheme, Retry: opts.Hooks.MemberRetry, Options: mirrorOpts}).SetupWithManager(mgr); err != nil {
+		return nil, fmt.Errorf("set up SeiNode mirror: %w", err)
+	}
+	sweeper := &mirror.Sweeper{
+		Clusters: provider.Engaged,
+		Get: func(ctx context.Context, name multicluster.ClusterName) (mirror.ClusterClient, error) {
+			return mgr.GetCluster(ctx, name)
+		},
+		Hub:      local.GetAPIReader(),
+		Interval: opts.Hooks.SweepInterval,
+	}
+	if err := local.Add(sweeper); err != nil {
+		return nil, fmt.Errorf("add member sweeper: %w", err)
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return nil, fmt.Errorf("add health check: %w", err)

@@ -7,8 +7,11 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/hub/deployment"
+	"github.com/sei-protocol/sei-fleet/planner"
 )
 
 // Options configure the hub.
@@ -35,6 +38,25 @@ type Options struct {
 	StartupTimeout time.Duration
 	// AgentNamespace is where agents keep their heartbeat Lease on members.
 	AgentNamespace string
+
+	// Hooks for in-process tests; never set from flags.
+	Hooks Hooks
+}
+
+// Hooks let tests run the real hub with test timings and instrumentation.
+type Hooks struct {
+	// NewClient wraps the hub manager's client (to count writes, for example).
+	NewClient client.NewClientFunc
+	// SkipNameValidation lets several hubs in one test process register the same controllers.
+	SkipNameValidation bool
+	// Executor runs deployment plans (default: production timings).
+	Executor *planner.Executor[*deployment.Env]
+	// SweepInterval is how often stale member copies are swept (default 30s).
+	SweepInterval time.Duration
+	// MemberRetry is how soon the mirror retries an unreachable member (default 10s).
+	MemberRetry time.Duration
+	// Resync re-checks every registration and deployment this often (default 30s).
+	Resync time.Duration
 }
 
 // NewOptions returns the defaults.

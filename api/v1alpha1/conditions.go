@@ -63,6 +63,7 @@ const (
 	ReasonUpToDate          = "UpToDate"
 	ReasonMemberUnreachable = "MemberUnreachable"
 	ReasonMemberInSync      = "InSync"
+	ReasonAgentPending      = "AgentPending"
 	ReasonWrongCluster      = "WrongCluster"
 	ReasonSidecarNotReady   = "SidecarNotReady"
 

@@ -14,6 +14,8 @@ const (
 	LabelCluster = "sei.io/cluster"
 	// LabelOrdinal carries a node's ordinal within its deployment.
 	LabelOrdinal = "sei.io/ordinal"
+	// LabelPolicy names the SeiPlacementPolicy a hub SeiNode record was placed under.
+	LabelPolicy = "sei.io/policy"
 	// LabelComponent says what part of a node an object is (data, p2p, genesis, signing-key, ...).
 	LabelComponent = "sei.io/component"
 )
@@ -39,6 +41,12 @@ const (
 	// unreachable member cluster during deletion: the member copy is abandoned (it keeps running until a
 	// cluster admin removes it). An explicit, audited way for an admin to let go.
 	AnnotationReleaseMember = "sei.io/release-unreachable-member"
+	// AnnotationDeletionPolicy on a hub SeiNode record carries its deployment's deletionPolicy (Retain or
+	// Delete) for the mirror to honour when the record goes.
+	AnnotationDeletionPolicy = "sei.io/deletion-policy"
+	// AnnotationTemplateHash on a hub SeiNode record identifies the deployment template it was written
+	// from; a rollout moves records to the current one.
+	AnnotationTemplateHash = "sei.io/template-hash"
 	// AnnotationGenesisSHA256 on a genesis ConfigMap carries the sha256 (hex) of its genesis.json.
 	AnnotationGenesisSHA256 = "sei.io/genesis-sha256"
 	// AnnotationFencedCluster on a hub SeiNode records a member cluster that confirmed the node's

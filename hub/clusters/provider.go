@@ -33,6 +33,10 @@ import (
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 )
 
+// +kubebuilder:rbac:groups=cluster.open-cluster-management.io,resources=managedclusters,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch,namespace=sei-fleet-system
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get
+
 var _ multicluster.Provider = &Provider{}
 
 // Options configure a Provider.

@@ -1,0 +1,59 @@
+package deployment
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/internal/kube"
+)
+
+// delete removes a deleted deployment's records (the mirror honours their deletion policy on each
+// member) and releases the deployment once they are all gone. A record held by an unreachable member
+// shows up in the DeletionBlocked condition.
+func (r *Reconciler) delete(ctx context.Context, dep *seiv1alpha1.SeiNodeDeployment, records []seiv1alpha1.SeiNode) (ctrl.Result, error) {
+	if !controllerutil.ContainsFinalizer(dep, seiv1alpha1.FinalizerDeployment) {
+		return ctrl.Result{}, nil
+	}
+	if len(records) == 0 {
+		controllerutil.RemoveFinalizer(dep, seiv1alpha1.FinalizerDeployment)
+		if err := r.Hub.Update(ctx, dep); err != nil {
+			return ctrl.Result{}, fmt.Errorf("release finalizer: %w", err)
+		}
+		return ctrl.Result{}, nil
+	}
+	env := &Env{Deployment: dep, Hub: r.Hub}
+	var waiting []string
+	for i := range records {
+		rec := &records[i]
+		if rec.DeletionTimestamp.IsZero() {
+			if err := deleteRecord(ctx, env, rec); err != nil {
+				return ctrl.Result{}, err
+			}
+			continue
+		}
+		why := "releasing its member copy"
+		if c := meta.FindStatusCondition(rec.Status.Conditions, seiv1alpha1.NodeMemberSynced); c != nil && c.Reason == seiv1alpha1.ReasonMemberUnreachable {
+			why = c.Message
+		}
+		waiting = append(waiting, fmt.Sprintf("%s (%s): %s", rec.Name, rec.Spec.ClusterName, why))
+	}
+	before := dep.DeepCopy()
+	dep.Status.Phase = seiv1alpha1.DeploymentTerminating
+	sort.Strings(waiting)
+	if len(waiting) > 0 {
+		cond(dep, seiv1alpha1.DeploymentDeletionBlocked, true, seiv1alpha1.ReasonMembersUnreachable,
+			fmt.Sprintf("waiting for %d nodes: %s", len(waiting), strings.Join(waiting, "; ")))
+	}
+	if _, err := kube.PatchStatus(ctx, r.Hub, before, dep, depStatus); err != nil {
+		return ctrl.Result{}, err
+	}
+	return ctrl.Result{RequeueAfter: 2 * time.Second}, nil
+}

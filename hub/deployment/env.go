@@ -1,0 +1,96 @@
+package deployment
+
+import (
+	"context"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/cluster"
+	"sigs.k8s.io/multicluster-runtime/pkg/multicluster"
+
+	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/planner"
+)
+
+// Members gives access to engaged member clusters.
+type Members interface {
+	GetCluster(ctx context.Context, name multicluster.ClusterName) (cluster.Cluster, error)
+}
+
+// Env is what the deployment's tasks work with.
+type Env struct {
+	Deployment *seiv1alpha1.SeiNodeDeployment
+	// Records are the deployment's hub SeiNode records as read at the start of the reconcile.
+	Records []seiv1alpha1.SeiNode
+	Hub     client.Client
+	// HubReader reads uncached.
+	HubReader client.Reader
+	Scheme    *runtime.Scheme
+	Members   Members
+	// Domains maps cluster name to topology domain under the deployment's policy.
+	Domains map[string]string
+	// Policy is the placement policy's name (written on records).
+	Policy string
+	// PowerCap is the voting-power fraction a rollout keeps down below (1/3).
+	PowerCap [2]int64
+	Now      func() time.Time
+}
+
+// Task types. Persisted in status: never rename one.
+const (
+	TaskWriteRecords      = "write-records"
+	TaskFence             = "fence-node"
+	TaskAwaitGentxs       = "await-gentxs"
+	TaskAssembleGenesis   = "assemble-genesis"
+	TaskDistributeGenesis = "distribute-genesis"
+	TaskRoll              = "roll"
+	TaskSetPaused         = "set-paused"
+)
+
+// Registry returns every task the deployment controller runs.
+func Registry() *planner.Registry[*Env] {
+	r := planner.NewRegistry[*Env]()
+	r.Register(TaskWriteRecords, withParams(writeRecords))
+	r.Register(TaskFence, withParams(fenceNode))
+	r.Register(TaskAwaitGentxs, withPlanned(awaitGentxs))
+	r.Register(TaskAssembleGenesis, withPlanned(assembleGenesis))
+	r.Register(TaskDistributeGenesis, withPlanned(distributeGenesis))
+	r.Register(TaskRoll, withPlanned(roll))
+	r.Register(TaskSetPaused, withPlanned(setPaused))
+	return r
+}
+
+// withParams adapts a task that decodes its params of type P.
+func withParams[P any](run func(ctx context.Context, env *Env, p *seiv1alpha1.PlannedTask, params P) (planner.Result, error)) planner.Factory[*Env] {
+	return func(env *Env, pt *seiv1alpha1.PlannedTask) (planner.Task, error) {
+		var params P
+		if err := planner.DecodeParams(pt, &params); err != nil {
+			return nil, err
+		}
+		return planner.TaskFunc(func(ctx context.Context) (planner.Result, error) { return run(ctx, env, pt, params) }), nil
+	}
+}
+
+func withPlanned(run func(ctx context.Context, env *Env, p *seiv1alpha1.PlannedTask) (planner.Result, error)) planner.Factory[*Env] {
+	return func(env *Env, pt *seiv1alpha1.PlannedTask) (planner.Task, error) {
+		return planner.TaskFunc(func(ctx context.Context) (planner.Result, error) { return run(ctx, env, pt) }), nil
+	}
+}
+
+func (e *Env) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
+}
+
+// record returns the deployment's record for ordinal, or nil.
+func (e *Env) record(ordinal int) *seiv1alpha1.SeiNode {
+	for i := range e.Records {
+		if ordinalOf(&e.Records[i]) == ordinal {
+			return &e.Records[i]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,144 @@
+package deployment
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/hub/placement"
+)
+
+// evaluation is what a reconcile learned about where the deployment's nodes may and should run.
+type evaluation struct {
+	// blockedReason and blockedMessage say why nothing can be placed at all (policy missing, namespace
+	// not allowed, join target not ready); empty when placement could run.
+	blockedReason, blockedMessage string
+	decision                      *placement.Decision
+	domains                       map[string]string
+	policy                        string
+	powerCap                      [2]int64
+	join                          *JoinTarget
+}
+
+func (e *evaluation) blocked(reason, format string, args ...any) *evaluation {
+	e.blockedReason, e.blockedMessage = reason, fmt.Sprintf(format, args...)
+	return e
+}
+
+// evaluate reads the policy, the cluster inventory, other deployments' usage and, for joiners, the
+// network they join, and runs the scheduler over the deployment's current records.
+func (r *Reconciler) evaluate(ctx context.Context, dep *seiv1alpha1.SeiNodeDeployment, records []seiv1alpha1.SeiNode) (*evaluation, error) {
+	ev := &evaluation{policy: dep.Spec.Placement.PolicyName, powerCap: [2]int64{1, 3}}
+	pol := &seiv1alpha1.SeiPlacementPolicy{}
+	if err := r.Hub.Get(ctx, client.ObjectKey{Name: ev.policy}, pol); err != nil {
+		if apierrors.IsNotFound(err) {
+			return ev.blocked(seiv1alpha1.ReasonPolicyNotFound, "SeiPlacementPolicy %s not found", ev.policy), nil
+		}
+		return nil, fmt.Errorf("get SeiPlacementPolicy %s: %w", ev.policy, err)
+	}
+	ok, why, err := r.Inventory.AllowsNamespace(ctx, &pol.Spec, dep.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return ev.blocked(seiv1alpha1.ReasonNamespaceNotAllowed, "SeiPlacementPolicy %s does not allow namespace %s: %s", ev.policy, dep.Namespace, why), nil
+	}
+	if dep.Spec.Joins != nil {
+		join, msg, err := r.joinTarget(ctx, dep)
+		if err != nil {
+			return nil, err
+		}
+		if join == nil {
+			return ev.blocked(seiv1alpha1.ReasonJoinTargetNotReady, "%s", msg), nil
+		}
+		ev.join = join
+	}
+	clusters, err := r.Inventory.Clusters(ctx, &pol.Spec)
+	if err != nil {
+		return nil, err
+	}
+	usage, err := r.usage(ctx, dep, ev.policy)
+	if err != nil {
+		return nil, err
+	}
+	current, fenced := map[int]string{}, map[int]bool{}
+	for i := range records {
+		rec := &records[i]
+		ord := ordinalOf(rec)
+		if ord < 0 || !rec.DeletionTimestamp.IsZero() {
+			continue
+		}
+		current[ord] = rec.Spec.ClusterName
+		if rec.Annotations[seiv1alpha1.AnnotationFencedCluster] == rec.Spec.ClusterName {
+			fenced[ord] = true
+		}
+	}
+	validators := dep.Spec.Role == seiv1alpha1.RoleValidator
+	d := placement.Schedule(placement.Input{
+		Policy: pol.Spec, DeploymentSelector: dep.Spec.Placement.ClusterSelector, Clusters: clusters,
+		Replicas: int(dep.Spec.Replicas), Validators: validators, NodePower: nodePower(dep), ExternalPower: externalPower(dep),
+		Current: current, Fenced: fenced, Usage: usage, Now: r.now(),
+	})
+	ev.decision = &d
+	ev.domains = map[string]string{}
+	for _, c := range d.Clusters {
+		ev.domains[c.Name] = c.Domain
+	}
+	return ev, nil
+}
+
+// usage counts, per cluster, the nodes other deployments placed under the same policy.
+func (r *Reconciler) usage(ctx context.Context, dep *seiv1alpha1.SeiNodeDeployment, policy string) (map[string]int, error) {
+	all := &seiv1alpha1.SeiNodeList{}
+	if err := r.Hub.List(ctx, all, client.MatchingLabels{seiv1alpha1.LabelPolicy: policy}); err != nil {
+		return nil, fmt.Errorf("list SeiNodes under policy %s: %w", policy, err)
+	}
+	out := map[string]int{}
+	for _, n := range all.Items {
+		if n.Namespace == dep.Namespace && n.Labels[seiv1alpha1.LabelDeployment] == dep.Name {
+			continue
+		}
+		out[n.Spec.ClusterName]++
+	}
+	return out, nil
+}
+
+// joinTarget returns the genesis and peers of the network dep joins, or nil and why it is not ready.
+func (r *Reconciler) joinTarget(ctx context.Context, dep *seiv1alpha1.SeiNodeDeployment) (*JoinTarget, string, error) {
+	target := &seiv1alpha1.SeiNodeDeployment{}
+	key := client.ObjectKey{Namespace: dep.Namespace, Name: dep.Spec.Joins.Deployment}
+	if err := r.Hub.Get(ctx, key, target); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, fmt.Sprintf("the deployment to join, %s, does not exist", key), nil
+		}
+		return nil, "", fmt.Errorf("get SeiNodeDeployment %s: %w", key, err)
+	}
+	if target.Spec.ChainID != dep.Spec.ChainID {
+		return nil, fmt.Sprintf("the deployment to join, %s, runs chain %s, not %s", key, target.Spec.ChainID, dep.Spec.ChainID), nil
+	}
+	g := target.Status.Genesis
+	if g == nil {
+		return nil, fmt.Sprintf("waiting for %s to complete its genesis ceremony", key), nil
+	}
+	cm := &corev1.ConfigMap{}
+	if err := r.HubReader.Get(ctx, client.ObjectKey{Namespace: dep.Namespace, Name: g.ConfigMapName}, cm); err != nil {
+		return nil, "", fmt.Errorf("read genesis of %s: %w", key, err)
+	}
+	peers, err := genesisPeers(cm)
+	if err != nil {
+		return nil, "", err
+	}
+	return &JoinTarget{Genesis: seiv1alpha1.GenesisSource{ConfigMapName: g.ConfigMapName, SHA256: g.SHA256}, Peers: peers}, "", nil
+}
+
+func (r *Reconciler) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}

@@ -1,0 +1,144 @@
+package deployment
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+
+	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/planner"
+)
+
+// Plan types.
+const (
+	PlanPlace   = "place"
+	PlanFence   = "fence"
+	PlanGenesis = "genesis"
+	PlanRollout = "rollout"
+	PlanPause   = "pause"
+)
+
+// nextPlan decides the plan a deployment without one needs now, or nil. Order matters: pausing first,
+// then fencing and placement (nodes must exist before a ceremony), the ceremony, and rollouts last.
+func nextPlan(dep *seiv1alpha1.SeiNodeDeployment, ev *evaluation, records []seiv1alpha1.SeiNode) (*seiv1alpha1.TaskPlan, error) {
+	for i := range records {
+		if records[i].DeletionTimestamp.IsZero() && records[i].Spec.Paused != dep.Spec.Paused {
+			return newPlan(dep, PlanPause, planner.Step{Type: TaskSetPaused, MaxRetries: 5})
+		}
+	}
+	if dep.Spec.Paused || ev.blockedReason != "" {
+		return nil, nil
+	}
+	d := ev.decision
+	for _, b := range d.Blocked {
+		if b.Reason == seiv1alpha1.ReasonAwaitingFence {
+			return newPlan(dep, PlanFence, planner.Step{Type: TaskFence, Params: FenceTarget{Ordinal: b.Ordinal, Cluster: b.Cluster}})
+		}
+	}
+	byOrd, _ := byOrdinal(records)
+	place := Placement{Place: map[int]string{}, Remove: d.Removed, Join: ev.join}
+	for ord, cluster := range d.Assignments {
+		rec := byOrd[ord]
+		switch {
+		case rec == nil, rec.Spec.ClusterName != cluster:
+			place.Place[ord] = cluster
+		case ev.join != nil && !joined(rec, ev.join):
+			place.Place[ord] = cluster
+		}
+	}
+	if len(place.Place) > 0 || len(place.Remove) > 0 {
+		return newPlan(dep, PlanPlace, planner.Step{Type: TaskWriteRecords, Params: place, MaxRetries: 5})
+	}
+	if steps := genesisSteps(dep, records); steps != nil {
+		return newPlan(dep, PlanGenesis, steps...)
+	}
+	if dep.Spec.Role == seiv1alpha1.RoleValidator && dep.Status.Genesis == nil {
+		return nil, nil // records keep their first template until the network exists
+	}
+	desired := TemplateHash(dep)
+	for i := range records {
+		if records[i].DeletionTimestamp.IsZero() && records[i].Annotations[seiv1alpha1.AnnotationTemplateHash] != desired {
+			return newPlan(dep, PlanRollout, planner.Step{Type: TaskRoll})
+		}
+	}
+	return nil, nil
+}
+
+// joined: the record already starts from the join target's genesis and peers.
+func joined(rec *seiv1alpha1.SeiNode, j *JoinTarget) bool {
+	return rec.Spec.Genesis != nil && *rec.Spec.Genesis == j.Genesis && equality.Semantic.DeepEqual(rec.Spec.Peers, j.Peers)
+}
+
+// genesisSteps returns the ceremony's remaining steps, or nil when there is nothing to do: not a
+// ceremony, not every validator placed yet, done, or failed at this generation (a failed ceremony is
+// not retried in a loop).
+func genesisSteps(dep *seiv1alpha1.SeiNodeDeployment, records []seiv1alpha1.SeiNode) []planner.Step {
+	if dep.Spec.Role != seiv1alpha1.RoleValidator || dep.Spec.Genesis == nil {
+		return nil
+	}
+	if c := meta.FindStatusCondition(dep.Status.Conditions, seiv1alpha1.DeploymentGenesisCeremonyComplete); c != nil &&
+		c.ObservedGeneration == dep.Generation && (c.Reason == seiv1alpha1.ReasonCeremonyDeadline || c.Reason == seiv1alpha1.ReasonInvalidGentx) {
+		return nil
+	}
+	live := 0
+	for i := range records {
+		if records[i].DeletionTimestamp.IsZero() && records[i].Spec.ClusterName != "" {
+			live++
+		}
+	}
+	if live < int(dep.Spec.Replicas) {
+		return nil
+	}
+	distribute := planner.Step{Type: TaskDistributeGenesis, MaxRetries: 5}
+	if dep.Status.Genesis == nil {
+		return []planner.Step{{Type: TaskAwaitGentxs}, {Type: TaskAssembleGenesis, MaxRetries: 3}, distribute}
+	}
+	for i := range records {
+		g := records[i].Spec.Genesis
+		if records[i].DeletionTimestamp.IsZero() && (g == nil || g.SHA256 != dep.Status.Genesis.SHA256 || len(records[i].Spec.Peers) == 0) {
+			return []planner.Step{distribute}
+		}
+	}
+	return nil
+}
+
+// newPlan builds a plan whose ID depends on the deployment, its generation and the plan's content, so
+// the same decision rebuilt after a restart gets the same ID.
+func newPlan(dep *seiv1alpha1.SeiNodeDeployment, planType string, steps ...planner.Step) (*seiv1alpha1.TaskPlan, error) {
+	content, err := json.Marshal(steps)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s plan: %w", planType, err)
+	}
+	id := planner.ID("plan", string(dep.UID), planType, fmt.Sprint(dep.Generation), string(content))
+	target := ""
+	plan, err := planner.NewPlan(id, planType, steps, target, "")
+	if err != nil {
+		return nil, err
+	}
+	plan.Generation = dep.Generation
+	return plan, nil
+}
+
+// describePlacement summarises a place plan for events.
+func describePlacement(p *seiv1alpha1.TaskPlan) string {
+	if p == nil || len(p.Tasks) == 0 {
+		return ""
+	}
+	var pl Placement
+	if err := planner.DecodeParams(&p.Tasks[0], &pl); err != nil {
+		return ""
+	}
+	var parts []string
+	for ord, c := range pl.Place {
+		parts = append(parts, fmt.Sprintf("%d→%s", ord, c))
+	}
+	sort.Strings(parts)
+	if len(pl.Remove) > 0 {
+		parts = append(parts, fmt.Sprintf("remove %v", pl.Remove))
+	}
+	return strings.Join(parts, ", ")
+}

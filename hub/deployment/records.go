@@ -1,0 +1,138 @@
+package deployment
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+)
+
+// RecordName is the name of a deployment's record for ordinal.
+func RecordName(dep *seiv1alpha1.SeiNodeDeployment, ordinal int) string {
+	return fmt.Sprintf("%s-%d", dep.Name, ordinal)
+}
+
+// ordinalOf reads a record's ordinal label, or -1.
+func ordinalOf(n *seiv1alpha1.SeiNode) int {
+	o, err := strconv.Atoi(n.Labels[seiv1alpha1.LabelOrdinal])
+	if err != nil {
+		return -1
+	}
+	return o
+}
+
+// TemplateHash identifies what a rollout moves records to: the image and the node template.
+func TemplateHash(dep *seiv1alpha1.SeiNodeDeployment) string {
+	raw, _ := json.Marshal(struct {
+		Image    string                   `json:"image"`
+		Template seiv1alpha1.NodeSettings `json:"template"`
+	}{dep.Spec.Image, dep.Spec.Template})
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:])[:16]
+}
+
+// mode returns the SeiNode mode fields for the deployment's role.
+func applyMode(spec *seiv1alpha1.SeiNodeSpec, dep *seiv1alpha1.SeiNodeDeployment, name string) {
+	switch dep.Spec.Role {
+	case seiv1alpha1.RoleValidator:
+		v := &seiv1alpha1.ValidatorSpec{Identity: seiv1alpha1.ValidatorIdentity{Mint: true}}
+		if g := dep.Spec.Genesis; g != nil {
+			v.Ceremony = &seiv1alpha1.CeremonySpec{Moniker: name, StakingAmount: g.StakingAmount, AccountBalance: g.AccountBalance}
+		}
+		spec.Validator = v
+	case seiv1alpha1.RoleArchive:
+		spec.Archive = &seiv1alpha1.ArchiveSpec{}
+	case seiv1alpha1.RoleSeed:
+		spec.Seed = &seiv1alpha1.SeedSpec{}
+	default:
+		spec.FullNode = &seiv1alpha1.FullNodeSpec{}
+	}
+}
+
+// recordInput is what a record is written from.
+type recordInput struct {
+	Ordinal int
+	Cluster string
+	// Template, when set, is written as the record's image and settings with its hash; when nil the
+	// existing record's image, settings and hash are kept (a move or a genesis update is not a rollout).
+	Template *seiv1alpha1.SeiNodeDeployment
+	Existing *seiv1alpha1.SeiNode
+	Genesis  *seiv1alpha1.GenesisSource
+	Peers    []string
+	Policy   string
+}
+
+// buildRecord renders the hub record for one ordinal. Fields the hub wrote before and does not change
+// now (genesis, peers, template) are carried over from the existing record: server-side apply would
+// otherwise remove them.
+func buildRecord(dep *seiv1alpha1.SeiNodeDeployment, in recordInput) *seiv1alpha1.SeiNode {
+	name := RecordName(dep, in.Ordinal)
+	spec := seiv1alpha1.SeiNodeSpec{ChainID: dep.Spec.ChainID, ClusterName: in.Cluster, Paused: dep.Spec.Paused}
+	applyMode(&spec, dep, name)
+	hash := TemplateHash(dep)
+	if in.Template != nil || in.Existing == nil {
+		spec.Image = dep.Spec.Image
+		spec.NodeSettings = *dep.Spec.Template.DeepCopy()
+	} else {
+		spec.Image = in.Existing.Spec.Image
+		spec.NodeSettings = *in.Existing.Spec.NodeSettings.DeepCopy()
+		hash = in.Existing.Annotations[seiv1alpha1.AnnotationTemplateHash]
+	}
+	spec.Genesis, spec.Peers = in.Genesis, in.Peers
+	if in.Existing != nil {
+		if spec.Genesis == nil {
+			spec.Genesis = in.Existing.Spec.Genesis
+		}
+		if spec.Peers == nil {
+			spec.Peers = in.Existing.Spec.Peers
+		}
+	}
+	return &seiv1alpha1.SeiNode{
+		TypeMeta: metav1.TypeMeta{APIVersion: seiv1alpha1.GroupVersion.String(), Kind: "SeiNode"},
+		ObjectMeta: metav1.ObjectMeta{
+			Namespace: dep.Namespace, Name: name,
+			Labels: map[string]string{
+				seiv1alpha1.LabelDeployment: dep.Name,
+				seiv1alpha1.LabelOrdinal:    strconv.Itoa(in.Ordinal),
+				seiv1alpha1.LabelChain:      dep.Spec.ChainID,
+				seiv1alpha1.LabelRole:       string(spec.Mode()),
+				seiv1alpha1.LabelCluster:    in.Cluster,
+				seiv1alpha1.LabelPolicy:     in.Policy,
+			},
+			Annotations: map[string]string{
+				seiv1alpha1.AnnotationDeletionPolicy: string(deletionPolicy(dep)),
+				seiv1alpha1.AnnotationTemplateHash:   hash,
+			},
+			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(dep, seiv1alpha1.GroupVersion.WithKind("SeiNodeDeployment"))},
+			Finalizers:      []string{seiv1alpha1.FinalizerNodeRecord},
+		},
+		Spec: spec,
+	}
+}
+
+func deletionPolicy(dep *seiv1alpha1.SeiNodeDeployment) seiv1alpha1.DeletionPolicy {
+	if dep.Spec.DeletionPolicy == "" {
+		return seiv1alpha1.DeletionRetain
+	}
+	return dep.Spec.DeletionPolicy
+}
+
+// byOrdinal indexes records by ordinal and returns the ordinals sorted.
+func byOrdinal(records []seiv1alpha1.SeiNode) (map[int]*seiv1alpha1.SeiNode, []int) {
+	m := make(map[int]*seiv1alpha1.SeiNode, len(records))
+	var ords []int
+	for i := range records {
+		if o := ordinalOf(&records[i]); o >= 0 {
+			m[o] = &records[i]
+			ords = append(ords, o)
+		}
+	}
+	sort.Ints(ords)
+	return m, ords
+}

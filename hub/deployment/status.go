@@ -1,0 +1,233 @@
+package deployment
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/planner"
+)
+
+// updateStatus aggregates the records into the deployment's status: counts, one row per node, every
+// condition, and the phase derived from them.
+func updateStatus(dep *seiv1alpha1.SeiNodeDeployment, records []seiv1alpha1.SeiNode, ev *evaluation) {
+	s := &dep.Status
+	s.ObservedGeneration = dep.Generation
+	s.Replicas, s.ReadyReplicas, s.UpdatedReplicas = 0, 0, 0
+	s.Nodes = s.Nodes[:0]
+	sorted := append([]seiv1alpha1.SeiNode(nil), records...)
+	sort.Slice(sorted, func(i, j int) bool { return ordinalOf(&sorted[i]) < ordinalOf(&sorted[j]) })
+	for i := range sorted {
+		rec := &sorted[i]
+		if !rec.DeletionTimestamp.IsZero() {
+			continue
+		}
+		s.Replicas++
+		if nodeReady(rec) {
+			s.ReadyReplicas++
+		}
+		if rec.Status.CurrentImage == dep.Spec.Image {
+			s.UpdatedReplicas++
+		}
+		s.Nodes = append(s.Nodes, seiv1alpha1.NodeRow{
+			Name: rec.Name, Cluster: rec.Spec.ClusterName, Domain: ev.domains[rec.Spec.ClusterName], Phase: rec.Status.Phase,
+			Image: rec.Status.CurrentImage, NodeID: rec.Status.NodeID, Height: rec.Status.Height,
+		})
+	}
+	if len(s.Nodes) == 0 {
+		s.Nodes = nil
+	}
+	setPlaced(dep, ev)
+	setGenesis(dep, sorted)
+	setNodesReady(dep)
+	setRollout(dep)
+	setPausedCondition(dep)
+	setReady(dep)
+	s.Phase = phase(dep)
+}
+
+func setPlaced(dep *seiv1alpha1.SeiNodeDeployment, ev *evaluation) {
+	switch {
+	case ev.blockedReason != "":
+		cond(dep, seiv1alpha1.DeploymentPlaced, false, ev.blockedReason, ev.blockedMessage)
+	case ev.decision != nil && ev.decision.Failure != nil:
+		cond(dep, seiv1alpha1.DeploymentPlaced, false, ev.decision.Failure.Reason, ev.decision.Failure.Message)
+	case dep.Status.Replicas < dep.Spec.Replicas:
+		cond(dep, seiv1alpha1.DeploymentPlaced, false, seiv1alpha1.ReasonInProgress,
+			fmt.Sprintf("%d of %d nodes placed", dep.Status.Replicas, dep.Spec.Replicas))
+	default:
+		var parts []string
+		if ev.decision != nil {
+			for _, d := range ev.decision.Domains {
+				if d.Nodes > 0 {
+					parts = append(parts, fmt.Sprintf("%s %d", d.Name, d.Nodes))
+				}
+			}
+		}
+		cond(dep, seiv1alpha1.DeploymentPlaced, true, seiv1alpha1.ReasonPlaced,
+			fmt.Sprintf("%d nodes placed: %s", dep.Status.Replicas, strings.Join(parts, ", ")))
+	}
+}
+
+// setGenesis reports the ceremony. A failed ceremony keeps its failure condition (set when its plan
+// failed) until the generation changes.
+func setGenesis(dep *seiv1alpha1.SeiNodeDeployment, records []seiv1alpha1.SeiNode) {
+	if dep.Spec.Genesis == nil {
+		msg := "no genesis ceremony: the nodes join an existing network"
+		cond(dep, seiv1alpha1.DeploymentGenesisCeremonyComplete, true, seiv1alpha1.ReasonNotRequired, msg)
+		return
+	}
+	if c := meta.FindStatusCondition(dep.Status.Conditions, seiv1alpha1.DeploymentGenesisCeremonyComplete); c != nil &&
+		c.ObservedGeneration == dep.Generation && (c.Reason == seiv1alpha1.ReasonCeremonyDeadline || c.Reason == seiv1alpha1.ReasonInvalidGentx) {
+		return
+	}
+	g := dep.Status.Genesis
+	if g == nil {
+		have := 0
+		for i := range records {
+			if records[i].Status.Gentx != "" {
+				have++
+			}
+		}
+		cond(dep, seiv1alpha1.DeploymentGenesisCeremonyComplete, false, seiv1alpha1.ReasonWaitingForGentxs,
+			fmt.Sprintf("%d of %d validators published their gentx", have, dep.Spec.Replicas))
+		return
+	}
+	using := 0
+	for i := range records {
+		if records[i].Status.Phase == seiv1alpha1.NodeRunning && records[i].Status.GenesisSHA256 == g.SHA256 {
+			using++
+		}
+	}
+	if using == int(dep.Spec.Replicas) {
+		cond(dep, seiv1alpha1.DeploymentGenesisCeremonyComplete, true, seiv1alpha1.ReasonCeremonyComplete,
+			fmt.Sprintf("genesis %s: all %d validators run it", g.SHA256, using))
+		return
+	}
+	cond(dep, seiv1alpha1.DeploymentGenesisCeremonyComplete, false, seiv1alpha1.ReasonGenesisDistributed,
+		fmt.Sprintf("genesis %s assembled; %d of %d validators run it", g.SHA256, using, dep.Spec.Replicas))
+}
+
+// setGenesisFailure records why the ceremony's plan failed: the task's error starts with the reason.
+func setGenesisFailure(dep *seiv1alpha1.SeiNodeDeployment, plan *seiv1alpha1.TaskPlan) {
+	reason := seiv1alpha1.ReasonInvalidGentx
+	msg := planner.FailureMessage(plan)
+	if plan.FailedTask != nil && strings.HasPrefix(plan.FailedTask.Error, seiv1alpha1.ReasonCeremonyDeadline) {
+		reason = seiv1alpha1.ReasonCeremonyDeadline
+	}
+	if plan.FailedTask != nil && plan.FailedTask.Type == TaskDistributeGenesis {
+		reason = seiv1alpha1.ReasonFailed
+	}
+	cond(dep, seiv1alpha1.DeploymentGenesisCeremonyComplete, false, reason, msg)
+}
+
+func setNodesReady(dep *seiv1alpha1.SeiNodeDeployment) {
+	s := dep.Status
+	msg := fmt.Sprintf("%d/%d nodes ready", s.ReadyReplicas, dep.Spec.Replicas)
+	if s.ReadyReplicas == dep.Spec.Replicas && s.Replicas == dep.Spec.Replicas {
+		cond(dep, seiv1alpha1.DeploymentNodesReady, true, seiv1alpha1.ReasonAllNodesReady, msg)
+		return
+	}
+	var waiting []string
+	for _, n := range s.Nodes {
+		if n.Phase != seiv1alpha1.NodeRunning {
+			waiting = append(waiting, fmt.Sprintf("%s on %s is %s", n.Name, n.Cluster, phaseOrUnknown(n.Phase)))
+		}
+		if len(waiting) == 5 {
+			waiting = append(waiting, "...")
+			break
+		}
+	}
+	if len(waiting) > 0 {
+		msg += ": " + strings.Join(waiting, "; ")
+	}
+	cond(dep, seiv1alpha1.DeploymentNodesReady, false, seiv1alpha1.ReasonNodesNotReady, msg)
+}
+
+func phaseOrUnknown(p seiv1alpha1.NodePhase) string {
+	if p == "" {
+		return "not reported yet"
+	}
+	return string(p)
+}
+
+func setRollout(dep *seiv1alpha1.SeiNodeDeployment) {
+	if p := dep.Status.Plan; planner.IsActive(p) && p.Type == PlanRollout {
+		cond(dep, seiv1alpha1.DeploymentRolloutInProgress, true, seiv1alpha1.ReasonRollingOut,
+			fmt.Sprintf("rolling out %s: %d/%d nodes run it", dep.Spec.Image, dep.Status.UpdatedReplicas, dep.Spec.Replicas))
+		return
+	}
+	cond(dep, seiv1alpha1.DeploymentRolloutInProgress, false, seiv1alpha1.ReasonUpToDate, "")
+}
+
+func setPausedCondition(dep *seiv1alpha1.SeiNodeDeployment) {
+	if dep.Spec.Paused {
+		cond(dep, seiv1alpha1.DeploymentPaused, true, seiv1alpha1.ReasonPaused, "spec.paused: the hub changes nothing and the nodes are scaled to zero")
+		return
+	}
+	cond(dep, seiv1alpha1.DeploymentPaused, false, seiv1alpha1.ReasonNotPaused, "")
+}
+
+// setReady summarises: placed, ceremony done (or none), every node ready, no rollout.
+func setReady(dep *seiv1alpha1.SeiNodeDeployment) {
+	cs := dep.Status.Conditions
+	for _, c := range []struct {
+		typ  string
+		want bool
+	}{
+		{seiv1alpha1.DeploymentPlaced, true}, {seiv1alpha1.DeploymentGenesisCeremonyComplete, true},
+		{seiv1alpha1.DeploymentNodesReady, true}, {seiv1alpha1.DeploymentRolloutInProgress, false},
+	} {
+		got := meta.FindStatusCondition(cs, c.typ)
+		if got == nil || (got.Status == metav1.ConditionTrue) != c.want {
+			reason, msg := "NotReady", c.typ+" is not as it should be"
+			if got != nil {
+				reason, msg = got.Reason, c.typ+": "+got.Message
+			}
+			cond(dep, seiv1alpha1.DeploymentReadyCondition, false, reason, msg)
+			return
+		}
+	}
+	cond(dep, seiv1alpha1.DeploymentReadyCondition, true, seiv1alpha1.ReasonSucceeded, "")
+}
+
+func phase(dep *seiv1alpha1.SeiNodeDeployment) seiv1alpha1.DeploymentPhase {
+	s := dep.Status
+	g := meta.FindStatusCondition(s.Conditions, seiv1alpha1.DeploymentGenesisCeremonyComplete)
+	switch {
+	case g != nil && (g.Reason == seiv1alpha1.ReasonCeremonyDeadline || g.Reason == seiv1alpha1.ReasonInvalidGentx):
+		return seiv1alpha1.DeploymentFailed
+	case planner.IsActive(s.Plan) && s.Plan.Type == PlanRollout:
+		return seiv1alpha1.DeploymentUpdating
+	case planner.IsActive(s.Plan) && s.Plan.Type == PlanGenesis:
+		return seiv1alpha1.DeploymentCeremony
+	case planner.IsActive(s.Plan) && (s.Plan.Type == PlanPlace || s.Plan.Type == PlanFence):
+		return seiv1alpha1.DeploymentPlacing
+	case meta.IsStatusConditionTrue(s.Conditions, seiv1alpha1.DeploymentReadyCondition):
+		return seiv1alpha1.DeploymentReady
+	case s.Replicas == 0 && !meta.IsStatusConditionTrue(s.Conditions, seiv1alpha1.DeploymentPlaced):
+		return seiv1alpha1.DeploymentPending
+	case s.Replicas < dep.Spec.Replicas:
+		return seiv1alpha1.DeploymentPlacing
+	case dep.Spec.Genesis != nil && s.Genesis == nil:
+		return seiv1alpha1.DeploymentCeremony
+	case s.Phase == seiv1alpha1.DeploymentReady || s.Phase == seiv1alpha1.DeploymentDegraded:
+		return seiv1alpha1.DeploymentDegraded
+	default:
+		return seiv1alpha1.DeploymentInitializing
+	}
+}
+
+func cond(dep *seiv1alpha1.SeiNodeDeployment, typ string, ok bool, reason, msg string) {
+	st := metav1.ConditionFalse
+	if ok {
+		st = metav1.ConditionTrue
+	}
+	meta.SetStatusCondition(&dep.Status.Conditions, metav1.Condition{
+		Type: typ, Status: st, Reason: reason, Message: msg, ObservedGeneration: dep.Generation,
+	})
+}

@@ -1,0 +1,146 @@
+package deployment
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/multicluster-runtime/pkg/multicluster"
+
+	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/internal/kube"
+	"github.com/sei-protocol/sei-fleet/planner"
+)
+
+// Placement is the params of write-records: the scheduler's decision, fixed when the plan was built.
+type Placement struct {
+	// Place maps ordinal to cluster for every record to write (new or moved).
+	Place map[int]string `json:"place,omitempty"`
+	// Remove lists ordinals whose records go (scale down).
+	Remove []int `json:"remove,omitempty"`
+	// Join, for nodes joining another deployment's network, is the genesis and peers they start from.
+	Join *JoinTarget `json:"join,omitempty"`
+}
+
+// JoinTarget is the network a non-validator deployment joins.
+type JoinTarget struct {
+	Genesis seiv1alpha1.GenesisSource `json:"genesis"`
+	Peers   []string                  `json:"peers"`
+}
+
+// writeRecords writes the records the placement decided (new ones with the current template; moved
+// ones keep their template) and deletes removed ones. Idempotent: server-side apply of the same record
+// changes nothing, and deleting a deleted record is a no-op.
+func writeRecords(ctx context.Context, env *Env, _ *seiv1alpha1.PlannedTask, p Placement) (planner.Result, error) {
+	dep := env.Deployment
+	for ord, cluster := range p.Place {
+		in := recordInput{Ordinal: ord, Cluster: cluster, Existing: env.record(ord), Policy: env.Policy}
+		if p.Join != nil {
+			g := p.Join.Genesis
+			in.Genesis, in.Peers = &g, p.Join.Peers
+		}
+		if err := kube.Apply(ctx, env.Hub, env.Scheme, buildRecord(dep, in), seiv1alpha1.FieldOwnerHub); err != nil {
+			return planner.Result{}, err
+		}
+	}
+	for _, ord := range p.Remove {
+		rec := env.record(ord)
+		if rec == nil {
+			continue
+		}
+		if err := deleteRecord(ctx, env, rec); err != nil {
+			return planner.Result{}, err
+		}
+	}
+	return planner.Done()
+}
+
+// deleteRecord deletes a record after stamping the deployment's current deletion policy on it.
+func deleteRecord(ctx context.Context, env *Env, rec *seiv1alpha1.SeiNode) error {
+	want := string(deletionPolicy(env.Deployment))
+	if rec.Annotations[seiv1alpha1.AnnotationDeletionPolicy] != want {
+		patch := client.MergeFrom(rec.DeepCopy())
+		if rec.Annotations == nil {
+			rec.Annotations = map[string]string{}
+		}
+		rec.Annotations[seiv1alpha1.AnnotationDeletionPolicy] = want
+		if err := env.Hub.Patch(ctx, rec, patch, client.FieldOwner(seiv1alpha1.FieldOwnerHub)); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("set deletion policy of SeiNode %s: %w", client.ObjectKeyFromObject(rec), err)
+		}
+	}
+	if err := env.Hub.Delete(ctx, rec); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("delete SeiNode %s: %w", client.ObjectKeyFromObject(rec), err)
+	}
+	return nil
+}
+
+// FenceTarget is the params of fence-node.
+type FenceTarget struct {
+	Ordinal int    `json:"ordinal"`
+	Cluster string `json:"cluster"`
+}
+
+// fencePatience bounds how long a fence waits for an unreachable cluster before the plan gives up (a
+// later reconcile tries again).
+const fencePatience = 10 * time.Minute
+
+// fenceNode makes the old member of a validator delete its copy, then records the member's positive
+// confirmation that the copy — and with it the pod that could sign — is gone. An unreachable cluster
+// confirms nothing: the validator stays where it is.
+func fenceNode(ctx context.Context, env *Env, pt *seiv1alpha1.PlannedTask, f FenceTarget) (planner.Result, error) {
+	rec := env.record(f.Ordinal)
+	if rec == nil || rec.Spec.ClusterName != f.Cluster {
+		return planner.Done() // moved or gone meanwhile
+	}
+	if rec.Annotations[seiv1alpha1.AnnotationFencedCluster] == f.Cluster {
+		return planner.Done()
+	}
+	waitOrFail := func(why string) (planner.Result, error) {
+		if pt.StartedAt != nil && env.now().Sub(pt.StartedAt.Time) > fencePatience {
+			return planner.Result{}, planner.Terminalf("cannot fence %s on %s: %s", rec.Name, f.Cluster, why)
+		}
+		return planner.Running(5 * time.Second)
+	}
+	cl, err := env.Members.GetCluster(ctx, multicluster.ClusterName(f.Cluster))
+	if err != nil {
+		return waitOrFail("the cluster is not reachable")
+	}
+	memberCopy := &seiv1alpha1.SeiNode{}
+	err = cl.GetAPIReader().Get(ctx, client.ObjectKeyFromObject(rec), memberCopy)
+	switch {
+	case apierrors.IsNotFound(err):
+		patch := client.MergeFrom(rec.DeepCopy())
+		if rec.Annotations == nil {
+			rec.Annotations = map[string]string{}
+		}
+		rec.Annotations[seiv1alpha1.AnnotationFencedCluster] = f.Cluster
+		if err := env.Hub.Patch(ctx, rec, patch, client.FieldOwner(seiv1alpha1.FieldOwnerHub)); err != nil {
+			return planner.Result{}, fmt.Errorf("record fence of SeiNode %s: %w", rec.Name, err)
+		}
+		return planner.Done()
+	case err != nil:
+		return waitOrFail(err.Error())
+	case memberCopy.DeletionTimestamp.IsZero():
+		if err := cl.GetClient().Delete(ctx, memberCopy); err != nil && !apierrors.IsNotFound(err) {
+			return waitOrFail(err.Error())
+		}
+	}
+	return waitOrFail("the agent has not confirmed the node is gone")
+}
+
+// setPaused writes spec.paused of every record from the deployment.
+func setPaused(ctx context.Context, env *Env, _ *seiv1alpha1.PlannedTask) (planner.Result, error) {
+	for i := range env.Records {
+		rec := &env.Records[i]
+		if rec.Spec.Paused == env.Deployment.Spec.Paused || !rec.DeletionTimestamp.IsZero() {
+			continue
+		}
+		in := recordInput{Ordinal: ordinalOf(rec), Cluster: rec.Spec.ClusterName, Existing: rec, Policy: env.Policy}
+		if err := kube.Apply(ctx, env.Hub, env.Scheme, buildRecord(env.Deployment, in), seiv1alpha1.FieldOwnerHub); err != nil {
+			return planner.Result{}, err
+		}
+	}
+	return planner.Done()
+}

@@ -1,0 +1,219 @@
+package mirror
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/klog/v2"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/cluster"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	mcbuilder "sigs.k8s.io/multicluster-runtime/pkg/builder"
+	mchandler "sigs.k8s.io/multicluster-runtime/pkg/handler"
+	mcmanager "sigs.k8s.io/multicluster-runtime/pkg/manager"
+	"sigs.k8s.io/multicluster-runtime/pkg/multicluster"
+	mcreconcile "sigs.k8s.io/multicluster-runtime/pkg/reconcile"
+
+	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/hub/member"
+	"github.com/sei-protocol/sei-fleet/internal/kube"
+)
+
+// +kubebuilder:rbac:groups=sei.io,resources=seinodes,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=sei.io,resources=seinodes/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=sei.io,resources=seinodes/finalizers,verbs=update
+// +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch
+
+// Reconciler mirrors hub SeiNode records to members and their status back.
+type Reconciler struct {
+	Manager mcmanager.Manager
+	Scheme  *runtime.Scheme
+	// Retry is how soon an unreachable member is tried again (default 10s).
+	Retry time.Duration
+	// Options are the controller's options (mcbuilder does not inherit the manager's).
+	Options controller.TypedOptions[mcreconcile.Request]
+	// Now is the clock.
+	Now func() time.Time
+}
+
+// SetupWithManager registers the controller: records on the hub, member copies on every member.
+func (r *Reconciler) SetupWithManager(mgr mcmanager.Manager) error {
+	if mgr == nil || r.Scheme == nil {
+		return errors.New("mirror needs a manager and a scheme")
+	}
+	r.Manager = mgr
+	return mcbuilder.ControllerManagedBy(mgr).
+		Named("seinode-mirror").
+		For(&seiv1alpha1.SeiNode{}, mcbuilder.WithEngageWithLocalCluster(true), mcbuilder.WithEngageWithProviderClusters(false)).
+		Watches(&seiv1alpha1.SeiNode{}, toRecord,
+			mcbuilder.WithEngageWithLocalCluster(false), mcbuilder.WithEngageWithProviderClusters(true)).
+		WithOptions(r.Options).
+		Complete(r)
+}
+
+// toRecord maps a member copy to its hub record.
+func toRecord(_ multicluster.ClusterName, _ cluster.Cluster) handler.TypedEventHandler[client.Object, mcreconcile.Request] {
+	return mchandler.TypedEnqueueRequestsFromMapFuncWithClusterPreservation[client.Object, mcreconcile.Request](
+		func(_ context.Context, o client.Object) []mcreconcile.Request {
+			if o.GetLabels()[member.LabelManagedBy] != member.ManagedByHub {
+				return nil
+			}
+			return []mcreconcile.Request{{Request: reconcile.Request{NamespacedName: client.ObjectKeyFromObject(o)}}}
+		})
+}
+
+// Reconcile copies one record to its member and the member's status back.
+func (r *Reconciler) Reconcile(ctx context.Context, req mcreconcile.Request) (ctrl.Result, error) {
+	if req.ClusterName != "" {
+		return ctrl.Result{}, nil // only hub records are reconciled; member events map onto them
+	}
+	hub := r.Manager.GetLocalManager().GetClient()
+	record := &seiv1alpha1.SeiNode{}
+	if err := hub.Get(ctx, req.NamespacedName, record); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if record.Spec.ClusterName == "" {
+		return ctrl.Result{}, nil // not placed: nothing to mirror
+	}
+	log := ctrl.LoggerFrom(ctx).WithValues("SeiNode", klog.KObj(record), "cluster", record.Spec.ClusterName)
+	ctx = ctrl.LoggerInto(ctx, log)
+
+	if !record.DeletionTimestamp.IsZero() {
+		return r.release(ctx, record)
+	}
+	if !controllerutil.ContainsFinalizer(record, seiv1alpha1.FinalizerNodeRecord) {
+		controllerutil.AddFinalizer(record, seiv1alpha1.FinalizerNodeRecord)
+		if err := hub.Update(ctx, record); err != nil {
+			return ctrl.Result{}, fmt.Errorf("add finalizer to SeiNode %s: %w", req.NamespacedName, err)
+		}
+	}
+
+	before := record.DeepCopy()
+	result, syncErr := r.sync(ctx, record)
+	if _, err := kube.PatchStatus(ctx, hub, before, record, nodeStatus); err != nil {
+		return ctrl.Result{}, errors.Join(syncErr, err)
+	}
+	return result, syncErr
+}
+
+func nodeStatus(o client.Object) any { return o.(*seiv1alpha1.SeiNode).Status }
+
+// sync pushes the record to its member and copies the member's status into record (in memory).
+func (r *Reconciler) sync(ctx context.Context, record *seiv1alpha1.SeiNode) (ctrl.Result, error) {
+	cl, err := r.Manager.GetCluster(ctx, multicluster.ClusterName(record.Spec.ClusterName))
+	if err != nil {
+		setSynced(record, false, seiv1alpha1.ReasonMemberUnreachable,
+			fmt.Sprintf("member cluster %s is not reachable from the hub: %v", record.Spec.ClusterName, err))
+		return ctrl.Result{RequeueAfter: r.retry()}, nil
+	}
+	mc := cl.GetClient()
+	if err := r.push(ctx, record, cl); err != nil {
+		setSynced(record, false, seiv1alpha1.ReasonMemberUnreachable, err.Error())
+		return ctrl.Result{RequeueAfter: r.retry()}, nil
+	}
+	memberCopy := &seiv1alpha1.SeiNode{}
+	if err := mc.Get(ctx, client.ObjectKeyFromObject(record), memberCopy); err != nil {
+		if apierrors.IsNotFound(err) {
+			return ctrl.Result{RequeueAfter: time.Second}, nil // applied a moment ago; the cache will catch up
+		}
+		setSynced(record, false, seiv1alpha1.ReasonMemberUnreachable, fmt.Sprintf("read member copy: %v", err))
+		return ctrl.Result{RequeueAfter: r.retry()}, nil
+	}
+	copyStatus(record, memberCopy)
+	if memberCopy.Status.ObservedGeneration != memberCopy.Generation {
+		setSynced(record, false, seiv1alpha1.ReasonAgentPending,
+			"the agent on "+record.Spec.ClusterName+" has not acted on the latest spec yet")
+		return ctrl.Result{}, nil
+	}
+	setSynced(record, true, seiv1alpha1.ReasonMemberInSync, "member copy on "+record.Spec.ClusterName+" is up to date and the agent acted on it")
+	return ctrl.Result{}, nil
+}
+
+// push makes the member hold what the record says: namespace, genesis ConfigMap, then the node.
+// It writes nothing when the member copy already matches.
+func (r *Reconciler) push(ctx context.Context, record *seiv1alpha1.SeiNode, cl cluster.Cluster) error {
+	mc := cl.GetClient()
+	want := member.Copy(record)
+	current := &seiv1alpha1.SeiNode{}
+	err := mc.Get(ctx, client.ObjectKeyFromObject(record), current)
+	switch {
+	case err == nil && upToDate(current, want):
+		return nil
+	case err != nil && !apierrors.IsNotFound(err):
+		return fmt.Errorf("read member copy on %s: %w", record.Spec.ClusterName, err)
+	}
+	if err := member.EnsureNamespace(ctx, cl.GetAPIReader(), mc, record.Namespace); err != nil {
+		return err
+	}
+	if g := record.Spec.Genesis; g != nil {
+		hubCM := &corev1.ConfigMap{}
+		key := types.NamespacedName{Namespace: record.Namespace, Name: g.ConfigMapName}
+		if err := r.Manager.GetLocalManager().GetClient().Get(ctx, key, hubCM); err != nil {
+			return fmt.Errorf("read hub genesis ConfigMap %s: %w", key, err)
+		}
+		if err := member.CopyGenesis(ctx, cl.GetAPIReader(), mc, hubCM, g.SHA256); err != nil {
+			return err
+		}
+	}
+	ctrl.LoggerFrom(ctx).Info("Applying member copy")
+	return member.Apply(ctx, mc, r.Scheme, want)
+}
+
+// upToDate: the copy carries the record's spec and every label the hub sets.
+func upToDate(current, want *seiv1alpha1.SeiNode) bool {
+	if !equality.Semantic.DeepEqual(current.Spec, want.Spec) {
+		return false
+	}
+	for k, v := range want.Labels {
+		if current.Labels[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// copyStatus makes the record's status the member copy's, keeping the hub's own condition.
+func copyStatus(record, memberCopy *seiv1alpha1.SeiNode) {
+	synced := meta.FindStatusCondition(record.Status.Conditions, seiv1alpha1.NodeMemberSynced)
+	record.Status = *memberCopy.Status.DeepCopy()
+	if synced != nil {
+		meta.SetStatusCondition(&record.Status.Conditions, *synced)
+	}
+}
+
+func setSynced(record *seiv1alpha1.SeiNode, ok bool, reason, msg string) {
+	st := metav1.ConditionFalse
+	if ok {
+		st = metav1.ConditionTrue
+	}
+	meta.SetStatusCondition(&record.Status.Conditions, metav1.Condition{
+		Type: seiv1alpha1.NodeMemberSynced, Status: st, Reason: reason, Message: msg, ObservedGeneration: record.Generation,
+	})
+}
+
+func (r *Reconciler) retry() time.Duration {
+	if r.Retry > 0 {
+		return r.Retry
+	}
+	return 10 * time.Second
+}
+
+func (r *Reconciler) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}

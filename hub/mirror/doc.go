@@ -1,0 +1,17 @@
+// Package mirror keeps every hub SeiNode record and its member copy in step.
+//
+// A record placed on a member cluster (spec.clusterName) is copied there — same namespace and name,
+// server-side applied as field owner sei-hub, after its namespace and its genesis ConfigMap — and the
+// copy's status, which the member's agent writes, is copied back to the record with a MemberSynced
+// condition the hub owns. Deleting a record honours its deletion policy: Delete removes the member copy
+// and waits until the agent fenced it (its pod gone); Retain orphans the copy, which keeps running.
+// A member that cannot be reached holds the record's finalizer, with a condition that says so, until it
+// comes back or an admin annotates the record sei.io/release-unreachable-member=true.
+//
+// Sweeper removes member copies no record accounts for any more (a full node re-placed while its old
+// cluster was away, a record deleted while its cluster was away), so nothing is ever duplicated when a
+// cluster comes back.
+//
+// The package owns the hub-to-member copy and the member-to-hub status copy; it decides nothing about
+// placement.
+package mirror

@@ -1,0 +1,92 @@
+package mirror
+
+import (
+	"context"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/multicluster-runtime/pkg/multicluster"
+
+	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/hub/member"
+)
+
+// Sweeper deletes member copies that no hub record places on their cluster any more. It is a manager
+// Runnable that runs on the elected hub only.
+type Sweeper struct {
+	// Clusters lists the engaged member clusters.
+	Clusters func() []string
+	Get      func(ctx context.Context, name multicluster.ClusterName) (ClusterClient, error)
+	// Hub reads records uncached: a record just created must never look absent.
+	Hub client.Reader
+	// Interval between sweeps (default 30s).
+	Interval time.Duration
+}
+
+// ClusterClient is what the sweeper needs of a member cluster.
+type ClusterClient interface {
+	GetClient() client.Client
+}
+
+// NeedLeaderElection: one hub sweeps.
+func (s *Sweeper) NeedLeaderElection() bool { return true }
+
+// Start sweeps until ctx ends.
+func (s *Sweeper) Start(ctx context.Context) error {
+	interval := s.Interval
+	if interval == 0 {
+		interval = 30 * time.Second
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			s.Sweep(ctx)
+		}
+	}
+}
+
+// Sweep runs one pass over every engaged member.
+func (s *Sweeper) Sweep(ctx context.Context) {
+	log := ctrl.LoggerFrom(ctx).WithName("sweeper")
+	for _, name := range s.Clusters() {
+		cl, err := s.Get(ctx, multicluster.ClusterName(name))
+		if err != nil {
+			continue
+		}
+		copies := &seiv1alpha1.SeiNodeList{}
+		if err := cl.GetClient().List(ctx, copies, client.MatchingLabels{member.LabelManagedBy: member.ManagedByHub}); err != nil {
+			log.Error(err, "List member copies", "cluster", name)
+			continue
+		}
+		for i := range copies.Items {
+			c := &copies.Items[i]
+			if !c.DeletionTimestamp.IsZero() || s.placedHere(ctx, c, name) {
+				continue
+			}
+			log.Info("Deleting member copy no record places here", "cluster", name, "SeiNode", client.ObjectKeyFromObject(c))
+			if err := cl.GetClient().Delete(ctx, c); err != nil && !apierrors.IsNotFound(err) {
+				log.Error(err, "Delete stale member copy", "cluster", name)
+			}
+		}
+	}
+}
+
+// placedHere reports whether a hub record places this copy on cluster. Any doubt (an error reading the
+// hub) counts as placed: the sweeper only ever deletes what it is sure of.
+func (s *Sweeper) placedHere(ctx context.Context, c *seiv1alpha1.SeiNode, cluster string) bool {
+	record := &seiv1alpha1.SeiNode{}
+	err := s.Hub.Get(ctx, client.ObjectKeyFromObject(c), record)
+	switch {
+	case apierrors.IsNotFound(err):
+		return false
+	case err != nil:
+		return true
+	}
+	return record.Spec.ClusterName == cluster
+}
