@@ -82,7 +82,12 @@ func NewManager(ctx context.Context, cfg *rest.Config, agentCfg *config.Config, 
 	// The agent caches only the objects it made (and Nodes, for NodePort addresses); it never caches
 	// Secrets: key Secrets are read on demand.
 	owned := cache.ByObject{Label: labels.SelectorFromSet(labels.Set{resources.LabelManagedBy: resources.ManagedBy})}
+	logger := ctrl.Log
+	if opts.Hooks.Logger != nil {
+		logger = *opts.Hooks.Logger
+	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Logger: logger,
 		Scheme: scheme,
 		Cache: cache.Options{SyncPeriod: opts.Hooks.SyncPeriod, ByObject: map[client.Object]cache.ByObject{
 			&appsv1.StatefulSet{}: owned, &corev1.Service{}: owned, &corev1.Pod{}: owned, &corev1.PersistentVolumeClaim{}: owned,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -53,6 +54,8 @@ type Hooks struct {
 	NewClient client.NewClientFunc
 	// NoHeartbeat skips the heartbeat Lease.
 	NoHeartbeat bool
+	// Logger replaces the global logger for this manager (to capture its lines in tests).
+	Logger *logr.Logger
 	// SkipNameValidation lets several managers in one test process register the same controllers.
 	SkipNameValidation bool
 }

@@ -88,7 +88,12 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts *Options) (mcmanager
 		ClientTimeout: opts.MemberTimeout,
 		Resync:        opts.Hooks.Resync,
 	})
+	logger := ctrl.Log
+	if opts.Hooks.Logger != nil {
+		logger = *opts.Hooks.Logger
+	}
 	mgr, err := mcmanager.New(cfg, provider, mcmanager.Options{
+		Logger:                  logger,
 		Scheme:                  scheme,
 		Metrics:                 metricsserver.Options{BindAddress: opts.MetricsAddr},
 		HealthProbeBindAddress:  opts.ProbeAddr,

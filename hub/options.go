@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -47,6 +48,8 @@ type Options struct {
 type Hooks struct {
 	// NewClient wraps the hub manager's client (to count writes, for example).
 	NewClient client.NewClientFunc
+	// Logger replaces the global logger for this manager (to capture its lines in tests).
+	Logger *logr.Logger
 	// SkipNameValidation lets several hubs in one test process register the same controllers.
 	SkipNameValidation bool
 	// Executor runs deployment plans (default: production timings).

@@ -31,6 +31,9 @@ type Options struct {
 	WithoutHub bool
 	// Simulate runs a Simulator on every member (StatefulSet controller, kubelet, load balancers).
 	Simulate bool
+	// Setup, when set, runs after the control planes start and before the tests (Main only); its
+	// teardown runs after them.
+	Setup func(f *Fleet) (teardown func(), err error)
 }
 
 // Fleet is a running hub and its members.

@@ -35,7 +35,16 @@ func Main(m *testing.M, opts Options, fleet **Fleet) int {
 		return 1
 	}
 	*fleet = f
+	teardown := func() {}
+	if opts.Setup != nil {
+		if teardown, err = opts.Setup(f); err != nil {
+			fmt.Fprintf(os.Stderr, "FAIL set up test fleet: %v\n", err)
+			_ = f.Stop()
+			return 1
+		}
+	}
 	code := m.Run()
+	teardown() // controllers stop before the control planes they talk to
 	if err := f.Stop(); err != nil {
 		fmt.Fprintf(os.Stderr, "stop test fleet: %v\n", err)
 	}

@@ -14,13 +14,23 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// LeastPrivilegeConfig creates the Roles and ClusterRoles in the generated RBAC file roleFile on cp,
-// binds them to a new user, and returns that user's REST config: the identity a binary really runs
-// with, so a test proves the generated RBAC suffices. Namespaced Roles need their namespace to exist.
+// LeastPrivilegeConfig grants user the roles of the generated RBAC file roleFile (see Grant) and returns
+// that user's REST config: the identity a binary really runs with, so a test proves the generated RBAC
+// suffices.
 func (cp *ControlPlane) LeastPrivilegeConfig(ctx context.Context, user, roleFile string) (*rest.Config, error) {
+	if err := cp.Grant(ctx, user, roleFile); err != nil {
+		return nil, err
+	}
+	_, cfg, err := cp.UserKubeconfig(user)
+	return cfg, err
+}
+
+// Grant creates the Roles and ClusterRoles in the generated RBAC file roleFile on cp and binds them to
+// user. Namespaced Roles need their namespace to exist.
+func (cp *ControlPlane) Grant(ctx context.Context, user, roleFile string) error {
 	raw, err := os.ReadFile(roleFile)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", roleFile, err)
+		return fmt.Errorf("read %s: %w", roleFile, err)
 	}
 	subject := rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}
 	for _, doc := range strings.Split(string(raw), "\n---") {
@@ -31,13 +41,13 @@ func (cp *ControlPlane) LeastPrivilegeConfig(ctx context.Context, user, roleFile
 			Kind string `json:"kind"`
 		}
 		if err := yaml.Unmarshal([]byte(doc), &meta); err != nil {
-			return nil, fmt.Errorf("decode %s: %w", roleFile, err)
+			return fmt.Errorf("decode %s: %w", roleFile, err)
 		}
 		switch meta.Kind {
 		case "ClusterRole":
 			role := &rbacv1.ClusterRole{}
 			if err := yaml.Unmarshal([]byte(doc), role); err != nil {
-				return nil, fmt.Errorf("decode ClusterRole in %s: %w", roleFile, err)
+				return fmt.Errorf("decode ClusterRole in %s: %w", roleFile, err)
 			}
 			role.Name = user + "-" + role.Name
 			binding := &rbacv1.ClusterRoleBinding{
@@ -46,12 +56,12 @@ func (cp *ControlPlane) LeastPrivilegeConfig(ctx context.Context, user, roleFile
 				Subjects:   []rbacv1.Subject{subject},
 			}
 			if err := createAll(ctx, cp, role, binding); err != nil {
-				return nil, err
+				return err
 			}
 		case "Role":
 			role := &rbacv1.Role{}
 			if err := yaml.Unmarshal([]byte(doc), role); err != nil {
-				return nil, fmt.Errorf("decode Role in %s: %w", roleFile, err)
+				return fmt.Errorf("decode Role in %s: %w", roleFile, err)
 			}
 			role.Name = user + "-" + role.Name
 			binding := &rbacv1.RoleBinding{
@@ -60,14 +70,13 @@ func (cp *ControlPlane) LeastPrivilegeConfig(ctx context.Context, user, roleFile
 				Subjects:   []rbacv1.Subject{subject},
 			}
 			if err := createAll(ctx, cp, role, binding); err != nil {
-				return nil, err
+				return err
 			}
 		default:
-			return nil, fmt.Errorf("%s: unexpected kind %q", roleFile, meta.Kind)
+			return fmt.Errorf("%s: unexpected kind %q", roleFile, meta.Kind)
 		}
 	}
-	_, cfg, err := cp.UserKubeconfig(user)
-	return cfg, err
+	return nil
 }
 
 func createAll(ctx context.Context, cp *ControlPlane, objs ...client.Object) error {
