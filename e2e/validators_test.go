@@ -51,7 +51,9 @@ func TestValidatorsRefusedUntilNoRegionHoldsAThird(t *testing.T) {
 
 	// A fourth region appears: every region holds 1/4 < 1/3.
 	g.Expect(local.Register(ctx, "sa", map[string]string{"region": "sa", "env": "e2e"})).To(Succeed())
-	g.Eventually(func() metav1.ConditionStatus { return condition(getDeployment(t, key), seiv1alpha1.DeploymentPlaced).Status }).
+	g.Eventually(func() metav1.ConditionStatus {
+		return condition(getDeployment(t, key), seiv1alpha1.DeploymentPlaced).Status
+	}).
 		WithTimeout(60 * time.Second).Should(Equal(metav1.ConditionTrue))
 	perRegion := map[string]int{}
 	for _, rec := range records(t, ns, "vals") {

@@ -18,7 +18,9 @@ import (
 // revision (the StatefulSet uses OnDelete, so only this makes a new template take effect). It does not
 // wait for the new pod: await-rollout does.
 func replacePod(ctx context.Context, env *Env) (planner.Result, error) {
-	sts, err := statefulSet(ctx, env)
+	// Uncached reads: right after apply-statefulset the cache may still show the old generation with
+	// its old revision, and the pod would look up to date.
+	sts, err := statefulSet(ctx, env.Reader, env)
 	if err != nil || sts == nil {
 		return planner.Result{}, err
 	}
@@ -27,7 +29,7 @@ func replacePod(ctx context.Context, env *Env) (planner.Result, error) {
 	}
 	pod := &corev1.Pod{}
 	key := client.ObjectKey{Namespace: env.Node.Namespace, Name: resources.PodName(env.Node)}
-	if err := env.Client.Get(ctx, key, pod); err != nil {
+	if err := env.Reader.Get(ctx, key, pod); err != nil {
 		if apierrors.IsNotFound(err) {
 			return planner.Done() // nothing to replace: the StatefulSet creates the pod at the new revision
 		}
@@ -45,7 +47,7 @@ func replacePod(ctx context.Context, env *Env) (planner.Result, error) {
 // awaitRollout waits until the StatefulSet has rolled its pod to the current template and the pod is
 // ready, then stamps the image the node now runs.
 func awaitRollout(ctx context.Context, env *Env) (planner.Result, error) {
-	sts, err := statefulSet(ctx, env)
+	sts, err := statefulSet(ctx, env.Client, env)
 	if err != nil || sts == nil {
 		return planner.Result{}, err
 	}
@@ -63,10 +65,10 @@ func awaitRollout(ctx context.Context, env *Env) (planner.Result, error) {
 	return planner.Done()
 }
 
-func statefulSet(ctx context.Context, env *Env) (*appsv1.StatefulSet, error) {
+func statefulSet(ctx context.Context, r client.Reader, env *Env) (*appsv1.StatefulSet, error) {
 	sts := &appsv1.StatefulSet{}
 	key := client.ObjectKey{Namespace: env.Node.Namespace, Name: resources.StatefulSetName(env.Node)}
-	if err := env.Client.Get(ctx, key, sts); err != nil {
+	if err := r.Get(ctx, key, sts); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil, fmt.Errorf("StatefulSet %s not found", key)
 		}

@@ -92,7 +92,7 @@ func (l *Local) StartHub(ctx context.Context) error {
 	if l.hub != nil {
 		return errors.New("hub already running")
 	}
-	if err := ensureNamespace(ctx, l.Fleet.Hub.Client, seiv1alpha1.DefaultSystemNamespace); err != nil {
+	if err := ensureSystemNamespace(ctx, l.Fleet.Hub.Client); err != nil {
 		return err
 	}
 	opts := hub.NewOptions()
@@ -150,7 +150,7 @@ func (l *Local) StartAgent(ctx context.Context, name string) error {
 		NewClient:          l.AgentWrites[name].NewClient,
 		SkipNameValidation: true,
 	}
-	if err := ensureNamespace(ctx, m.Client, seiv1alpha1.DefaultSystemNamespace); err != nil {
+	if err := ensureSystemNamespace(ctx, m.Client); err != nil {
 		return err
 	}
 	opts.Hooks.Logger = l.Logs.logger("agent/" + name)
@@ -186,7 +186,7 @@ func (l *Local) Register(ctx context.Context, name string, labels map[string]str
 	if m == nil {
 		return fmt.Errorf("no member %s", name)
 	}
-	if err := ensureNamespace(ctx, m.Client, seiv1alpha1.DefaultSystemNamespace); err != nil {
+	if err := ensureSystemNamespace(ctx, m.Client); err != nil {
 		return err
 	}
 	if err := m.Grant(ctx, HubUser, filepath.Join(repoRoot(), "deploy", "hub", "member-rbac", "role.yaml")); err != nil {
@@ -197,7 +197,7 @@ func (l *Local) Register(ctx context.Context, name string, labels map[string]str
 		return err
 	}
 	hubClient := l.Fleet.Hub.Client
-	if err := ensureNamespace(ctx, hubClient, seiv1alpha1.DefaultSystemNamespace); err != nil {
+	if err := ensureSystemNamespace(ctx, hubClient); err != nil {
 		return err
 	}
 	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: seiv1alpha1.DefaultSystemNamespace, Name: name + seiv1alpha1.KubeconfigSecretSuffix}}
@@ -234,7 +234,9 @@ func (l *Local) Close() {
 	}
 }
 
-func ensureNamespace(ctx context.Context, c client.Client, name string) error {
+// ensureSystemNamespace creates the fleet's system namespace (kubeconfig Secrets, heartbeats).
+func ensureSystemNamespace(ctx context.Context, c client.Client) error {
+	name := seiv1alpha1.DefaultSystemNamespace
 	err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}})
 	if err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("create namespace %s: %w", name, err)

@@ -102,44 +102,45 @@ func (r *Reconciler) Reconcile(ctx context.Context, req mcreconcile.Request) (ct
 	}
 
 	before := record.DeepCopy()
-	result, syncErr := r.sync(ctx, record)
+	result := r.sync(ctx, record)
 	if _, err := kube.PatchStatus(ctx, hub, before, record, nodeStatus); err != nil {
-		return ctrl.Result{}, errors.Join(syncErr, err)
+		return ctrl.Result{}, err
 	}
-	return result, syncErr
+	return result, nil
 }
 
 func nodeStatus(o client.Object) any { return o.(*seiv1alpha1.SeiNode).Status }
 
-// sync pushes the record to its member and copies the member's status into record (in memory).
-func (r *Reconciler) sync(ctx context.Context, record *seiv1alpha1.SeiNode) (ctrl.Result, error) {
+// sync pushes the record to its member and copies the member's status into record (in memory). Member
+// trouble is reported in the MemberSynced condition and retried, not returned as an error.
+func (r *Reconciler) sync(ctx context.Context, record *seiv1alpha1.SeiNode) ctrl.Result {
 	cl, err := r.Manager.GetCluster(ctx, multicluster.ClusterName(record.Spec.ClusterName))
 	if err != nil {
 		setSynced(record, false, seiv1alpha1.ReasonMemberUnreachable,
 			fmt.Sprintf("member cluster %s is not reachable from the hub: %v", record.Spec.ClusterName, err))
-		return ctrl.Result{RequeueAfter: r.retry()}, nil
+		return ctrl.Result{RequeueAfter: r.retry()}
 	}
 	mc := cl.GetClient()
 	if err := r.push(ctx, record, cl); err != nil {
 		setSynced(record, false, seiv1alpha1.ReasonMemberUnreachable, err.Error())
-		return ctrl.Result{RequeueAfter: r.retry()}, nil
+		return ctrl.Result{RequeueAfter: r.retry()}
 	}
 	memberCopy := &seiv1alpha1.SeiNode{}
 	if err := mc.Get(ctx, client.ObjectKeyFromObject(record), memberCopy); err != nil {
 		if apierrors.IsNotFound(err) {
-			return ctrl.Result{RequeueAfter: time.Second}, nil // applied a moment ago; the cache will catch up
+			return ctrl.Result{RequeueAfter: time.Second} // applied a moment ago; the cache will catch up
 		}
 		setSynced(record, false, seiv1alpha1.ReasonMemberUnreachable, fmt.Sprintf("read member copy: %v", err))
-		return ctrl.Result{RequeueAfter: r.retry()}, nil
+		return ctrl.Result{RequeueAfter: r.retry()}
 	}
 	copyStatus(record, memberCopy)
 	if memberCopy.Status.ObservedGeneration != memberCopy.Generation {
 		setSynced(record, false, seiv1alpha1.ReasonAgentPending,
 			"the agent on "+record.Spec.ClusterName+" has not acted on the latest spec yet")
-		return ctrl.Result{}, nil
+		return ctrl.Result{}
 	}
 	setSynced(record, true, seiv1alpha1.ReasonMemberInSync, "member copy on "+record.Spec.ClusterName+" is up to date and the agent acted on it")
-	return ctrl.Result{}, nil
+	return ctrl.Result{}
 }
 
 // push makes the member hold what the record says: namespace, genesis ConfigMap, then the node.
