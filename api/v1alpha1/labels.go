@@ -49,6 +49,9 @@ const (
 	AnnotationTemplateHash = "sei.io/template-hash"
 	// AnnotationGenesisSHA256 on a genesis ConfigMap carries the sha256 (hex) of its genesis.json.
 	AnnotationGenesisSHA256 = "sei.io/genesis-sha256"
+	// AnnotationFencing on a hub SeiNode names the member cluster where the hub is fencing the node: the
+	// mirror must not (re)create the member copy there while it is set.
+	AnnotationFencing = "sei.io/fencing"
 	// AnnotationFencedCluster on a hub SeiNode records a member cluster that confirmed the node's
 	// removal, which is what allows a validator to move (see SeiPlacementPolicy failover).
 	AnnotationFencedCluster = "sei.io/fenced-cluster"

@@ -13,12 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-
-	"go.uber.org/zap/zapcore"
 
 	"github.com/sei-protocol/sei-fleet/e2e/framework"
 	"github.com/sei-protocol/sei-fleet/internal/testfleet"

@@ -121,11 +121,18 @@ func configureNode(t *testing.T, home string, p2p, rpc int, peers []string) {
 // test ends); output goes to logPath.
 func startNode(t *testing.T, s Seid, home, logPath string) (stop func()) {
 	t.Helper()
+	_, stop = startNodeCmd(t, s, home, logPath, 3*time.Minute)
+	return stop
+}
+
+// startNodeCmd is startNode with a bound on the process's life, and its command (for its pid).
+func startNodeCmd(t *testing.T, s Seid, home, logPath string, limit time.Duration) (*exec.Cmd, func()) {
+	t.Helper()
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), limit)
 	cmd := exec.CommandContext(ctx, s.Path, "start", "--home", home)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
@@ -134,7 +141,7 @@ func startNode(t *testing.T, s Seid, home, logPath string) (stop func()) {
 		cancel()
 		t.Fatal(err)
 	}
-	return func() {
+	return cmd, func() {
 		cancel()
 		_ = cmd.Wait() // a signalled exit is expected
 		_ = logFile.Close()

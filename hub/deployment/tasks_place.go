@@ -36,13 +36,24 @@ type JoinTarget struct {
 func writeRecords(ctx context.Context, env *Env, _ *seiv1alpha1.PlannedTask, p Placement) (planner.Result, error) {
 	dep := env.Deployment
 	for ord, cluster := range p.Place {
-		in := recordInput{Ordinal: ord, Cluster: cluster, Existing: env.record(ord), Policy: env.Policy}
+		existing := env.record(ord)
+		in := recordInput{Ordinal: ord, Cluster: cluster, Existing: existing, Policy: env.Policy}
 		if p.Join != nil {
 			g := p.Join.Genesis
 			in.Genesis, in.Peers = &g, p.Join.Peers
 		}
 		if err := kube.Apply(ctx, env.Hub, env.Scheme, buildRecord(dep, in), seiv1alpha1.FieldOwnerHub); err != nil {
 			return planner.Result{}, err
+		}
+		if existing != nil && existing.Spec.ClusterName != cluster {
+			// A completed move: the old cluster's fence marks no longer apply.
+			for _, a := range []string{seiv1alpha1.AnnotationFencing, seiv1alpha1.AnnotationFencedCluster} {
+				if _, ok := existing.Annotations[a]; ok {
+					if err := annotate(ctx, env, existing, a, ""); err != nil {
+						return planner.Result{}, err
+					}
+				}
+			}
 		}
 	}
 	for _, ord := range p.Remove {
@@ -103,6 +114,12 @@ func fenceNode(ctx context.Context, env *Env, pt *seiv1alpha1.PlannedTask, f Fen
 		}
 		return planner.Running(5 * time.Second)
 	}
+	// Mark the fence first, so the mirror never re-creates the copy being removed.
+	if rec.Annotations[seiv1alpha1.AnnotationFencing] != f.Cluster {
+		if err := annotate(ctx, env, rec, seiv1alpha1.AnnotationFencing, f.Cluster); err != nil {
+			return planner.Result{}, err
+		}
+	}
 	cl, err := env.Members.GetCluster(ctx, multicluster.ClusterName(f.Cluster))
 	if err != nil {
 		return waitOrFail("the cluster is not reachable")
@@ -111,13 +128,8 @@ func fenceNode(ctx context.Context, env *Env, pt *seiv1alpha1.PlannedTask, f Fen
 	err = cl.GetAPIReader().Get(ctx, client.ObjectKeyFromObject(rec), memberCopy)
 	switch {
 	case apierrors.IsNotFound(err):
-		patch := client.MergeFrom(rec.DeepCopy())
-		if rec.Annotations == nil {
-			rec.Annotations = map[string]string{}
-		}
-		rec.Annotations[seiv1alpha1.AnnotationFencedCluster] = f.Cluster
-		if err := env.Hub.Patch(ctx, rec, patch, client.FieldOwner(seiv1alpha1.FieldOwnerHub)); err != nil {
-			return planner.Result{}, fmt.Errorf("record fence of SeiNode %s: %w", rec.Name, err)
+		if err := annotate(ctx, env, rec, seiv1alpha1.AnnotationFencedCluster, f.Cluster); err != nil {
+			return planner.Result{}, err
 		}
 		return planner.Done()
 	case err != nil:
@@ -128,6 +140,23 @@ func fenceNode(ctx context.Context, env *Env, pt *seiv1alpha1.PlannedTask, f Fen
 		}
 	}
 	return waitOrFail("the agent has not confirmed the node is gone")
+}
+
+// annotate sets (or, for value "", removes) one annotation on a record.
+func annotate(ctx context.Context, env *Env, rec *seiv1alpha1.SeiNode, key, value string) error {
+	patch := client.MergeFrom(rec.DeepCopy())
+	if rec.Annotations == nil {
+		rec.Annotations = map[string]string{}
+	}
+	if value == "" {
+		delete(rec.Annotations, key)
+	} else {
+		rec.Annotations[key] = value
+	}
+	if err := env.Hub.Patch(ctx, rec, patch, client.FieldOwner(seiv1alpha1.FieldOwnerHub)); err != nil {
+		return fmt.Errorf("annotate SeiNode %s %s: %w", rec.Name, key, err)
+	}
+	return nil
 }
 
 // setPaused writes spec.paused of every record from the deployment.

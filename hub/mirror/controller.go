@@ -121,6 +121,13 @@ func (r *Reconciler) sync(ctx context.Context, record *seiv1alpha1.SeiNode) ctrl
 		return ctrl.Result{RequeueAfter: r.retry()}
 	}
 	mc := cl.GetClient()
+	cluster := record.Spec.ClusterName
+	if record.Annotations[seiv1alpha1.AnnotationFencing] == cluster || record.Annotations[seiv1alpha1.AnnotationFencedCluster] == cluster {
+		// Never re-create a copy the hub is fencing: that would be a second signer.
+		setSynced(record, false, seiv1alpha1.ReasonAwaitingFence,
+			"the node is being fenced on "+cluster+": the hub does not recreate it there")
+		return ctrl.Result{}
+	}
 	if err := r.push(ctx, record, cl); err != nil {
 		setSynced(record, false, seiv1alpha1.ReasonMemberUnreachable, err.Error())
 		return ctrl.Result{RequeueAfter: r.retry()}

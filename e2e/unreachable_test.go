@@ -1,0 +1,179 @@
+package e2e
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	clusterv1 "open-cluster-management.io/api/cluster/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+)
+
+// An unreachable member holds the deletion of a node placed there, with a condition that says so, until
+// an admin lets go; the policy's status shows the cluster's health throughout.
+func TestUnreachableMemberHoldsDeletionUntilReleased(t *testing.T) {
+	g := NewWithT(t)
+	ctx := t.Context()
+	ns := hubNamespace(t)
+	policy := "unreachable-" + ns
+	regionPolicy(t, policy, []string{"us", "eu", "ap"}, nil)
+	dep := fullNodes(ns, "rpc", policy, 3)
+	dep.Spec.DeletionPolicy = seiv1alpha1.DeletionDelete
+	g.Expect(fleet.Hub.Client.Create(ctx, dep)).To(Succeed())
+	key := client.ObjectKeyFromObject(dep)
+	dumpOnFailure(t, key)
+	g.Eventually(readyCount(t, key)).WithTimeout(90 * time.Second).Should(Equal("3/3"))
+
+	// The policy reports each eligible cluster, its domain, health, heartbeat and nodes.
+	pol := &seiv1alpha1.SeiPlacementPolicy{}
+	g.Eventually(func(g Gomega) {
+		g.Expect(fleet.Hub.Client.Get(ctx, client.ObjectKey{Name: policy}, pol)).To(Succeed())
+		g.Expect(pol.Status.EligibleClusters).To(Equal(int32(3)))
+		g.Expect(pol.Status.HealthyClusters).To(Equal(int32(3)))
+		for _, c := range pol.Status.Clusters {
+			g.Expect(c.Healthy).To(BeTrue(), c.Name)
+			g.Expect(c.Domain).To(Equal(regions[c.Name]))
+			g.Expect(c.LastHeartbeat).NotTo(BeNil())
+			g.Expect(c.Nodes).To(Equal(int32(1)), c.Name)
+		}
+	}).WithTimeout(30 * time.Second).Should(Succeed())
+
+	ap := fleet.Member("ap")
+	g.Expect(ap.Pause()).To(Succeed()) // a partition: ap answers nothing
+	resumed := false
+	defer func() {
+		if !resumed {
+			_ = ap.Resume()
+		}
+	}()
+	g.Eventually(func() string {
+		_ = fleet.Hub.Client.Get(ctx, client.ObjectKey{Name: policy}, pol)
+		for _, c := range pol.Status.Clusters {
+			if c.Name == "ap" && !c.Healthy {
+				return c.Reason
+			}
+		}
+		return ""
+	}).WithTimeout(30 * time.Second).Should(Equal("APIUnreachable"), "the policy shows ap unhealthy")
+
+	// Deleting the deployment: the nodes on us and eu go; the one on ap holds the deletion.
+	g.Expect(fleet.Hub.Client.Delete(ctx, getDeployment(t, key))).To(Succeed())
+	var onAP string
+	g.Eventually(func() []seiv1alpha1.SeiNode { return records(t, ns, "rpc") }).WithTimeout(60 * time.Second).Should(HaveLen(1))
+	onAP = records(t, ns, "rpc")[0].Name
+	g.Expect(records(t, ns, "rpc")[0].Spec.ClusterName).To(Equal("ap"))
+	g.Eventually(func() string {
+		c := condition(getDeployment(t, key), seiv1alpha1.DeploymentDeletionBlocked)
+		return c.Message
+	}).WithTimeout(30 * time.Second).Should(And(ContainSubstring(onAP), ContainSubstring("ap"), ContainSubstring(seiv1alpha1.AnnotationReleaseMember)))
+	g.Consistently(func() error { return fleet.Hub.Client.Get(ctx, key, &seiv1alpha1.SeiNodeDeployment{}) }).
+		WithTimeout(3 * time.Second).Should(Succeed(), "the deployment waits for the unreachable member")
+
+	// The admin lets go.
+	rec := &seiv1alpha1.SeiNode{}
+	g.Expect(fleet.Hub.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: onAP}, rec)).To(Succeed())
+	patch := client.MergeFrom(rec.DeepCopy())
+	rec.Annotations[seiv1alpha1.AnnotationReleaseMember] = "true"
+	g.Expect(fleet.Hub.Client.Patch(ctx, rec, patch)).To(Succeed())
+	g.Eventually(func() error { return fleet.Hub.Client.Get(ctx, key, &seiv1alpha1.SeiNodeDeployment{}) }).
+		WithTimeout(30 * time.Second).ShouldNot(Succeed(), "released: the deployment is gone")
+
+	// ap comes back: the copy no record accounts for is swept.
+	g.Expect(ap.Resume()).To(Succeed())
+	resumed = true
+	g.Eventually(func() int { return total(memberCopies(t, ns, "rpc")) }).WithTimeout(60 * time.Second).Should(BeZero())
+}
+
+// A validator moves only after its old member confirmed the node is gone (failover.validators:
+// AfterFence), here when a cluster admin taints the cluster for evacuation.
+func TestValidatorMovesOnlyAfterFence(t *testing.T) {
+	g := NewWithT(t)
+	ctx := t.Context()
+	g.Expect(local.Register(ctx, "sa", map[string]string{"region": "sa", "env": "e2e"})).To(Succeed())
+	ns := hubNamespace(t)
+	policy := "fence-" + ns
+	regionPolicy(t, policy, []string{"us", "eu", "ap", "sa"}, func(s *seiv1alpha1.SeiPlacementPolicySpec) {
+		s.Failover.Validators = seiv1alpha1.ValidatorFailoverAfterFence
+		s.MaxVotingPowerFraction = "1/2"
+	})
+	dep := validators(ns, "vals", policy, 3)
+	dep.Spec.Placement.ClusterSelector = &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
+		{Key: "region", Operator: metav1.LabelSelectorOpIn, Values: []string{"us", "eu", "ap", "sa"}},
+	}}
+	g.Expect(fleet.Hub.Client.Create(ctx, dep)).To(Succeed())
+	key := client.ObjectKeyFromObject(dep)
+	dumpOnFailure(t, key)
+	g.Eventually(readyCount(t, key)).WithTimeout(120 * time.Second).Should(Equal("3/3"))
+
+	var victim seiv1alpha1.SeiNode
+	for _, r := range records(t, ns, "vals") {
+		victim = r
+	}
+	from := victim.Spec.ClusterName
+	fromCluster := fleet.Member(from)
+
+	// Sample, all along, how many member copies of the validator exist: never more than one.
+	stopSampling := sampleCopies(t, victim)
+
+	// The admin taints the victim's cluster: it is unhealthy, so the validator must leave — after a fence.
+	mc := &clusterv1.ManagedCluster{}
+	g.Expect(fleet.Hub.Client.Get(ctx, client.ObjectKey{Name: from}, mc)).To(Succeed())
+	mc.Spec.Taints = []clusterv1.Taint{{Key: "sei.io/evacuate", Effect: clusterv1.TaintEffectNoSelect, TimeAdded: metav1.Now()}}
+	g.Expect(fleet.Hub.Client.Update(ctx, mc)).To(Succeed())
+	defer func() {
+		_ = fleet.Hub.Client.Get(ctx, client.ObjectKey{Name: from}, mc)
+		mc.Spec.Taints = nil
+		_ = fleet.Hub.Client.Update(ctx, mc)
+	}()
+
+	// The old copy is fenced (deleted and confirmed gone by the agent there) before the record moves.
+	g.Eventually(func() string {
+		r := &seiv1alpha1.SeiNode{}
+		_ = fleet.Hub.Client.Get(ctx, client.ObjectKeyFromObject(&victim), r)
+		return r.Spec.ClusterName
+	}).WithTimeout(90 * time.Second).ShouldNot(Equal(from))
+	moved := &seiv1alpha1.SeiNode{}
+	g.Expect(fleet.Hub.Client.Get(ctx, client.ObjectKeyFromObject(&victim), moved)).To(Succeed())
+	g.Expect(fromCluster.Client.Get(ctx, client.ObjectKeyFromObject(&victim), &seiv1alpha1.SeiNode{})).NotTo(Succeed(), "no copy left on the old cluster")
+	g.Eventually(readyCount(t, key)).WithTimeout(90 * time.Second).Should(Equal("3/3"))
+	assertOneCopyPerRecord(t, ns, "vals", 3)
+	maxCopies, reappeared := stopSampling()
+	g.Expect(maxCopies).To(Equal(1), "one validator identity, one place, at every instant")
+	g.Expect(reappeared).To(BeFalse(), "the fenced copy never came back on the old cluster")
+}
+
+// sampleCopies counts, every few milliseconds until stopped, the member copies of rec, and notes
+// whether a copy on its original cluster came back after it was gone.
+func sampleCopies(t *testing.T, rec seiv1alpha1.SeiNode) func() (int, bool) {
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	var maxCopies int
+	var goneFromOrigin, reappeared bool
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			n := 0
+			for _, m := range fleet.Members {
+				if m.Client.Get(ctx, client.ObjectKeyFromObject(&rec), &seiv1alpha1.SeiNode{}) == nil {
+					n++
+					if m.Name == rec.Spec.ClusterName && goneFromOrigin {
+						reappeared = true
+					}
+				} else if m.Name == rec.Spec.ClusterName {
+					goneFromOrigin = true
+				}
+			}
+			maxCopies = max(maxCopies, n)
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	return func() (int, bool) {
+		cancel()
+		<-done
+		return maxCopies, reappeared
+	}
+}
