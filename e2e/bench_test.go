@@ -50,7 +50,7 @@ func BenchmarkApplyToRunning(b *testing.B) {
 						return 0
 					}
 					return d.Status.ReadyReplicas
-				}).WithTimeout(5*time.Minute).WithPolling(50*time.Millisecond).Should(Equal(n))
+				}).WithTimeout(5 * time.Minute).WithPolling(50 * time.Millisecond).Should(Equal(n))
 				b.StopTimer()
 				hubWrites += writesIn(local.HubWrites, ns) - hubBefore
 				for _, rec := range local.AgentWrites {

@@ -58,7 +58,7 @@ func TestUnreachableMemberHoldsDeletionUntilReleased(t *testing.T) {
 			}
 		}
 		return ""
-	}).WithTimeout(30 * time.Second).Should(Equal("APIUnreachable"), "the policy shows ap unhealthy")
+	}).WithTimeout(30*time.Second).Should(Equal("APIUnreachable"), "the policy shows ap unhealthy")
 
 	// Deleting the deployment: the nodes on us and eu go; the one on ap holds the deletion.
 	g.Expect(fleet.Hub.Client.Delete(ctx, getDeployment(t, key))).To(Succeed())
@@ -71,7 +71,7 @@ func TestUnreachableMemberHoldsDeletionUntilReleased(t *testing.T) {
 		return c.Message
 	}).WithTimeout(30 * time.Second).Should(And(ContainSubstring(onAP), ContainSubstring("ap"), ContainSubstring(seiv1alpha1.AnnotationReleaseMember)))
 	g.Consistently(func() error { return fleet.Hub.Client.Get(ctx, key, &seiv1alpha1.SeiNodeDeployment{}) }).
-		WithTimeout(3 * time.Second).Should(Succeed(), "the deployment waits for the unreachable member")
+		WithTimeout(3*time.Second).Should(Succeed(), "the deployment waits for the unreachable member")
 
 	// The admin lets go.
 	rec := &seiv1alpha1.SeiNode{}
@@ -80,7 +80,7 @@ func TestUnreachableMemberHoldsDeletionUntilReleased(t *testing.T) {
 	rec.Annotations[seiv1alpha1.AnnotationReleaseMember] = "true"
 	g.Expect(fleet.Hub.Client.Patch(ctx, rec, patch)).To(Succeed())
 	g.Eventually(func() error { return fleet.Hub.Client.Get(ctx, key, &seiv1alpha1.SeiNodeDeployment{}) }).
-		WithTimeout(30 * time.Second).ShouldNot(Succeed(), "released: the deployment is gone")
+		WithTimeout(30*time.Second).ShouldNot(Succeed(), "released: the deployment is gone")
 
 	// ap comes back: the copy no record accounts for is swept.
 	g.Expect(ap.Resume()).To(Succeed())

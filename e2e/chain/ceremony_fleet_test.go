@@ -71,7 +71,7 @@ func (s *sharedFleet) ceremony(t *testing.T, ns, name string, replicas int32, st
 	s.dumpOnFailure(t, key)
 
 	g.Eventually(func() error { return s.distributed(t, key) }).
-		WithTimeout(3*time.Minute).WithPolling(500*time.Millisecond).Should(Succeed())
+		WithTimeout(3 * time.Minute).WithPolling(500 * time.Millisecond).Should(Succeed())
 	g.Expect(hub.Get(t.Context(), key, dep)).To(Succeed())
 	return dep
 }

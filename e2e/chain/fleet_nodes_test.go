@@ -89,7 +89,7 @@ func (s *sharedFleet) fleetNodes(t *testing.T, dep *seiv1alpha1.SeiNodeDeploymen
 	g.Expect(nodes).To(HaveLen(int(dep.Spec.Replicas)))
 	g.Expect(perCluster).To(HaveLen(len(members)), "every member runs a validator")
 	for c, k := range perCluster {
-		g.Expect(2 * k).To(BeNumerically("<=", len(nodes)), "no region holds more than half: %s has %d", c, k)
+		g.Expect(2*k).To(BeNumerically("<=", len(nodes)), "no region holds more than half: %s has %d", c, k)
 	}
 	slices.SortFunc(nodes, func(a, b fleetNode) int { return cmp.Compare(a.name, b.name) })
 

@@ -34,7 +34,7 @@ func TestMultiClusterCeremonyProducesBlocks(t *testing.T) {
 	ns := f.namespace(t)
 
 	began := time.Now()
-	dep := f.ceremony(t, ns, "vals", 4, 20*time.Second)
+	dep := f.ceremony(t, ns, "vals", 4, 15*time.Second)
 	genesisTime := dep.Status.Genesis.GenesisTime.Time
 	t.Logf("ceremony complete and distributed in %s; genesis %s; genesis_time %s from now",
 		time.Since(began).Round(100*time.Millisecond), dep.Status.Genesis.SHA256[:12], time.Until(genesisTime).Round(100*time.Millisecond))

@@ -35,10 +35,10 @@ func configureOwnIP(t *testing.T, home, ip string, peers []string) {
 	})
 	editConfig(t, home, "config/app.toml", []edit{
 		{`(?m)^address = "tcp://0\.0\.0\.0:1317"$`, fmt.Sprintf(`address = "tcp://%s:1317"`, ip)}, // [api]
-		{`(?m)^address = ":8080"$`, fmt.Sprintf(`address = "%s:8080"`, ip)},                         // [rosetta]
-		{`(?m)^address = "0\.0\.0\.0:9090"$`, fmt.Sprintf(`address = "%s:9090"`, ip)},               // [grpc]
-		{`(?m)^address = "0\.0\.0\.0:9091"$`, fmt.Sprintf(`address = "%s:9091"`, ip)},               // [grpc-web]
-		{`(?m)^admin_address = .*$`, fmt.Sprintf(`admin_address = "%s:9095"`, ip)},                 // loopback only
+		{`(?m)^address = ":8080"$`, fmt.Sprintf(`address = "%s:8080"`, ip)},                       // [rosetta]
+		{`(?m)^address = "0\.0\.0\.0:9090"$`, fmt.Sprintf(`address = "%s:9090"`, ip)},             // [grpc]
+		{`(?m)^address = "0\.0\.0\.0:9091"$`, fmt.Sprintf(`address = "%s:9091"`, ip)},             // [grpc-web]
+		{`(?m)^admin_address = .*$`, fmt.Sprintf(`admin_address = "%s:9095"`, ip)},                // loopback only
 		{`(?m)^admin_enabled = .*$`, `admin_enabled = false`},
 		{`(?m)^http_enabled = .*$`, `http_enabled = false`}, // [evm]: would bind 0.0.0.0:8545
 		{`(?m)^ws_enabled = .*$`, `ws_enabled = false`},     // [evm]: would bind 0.0.0.0:8546
