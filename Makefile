@@ -14,12 +14,18 @@ GOLANGCI_LINT_VERSION ?= v2.15.0
 K8S_VERSION ?= 1.36.3
 ETCD_VERSION ?= 3.6.16
 
+KIND_VERSION ?= v0.33.0
+
 CONTROLLER_GEN ?= $(TOOLS_BIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
 GOLANGCI_LINT ?= $(TOOLS_BIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
+KIND ?= $(TOOLS_BIN)/kind-$(KIND_VERSION)
+SHELLCHECK ?= shellcheck
 KUBEBUILDER_ASSETS ?= $(CACHE_DIR)/k8s-test-bins/bin-$(K8S_VERSION)-etcd$(ETCD_VERSION)
 export KUBEBUILDER_ASSETS
 
 IMG ?= ghcr.io/sei-protocol/sei-fleet:dev
+# kind clusters of e2e-kind: PREFIX-hub and PREFIX-<member>.
+KIND_CLUSTER_PREFIX ?= sei-fleet
 GO_TEST_FLAGS ?= -p 1 -timeout 45m
 OCM_CRDS := cluster/v1/0000_00_clusters.open-cluster-management.io_managedclusters.crd.yaml \
 	cluster/v1beta2/0000_00_clusters.open-cluster-management.io_managedclustersets.crd.yaml \
@@ -51,9 +57,14 @@ verify: $(CONTROLLER_GEN) ## Fail when generated files (CRDs, RBAC, DeepCopy) ar
 	hack/verify-generated.sh
 
 .PHONY: lint
-lint: $(GOLANGCI_LINT) ## Run go vet and golangci-lint
+lint: $(GOLANGCI_LINT) lint-scripts ## Run go vet, golangci-lint and shellcheck
 	go vet ./...
 	$(GOLANGCI_LINT) run ./...
+
+.PHONY: lint-scripts
+lint-scripts: ## Run shellcheck on every hack/**/*.sh (installs shellcheck from Debian's packages if missing)
+	@command -v $(SHELLCHECK) >/dev/null 2>&1 || hack/install-shellcheck.sh
+	find hack -name '*.sh' -print0 | sort -z | xargs -0 $(SHELLCHECK) --external-sources
 
 .PHONY: build
 build: ## Build the hub and agent binaries into bin/
@@ -73,6 +84,14 @@ test-chain: test-bins ## Build a real seid if needed, then run the chain conform
 test-bins: ## Build kube-apiserver and etcd for integration tests (cached outside the repo)
 	K8S_VERSION=$(K8S_VERSION) ETCD_VERSION=$(ETCD_VERSION) hack/install-k8s-test-bins.sh "$(KUBEBUILDER_ASSETS)" >/dev/null
 
+.PHONY: e2e-kind
+e2e-kind: $(KIND) ## Run the e2e suite on kind: a hub and two members installed from deploy/ (needs a Docker engine; KEEP=1 keeps them)
+	KIND=$(KIND) IMG=$(IMG) KIND_CLUSTER_PREFIX=$(KIND_CLUSTER_PREFIX) hack/kind/e2e.sh
+
+.PHONY: kind-down
+kind-down: $(KIND) ## Delete the kind clusters e2e-kind made (KIND_CLUSTER_PREFIX-*)
+	KIND=$(KIND) KIND_CLUSTER_PREFIX=$(KIND_CLUSTER_PREFIX) hack/kind/down.sh
+
 ##@ Deployment
 
 .PHONY: docker-build
@@ -85,6 +104,11 @@ $(CONTROLLER_GEN):
 	@mkdir -p $(TOOLS_BIN)
 	GOBIN=$(TOOLS_BIN) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION)
 	mv $(TOOLS_BIN)/controller-gen $@
+
+$(KIND):
+	@mkdir -p $(TOOLS_BIN)
+	GOBIN=$(TOOLS_BIN) go install sigs.k8s.io/kind@$(KIND_VERSION)
+	mv $(TOOLS_BIN)/kind $@
 
 $(GOLANGCI_LINT):
 	@mkdir -p $(TOOLS_BIN)

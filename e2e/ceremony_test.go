@@ -23,6 +23,7 @@ import (
 // minted where each validator runs, the hub assembles one genesis, every member holds it, every node's
 // peers are the other validators, and no private key reaches the hub or any log.
 func TestCeremonyAcrossThreeClusters(t *testing.T) {
+	requireLocal(t) // it reads keys from member Secrets with admin access and scans in-process logs
 	g := NewWithT(t)
 	ctx := t.Context()
 	ns := hubNamespace(t)
@@ -37,8 +38,7 @@ func TestCeremonyAcrossThreeClusters(t *testing.T) {
 	dep.Spec.Genesis.ExternalGentxs = []seiv1alpha1.ExternalGentx{{Name: "outside", Gentx: string(external)}}
 	dep.Spec.Genesis.Accounts = []seiv1alpha1.GenesisAccount{{Address: "sei15f7sdzduxh5umchk433z275xz8gnw8lq9qsqvu", Balance: "7usei"}}
 	dep.Spec.Genesis.Overrides = map[string]seiv1alpha1.GenesisOverrideValue{"app_state.staking.params.max_validators": "50"}
-	g.Expect(fleet.Hub.Client.Create(ctx, dep)).To(Succeed())
-	key := client.ObjectKeyFromObject(dep)
+	key := create(t, dep)
 	dumpOnFailure(t, key)
 
 	g.Eventually(func() metav1.ConditionStatus {

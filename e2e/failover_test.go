@@ -15,6 +15,7 @@ import (
 // A member whose apiserver goes away: its full nodes are re-placed after the policy's toleration, its
 // validator is not (the deployment says why); when it comes back nothing is duplicated.
 func TestMemberLossMovesFullNodesNotValidators(t *testing.T) {
+	requireLocal(t)
 	g := NewWithT(t)
 	ctx := t.Context()
 	ns := hubNamespace(t)
@@ -26,9 +27,7 @@ func TestMemberLossMovesFullNodesNotValidators(t *testing.T) {
 	})
 	full := fullNodes(ns, "rpc", policy, 3)
 	vals := validators(ns, "vals", policy, 3)
-	g.Expect(fleet.Hub.Client.Create(ctx, full)).To(Succeed())
-	g.Expect(fleet.Hub.Client.Create(ctx, vals)).To(Succeed())
-	fullKey, valKey := client.ObjectKeyFromObject(full), client.ObjectKeyFromObject(vals)
+	fullKey, valKey := create(t, full), create(t, vals)
 	dumpOnFailure(t, fullKey)
 	dumpOnFailure(t, valKey)
 	g.Eventually(readyCount(t, fullKey)).WithTimeout(90 * time.Second).Should(Equal("3/3"))

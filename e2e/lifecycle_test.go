@@ -49,13 +49,13 @@ func TestScaleRollOutAcrossRegionsAndDelete(t *testing.T) {
 	ctx := t.Context()
 	ns := hubNamespace(t)
 	policy := "lifecycle-" + ns
-	regionPolicy(t, policy, []string{"us", "eu", "ap"}, nil)
+	_, names := registeredRegions(t, 3)
+	regionPolicy(t, policy, names, nil)
 	dep := fullNodes(ns, "rpc", policy, 3)
 	dep.Spec.DeletionPolicy = seiv1alpha1.DeletionDelete
 	one := intstr.FromInt32(1)
 	dep.Spec.UpdateStrategy.MaxUnavailable = &one
-	g.Expect(fleet.Hub.Client.Create(ctx, dep)).To(Succeed())
-	key := client.ObjectKeyFromObject(dep)
+	key := create(t, dep)
 	dumpOnFailure(t, key)
 	g.Eventually(readyCount(t, key)).WithTimeout(90 * time.Second).Should(Equal("3/3"))
 
@@ -73,17 +73,21 @@ func TestScaleRollOutAcrossRegionsAndDelete(t *testing.T) {
 			g.Expect(r.Spec.ClusterName).To(Equal(c), "placement is sticky")
 		}
 	}
-	g.Expect(perRegion).To(ConsistOf(2, 2, 1))
+	least, most := 5, 0
+	for _, n := range perRegion {
+		least, most = min(least, n), max(most, n)
+	}
+	g.Expect(most-least).To(BeNumerically("<=", 1), "spread within maxSkew 1: %v", perRegion)
 
 	// Scale down: the highest ordinals go, and with them their member copies (deletionPolicy Delete).
 	update(t, key, func(d *seiv1alpha1.SeiNodeDeployment) { d.Spec.Replicas = 2 })
 	g.Eventually(func() int { return total(memberCopies(t, ns, "rpc")) }).WithTimeout(60 * time.Second).Should(Equal(2))
 	g.Eventually(readyCount(t, key)).WithTimeout(30 * time.Second).Should(Equal("2/2"))
-	var names []string
+	var kept []string
 	for _, r := range records(t, ns, "rpc") {
-		names = append(names, r.Name)
+		kept = append(kept, r.Name)
 	}
-	g.Expect(names).To(ConsistOf("rpc-0", "rpc-1"))
+	g.Expect(kept).To(ConsistOf("rpc-0", "rpc-1"))
 
 	// An image rollout, one region at a time, one node at a time.
 	update(t, key, func(d *seiv1alpha1.SeiNodeDeployment) { d.Spec.Replicas = 3 })
@@ -162,10 +166,10 @@ func TestDeletionWithRetainOrphansRunningNodes(t *testing.T) {
 	ctx := t.Context()
 	ns := hubNamespace(t)
 	policy := "retain-" + ns
-	regionPolicy(t, policy, []string{"us", "eu", "ap"}, nil)
+	_, names := registeredRegions(t, 3)
+	regionPolicy(t, policy, names, nil)
 	dep := fullNodes(ns, "keep", policy, 2) // deletionPolicy defaults to Retain
-	g.Expect(fleet.Hub.Client.Create(ctx, dep)).To(Succeed())
-	key := client.ObjectKeyFromObject(dep)
+	key := create(t, dep)
 	dumpOnFailure(t, key)
 	g.Eventually(readyCount(t, key)).WithTimeout(90 * time.Second).Should(Equal("2/2"))
 

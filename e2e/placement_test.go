@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -17,7 +18,7 @@ func fullNodes(ns, name, policy string, replicas int32) *seiv1alpha1.SeiNodeDepl
 	return &seiv1alpha1.SeiNodeDeployment{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
 		Spec: seiv1alpha1.SeiNodeDeploymentSpec{
-			ChainID: "pacific-1", Image: "seid:v1", Replicas: replicas, Role: seiv1alpha1.RoleFullNode,
+			ChainID: "pacific-1", Image: seidImage(), Replicas: replicas, Role: seiv1alpha1.RoleFullNode,
 			Placement: seiv1alpha1.PlacementSpec{PolicyName: policy},
 		},
 	}
@@ -27,21 +28,24 @@ func TestSixFullNodesSpreadTwoPerRegion(t *testing.T) {
 	g := NewWithT(t)
 	ctx := t.Context()
 	ns := hubNamespace(t)
-	regionPolicy(t, "spread-"+ns, []string{"us", "eu", "ap"}, nil)
-	dep := fullNodes(ns, "rpc", "spread-"+ns, 6)
-	g.Expect(fleet.Hub.Client.Create(ctx, dep)).To(Succeed())
-	key := client.ObjectKeyFromObject(dep)
+	regionOf, names := registeredRegions(t, 3)
+	g.Expect(len(names)).To(BeNumerically(">=", 2), "the suite needs two regions at least")
+	replicas := int32(2 * len(names)) // six over the in-process fleet's three regions
+	regionPolicy(t, "spread-"+ns, names, nil)
+	dep := fullNodes(ns, "rpc", "spread-"+ns, replicas)
+	key := create(t, dep)
 	dumpOnFailure(t, key)
 
-	g.Eventually(readyCount(t, key)).WithTimeout(90 * time.Second).Should(Equal("6/6"))
+	want := fmt.Sprintf("%d/%d", replicas, replicas)
+	g.Eventually(readyCount(t, key)).WithTimeout(90 * time.Second).Should(Equal(want))
 	d := getDeployment(t, key)
 	g.Expect(d.Status.Phase).To(Equal(seiv1alpha1.DeploymentReady))
 	g.Expect(condition(d, seiv1alpha1.DeploymentPlaced).Status).To(Equal(metav1.ConditionTrue))
-	g.Expect(condition(d, seiv1alpha1.DeploymentNodesReady).Message).To(Equal("6/6 nodes ready"))
+	g.Expect(condition(d, seiv1alpha1.DeploymentNodesReady).Message).To(Equal(want + " nodes ready"))
 
 	perRegion := map[string]int{}
 	for _, rec := range records(t, ns, "rpc") {
-		perRegion[regions[rec.Spec.ClusterName]]++
+		perRegion[regionOf[rec.Spec.ClusterName]]++
 		// The member copy exists on exactly the placed cluster.
 		for _, m := range fleet.Members {
 			err := m.Client.Get(ctx, client.ObjectKeyFromObject(&rec), &seiv1alpha1.SeiNode{})
@@ -52,7 +56,9 @@ func TestSixFullNodesSpreadTwoPerRegion(t *testing.T) {
 			}
 		}
 	}
-	g.Expect(perRegion).To(Equal(map[string]int{"us": 2, "eu": 2, "ap": 2}))
+	for _, r := range names {
+		g.Expect(perRegion[r]).To(Equal(2), "two nodes in region %s", r)
+	}
 
 	// `kubectl get seinodes -A` on the hub: the server-side table shows cluster, phase and image.
 	rows := seinodeTable(t)
@@ -62,12 +68,12 @@ func TestSixFullNodesSpreadTwoPerRegion(t *testing.T) {
 			continue
 		}
 		found++
-		g.Expect(row["Cluster"]).To(BeElementOf("us", "eu", "ap"))
+		g.Expect(regionOf).To(HaveKey(row["Cluster"]))
 		g.Expect(row["Phase"]).To(Equal("Running"))
-		g.Expect(row["Image"]).To(Equal("seid:v1"))
+		g.Expect(row["Image"]).To(Equal(seidImage()))
 		g.Expect(row["Mode"]).To(Equal("full"))
 	}
-	g.Expect(found).To(Equal(6))
+	g.Expect(found).To(Equal(int(replicas)))
 }
 
 // seinodeTable fetches SeiNodes across namespaces as kubectl does (a server-side Table) and returns

@@ -46,14 +46,13 @@ func assertOneCopyPerRecord(t *testing.T, ns, dep string, replicas int) {
 }
 
 func TestHubRestartDuringPlacementAndRollout(t *testing.T) {
+	requireLocal(t)
 	g := NewWithT(t)
-	ctx := t.Context()
 	ns := hubNamespace(t)
 	policy := "restart-" + ns
 	regionPolicy(t, policy, []string{"us", "eu", "ap"}, nil)
 	dep := fullNodes(ns, "rpc", policy, 6)
-	g.Expect(fleet.Hub.Client.Create(ctx, dep)).To(Succeed())
-	key := client.ObjectKeyFromObject(dep)
+	key := create(t, dep)
 	dumpOnFailure(t, key)
 
 	restartHubWhen(t, "placement is under way", func() bool {
@@ -78,14 +77,14 @@ func TestHubRestartDuringPlacementAndRollout(t *testing.T) {
 }
 
 func TestHubRestartDuringCeremonyKeepsTheSameGenesis(t *testing.T) {
+	requireLocal(t)
 	g := NewWithT(t)
 	ctx := t.Context()
 	ns := hubNamespace(t)
 	policy := "restart-ceremony-" + ns
 	regionPolicy(t, policy, []string{"us", "eu", "ap"}, func(s *seiv1alpha1.SeiPlacementPolicySpec) { s.MaxVotingPowerFraction = "1/2" })
 	dep := validators(ns, "vals", policy, 3)
-	g.Expect(fleet.Hub.Client.Create(ctx, dep)).To(Succeed())
-	key := client.ObjectKeyFromObject(dep)
+	key := create(t, dep)
 	dumpOnFailure(t, key)
 
 	var sha string

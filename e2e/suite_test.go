@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sort"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	clusterv1 "open-cluster-management.io/api/cluster/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
@@ -20,20 +22,79 @@ import (
 	"github.com/sei-protocol/sei-fleet/internal/testfleet"
 )
 
-// The suite runs the whole fleet in-process: a hub and four member control planes (real
+// By default the suite runs the whole fleet in-process: a hub and four member control planes (real
 // kube-apiservers), the hub, one agent per member, simulated kubelets and a fake sidecar. Members us, eu
 // and ap are registered at start (region labels us, eu, ap); sa is registered by the tests that need a
 // fourth region.
+//
+// With E2E_HUB_KUBECONFIG and E2E_MEMBER_KUBECONFIGS set (make e2e-kind) it runs against existing
+// clusters where the hub and agents are deployed and the members registered with region labels; tests
+// that inject faults into control planes, or need more clusters than there are, are skipped there.
 
 var (
 	fleet *testfleet.Fleet
 	local *framework.Local
 )
 
-// regions of the registered members.
+// regions of the in-process members.
 var regions = map[string]string{"us": "us", "eu": "eu", "ap": "ap", "sa": "sa"}
 
+// seidImage is the node image deployments use: any string works in-process (nothing pulls it); on
+// real clusters SEID_IMAGE names a pullable seid image.
+func seidImage() string {
+	if img := os.Getenv("SEID_IMAGE"); img != "" {
+		return img
+	}
+	return "seid:v1"
+}
+
+// requireLocal skips a test that needs the in-process fleet (fault injection, registering clusters).
+func requireLocal(t *testing.T) {
+	t.Helper()
+	if local == nil {
+		t.Skip("needs the in-process fleet: it stops, pauses or registers clusters")
+	}
+}
+
+// registeredRegions returns the region of every accepted, registered cluster with a region label, as
+// the hub sees them, and the regions sorted (at most limit).
+func registeredRegions(t *testing.T, limit int) (map[string]string, []string) {
+	t.Helper()
+	list := &clusterv1.ManagedClusterList{}
+	NewWithT(t).Expect(fleet.Hub.Client.List(t.Context(), list)).To(Succeed())
+	byCluster := map[string]string{}
+	seen := map[string]bool{}
+	var names []string
+	for _, mc := range list.Items {
+		r := mc.Labels["region"]
+		if !mc.Spec.HubAcceptsClient || r == "" || fleet.Member(mc.Name) == nil {
+			continue
+		}
+		byCluster[mc.Name] = r
+		if !seen[r] {
+			seen[r] = true
+			names = append(names, r)
+		}
+	}
+	sort.Strings(names)
+	if local != nil { // the in-process suite's reference regions, whatever a test registered on top
+		names = []string{"ap", "eu", "us"}
+	}
+	if len(names) > limit {
+		names = names[:limit]
+	}
+	return byCluster, names
+}
 func TestMain(m *testing.M) {
+	remote, err := framework.FromEnv()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "FAIL e2e: %v\n", err)
+		os.Exit(1)
+	}
+	if remote != nil {
+		fleet = remote
+		os.Exit(m.Run())
+	}
 	os.Exit(testfleet.Main(m, testfleet.Options{
 		Members:  []string{"us", "eu", "ap", "sa"},
 		Simulate: true,
@@ -49,6 +110,15 @@ func setup(f *testfleet.Fleet) (func(), error) {
 	l, stop, err := framework.StartLocal(f, register, &framework.LogSink{})
 	local = l
 	return stop, err
+}
+
+// registerSA registers the fourth member, sa, for the rest of the test, and removes it afterwards so
+// the other tests see three regions. (Cleanups run last-registered first: deployments created after this
+// are deleted while sa is still registered.)
+func registerSA(t *testing.T) {
+	t.Helper()
+	NewWithT(t).Expect(local.Register(t.Context(), "sa", map[string]string{"region": "sa", "env": "e2e"})).To(Succeed())
+	t.Cleanup(func() { _ = local.Deregister(context.WithoutCancel(t.Context()), "sa") })
 }
 
 var nsCounter atomic.Int32
@@ -78,6 +148,40 @@ func regionPolicy(t *testing.T, name string, regionNames []string, mutate func(*
 	}
 	NewWithT(t).Expect(fleet.Hub.Client.Create(t.Context(), p)).To(Succeed())
 	t.Cleanup(func() { _ = fleet.Hub.Client.Delete(context.WithoutCancel(t.Context()), p) })
+}
+
+// create makes dep on the hub. When the test ends it is deleted with deletionPolicy Delete and awaited,
+// so no test leaves nodes running for the next ones.
+func create(t *testing.T, dep *seiv1alpha1.SeiNodeDeployment) client.ObjectKey {
+	t.Helper()
+	NewWithT(t).Expect(fleet.Hub.Client.Create(t.Context(), dep)).To(Succeed())
+	key := client.ObjectKeyFromObject(dep)
+	t.Cleanup(func() {
+		if err := deleteAndWait(context.WithoutCancel(t.Context()), key); err != nil {
+			t.Log(err)
+		}
+	})
+	return key
+}
+
+// deleteAndWait deletes a deployment with deletionPolicy Delete and waits (up to 90s) until it is gone.
+func deleteAndWait(ctx context.Context, key client.ObjectKey) error {
+	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	d := &seiv1alpha1.SeiNodeDeployment{}
+	for ctx.Err() == nil {
+		if err := fleet.Hub.Client.Get(ctx, key, d); err != nil {
+			return nil // gone
+		}
+		if d.DeletionTimestamp.IsZero() {
+			d.Spec.DeletionPolicy = seiv1alpha1.DeletionDelete
+			if err := fleet.Hub.Client.Update(ctx, d); err == nil {
+				_ = fleet.Hub.Client.Delete(ctx, d)
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return fmt.Errorf("deployment %s was not gone 90s after it was deleted", key)
 }
 
 func getDeployment(t *testing.T, key client.ObjectKey) *seiv1alpha1.SeiNodeDeployment {

@@ -16,6 +16,7 @@ import (
 // An unreachable member holds the deletion of a node placed there, with a condition that says so, until
 // an admin lets go; the policy's status shows the cluster's health throughout.
 func TestUnreachableMemberHoldsDeletionUntilReleased(t *testing.T) {
+	requireLocal(t)
 	g := NewWithT(t)
 	ctx := t.Context()
 	ns := hubNamespace(t)
@@ -23,8 +24,7 @@ func TestUnreachableMemberHoldsDeletionUntilReleased(t *testing.T) {
 	regionPolicy(t, policy, []string{"us", "eu", "ap"}, nil)
 	dep := fullNodes(ns, "rpc", policy, 3)
 	dep.Spec.DeletionPolicy = seiv1alpha1.DeletionDelete
-	g.Expect(fleet.Hub.Client.Create(ctx, dep)).To(Succeed())
-	key := client.ObjectKeyFromObject(dep)
+	key := create(t, dep)
 	dumpOnFailure(t, key)
 	g.Eventually(readyCount(t, key)).WithTimeout(90 * time.Second).Should(Equal("3/3"))
 
@@ -91,9 +91,10 @@ func TestUnreachableMemberHoldsDeletionUntilReleased(t *testing.T) {
 // A validator moves only after its old member confirmed the node is gone (failover.validators:
 // AfterFence), here when a cluster admin taints the cluster for evacuation.
 func TestValidatorMovesOnlyAfterFence(t *testing.T) {
+	requireLocal(t)
 	g := NewWithT(t)
 	ctx := t.Context()
-	g.Expect(local.Register(ctx, "sa", map[string]string{"region": "sa", "env": "e2e"})).To(Succeed())
+	registerSA(t)
 	ns := hubNamespace(t)
 	policy := "fence-" + ns
 	regionPolicy(t, policy, []string{"us", "eu", "ap", "sa"}, func(s *seiv1alpha1.SeiPlacementPolicySpec) {
@@ -104,8 +105,7 @@ func TestValidatorMovesOnlyAfterFence(t *testing.T) {
 	dep.Spec.Placement.ClusterSelector = &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
 		{Key: "region", Operator: metav1.LabelSelectorOpIn, Values: []string{"us", "eu", "ap", "sa"}},
 	}}
-	g.Expect(fleet.Hub.Client.Create(ctx, dep)).To(Succeed())
-	key := client.ObjectKeyFromObject(dep)
+	key := create(t, dep)
 	dumpOnFailure(t, key)
 	g.Eventually(readyCount(t, key)).WithTimeout(120 * time.Second).Should(Equal("3/3"))
 

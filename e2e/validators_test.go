@@ -6,7 +6,6 @@ import (
 
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 )
@@ -15,7 +14,7 @@ func validators(ns, name, policy string, replicas int32) *seiv1alpha1.SeiNodeDep
 	return &seiv1alpha1.SeiNodeDeployment{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
 		Spec: seiv1alpha1.SeiNodeDeploymentSpec{
-			ChainID: "fleet-" + ns, Image: "seid:v1", Replicas: replicas, Role: seiv1alpha1.RoleValidator,
+			ChainID: "fleet-" + ns, Image: seidImage(), Replicas: replicas, Role: seiv1alpha1.RoleValidator,
 			Genesis: &seiv1alpha1.GenesisCeremonySpec{
 				StakingAmount: "10000000usei", AccountBalance: "1000000000000usei",
 				StartDelay: metav1.Duration{Duration: 5 * time.Second}, Deadline: metav1.Duration{Duration: 5 * time.Minute},
@@ -28,14 +27,15 @@ func validators(ns, name, policy string, replicas int32) *seiv1alpha1.SeiNodeDep
 // A validator deployment that would give one region 1/3 or more of the voting power is refused; a
 // cluster in a new region lets it place.
 func TestValidatorsRefusedUntilNoRegionHoldsAThird(t *testing.T) {
+	requireLocal(t)
 	g := NewWithT(t)
 	ctx := t.Context()
+	g.Expect(local.Deregister(ctx, "sa")).To(Succeed()) // three regions to start with
 	ns := hubNamespace(t)
 	policy := "bft-" + ns
 	regionPolicy(t, policy, []string{"us", "eu", "ap", "sa"}, nil) // default maxVotingPowerFraction 1/3
 	dep := validators(ns, "vals", policy, 4)
-	g.Expect(fleet.Hub.Client.Create(ctx, dep)).To(Succeed())
-	key := client.ObjectKeyFromObject(dep)
+	key := create(t, dep)
 	dumpOnFailure(t, key)
 
 	// Three regions for four validators: one region would hold 2/4.
@@ -50,7 +50,7 @@ func TestValidatorsRefusedUntilNoRegionHoldsAThird(t *testing.T) {
 	g.Consistently(func() int { return len(records(t, ns, "vals")) }).WithTimeout(3 * time.Second).Should(BeZero())
 
 	// A fourth region appears: every region holds 1/4 < 1/3.
-	g.Expect(local.Register(ctx, "sa", map[string]string{"region": "sa", "env": "e2e"})).To(Succeed())
+	registerSA(t)
 	g.Eventually(func() metav1.ConditionStatus {
 		return condition(getDeployment(t, key), seiv1alpha1.DeploymentPlaced).Status
 	}).
@@ -67,4 +67,7 @@ func TestValidatorsRefusedUntilNoRegionHoldsAThird(t *testing.T) {
 	g.Expect(d.Status.Genesis).NotTo(BeNil())
 	g.Expect(condition(d, seiv1alpha1.DeploymentGenesisCeremonyComplete).Status).To(Equal(metav1.ConditionTrue))
 	g.Expect(d.Status.Phase).To(Equal(seiv1alpha1.DeploymentReady))
+
+	// Remove it while sa is still registered (registerSA's cleanup runs before create's).
+	g.Expect(deleteAndWait(ctx, key)).To(Succeed())
 }

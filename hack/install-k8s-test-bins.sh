@@ -63,7 +63,7 @@ build_kube_apiserver() {
   local dir="$BUILD_ROOT/kube-apiserver-v$K8S_VERSION" s gomod minor ld p
   mkdir -p "$dir"
   s=$(date +%s)
-  gomod=$(cd "$dir" && GOFLAGS= go mod download -json "k8s.io/kubernetes@v$K8S_VERSION" |
+  gomod=$(cd "$dir" && GOFLAGS="" go mod download -json "k8s.io/kubernetes@v$K8S_VERSION" |
     sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')
   [ -f "$gomod" ] || { echo "could not download k8s.io/kubernetes@v$K8S_VERSION from the module proxy" >&2; return 1; }
   log "k8s.io/kubernetes: module download $(($(date +%s) - s))s"

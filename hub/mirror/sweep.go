@@ -28,6 +28,7 @@ type Sweeper struct {
 // ClusterClient is what the sweeper needs of a member cluster.
 type ClusterClient interface {
 	GetClient() client.Client
+	GetAPIReader() client.Reader
 }
 
 // NeedLeaderElection: one hub sweeps.
@@ -69,8 +70,16 @@ func (s *Sweeper) Sweep(ctx context.Context) {
 			if !c.DeletionTimestamp.IsZero() || s.placedHere(ctx, c, name) {
 				continue
 			}
+			// The cache may be behind (a copy orphaned a moment ago still shows the hub's label):
+			// decide on a fresh read, and delete exactly the version read.
+			fresh := &seiv1alpha1.SeiNode{}
+			if err := cl.GetAPIReader().Get(ctx, client.ObjectKeyFromObject(c), fresh); err != nil ||
+				fresh.Labels[member.LabelManagedBy] != member.ManagedByHub || s.placedHere(ctx, fresh, name) {
+				continue
+			}
 			log.Info("Deleting member copy no record places here", "cluster", name, "SeiNode", client.ObjectKeyFromObject(c))
-			if err := cl.GetClient().Delete(ctx, c); err != nil && !apierrors.IsNotFound(err) {
+			pre := client.Preconditions{UID: &fresh.UID, ResourceVersion: &fresh.ResourceVersion}
+			if err := cl.GetClient().Delete(ctx, fresh, pre); err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
 				log.Error(err, "Delete stale member copy", "cluster", name)
 			}
 		}
