@@ -39,18 +39,27 @@ help: ## Show this help
 
 ##@ Development
 
+.PHONY: dev
+dev: build test-bins ## Run a whole fleet locally: hub + 3 member clusters, a validator ceremony, full nodes (Ctrl-C to stop)
+	go run ./hack/dev --bin-dir bin --dir .dev
+
 .PHONY: generate
 generate: $(CONTROLLER_GEN) ## Generate DeepCopy methods from api/
 	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./api/...
 
 .PHONY: manifests
-manifests: $(CONTROLLER_GEN) ## Generate CRDs (deploy/crds) and RBAC (deploy/*/rbac); copy OCM's CRDs beside them
+manifests: $(CONTROLLER_GEN) ## Generate CRDs (deploy/crds) and RBAC (deploy/*/rbac); copy OCM's CRDs beside them; regenerate docs/crd-reference.md
 	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=deploy/crds
 	$(CONTROLLER_GEN) rbac:roleName=sei-fleet-agent paths=./agent/... output:rbac:artifacts:config=deploy/agent/rbac
 	$(CONTROLLER_GEN) rbac:roleName=sei-fleet-hub paths="./hub;./hub/clusters/...;./hub/deployment/...;./hub/mirror/...;./hub/policy/..." output:rbac:artifacts:config=deploy/hub/rbac
 	$(CONTROLLER_GEN) rbac:roleName=sei-fleet-hub-member paths=./hub/member/... output:rbac:artifacts:config=deploy/hub/member-rbac
 	@ocm=$$(go list -m -f '{{.Dir}}' open-cluster-management.io/api); mkdir -p deploy/crds/ocm; \
 	for f in $(OCM_CRDS); do install -m 0644 "$$ocm/$$f" deploy/crds/ocm/$$(basename "$$f"); done
+	go run ./hack/gen-crd-docs -crds deploy/crds -out docs/crd-reference.md
+
+.PHONY: docs
+docs: ## Regenerate docs/crd-reference.md from the CRDs in deploy/crds (make manifests does too)
+	go run ./hack/gen-crd-docs -crds deploy/crds -out docs/crd-reference.md
 
 .PHONY: verify
 verify: $(CONTROLLER_GEN) ## Fail when generated files (CRDs, RBAC, DeepCopy) are stale

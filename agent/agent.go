@@ -5,6 +5,7 @@ package agent
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -24,6 +25,8 @@ import (
 	"github.com/sei-protocol/sei-fleet/agent/heartbeat"
 	"github.com/sei-protocol/sei-fleet/agent/node"
 	"github.com/sei-protocol/sei-fleet/agent/resources"
+	"github.com/sei-protocol/sei-fleet/agent/sidecar"
+	"github.com/sei-protocol/sei-fleet/agent/tasks"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/internal/preflight"
 )
@@ -114,6 +117,12 @@ func NewManager(ctx context.Context, cfg *rest.Config, agentCfg *config.Config, 
 			return nil, fmt.Errorf("add heartbeat: %w", err)
 		}
 	}
+	sidecarFor := opts.Hooks.Sidecar
+	if sidecarFor == nil && opts.SidecarURL != "" {
+		sidecarFor = func(n *seiv1alpha1.SeiNode) tasks.Sidecar {
+			return sidecar.New(strings.NewReplacer("{namespace}", n.Namespace, "{name}", n.Name).Replace(opts.SidecarURL))
+		}
+	}
 	if err := (&node.Reconciler{
 		Client:      mgr.GetClient(),
 		APIReader:   mgr.GetAPIReader(),
@@ -121,7 +130,7 @@ func NewManager(ctx context.Context, cfg *rest.Config, agentCfg *config.Config, 
 		Recorder:    mgr.GetEventRecorder("sei-agent"),
 		Config:      agentCfg,
 		ClusterName: opts.ClusterName,
-		Sidecar:     opts.Hooks.Sidecar,
+		Sidecar:     sidecarFor,
 		Executor:    opts.Hooks.Executor,
 	}).SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("set up SeiNode controller: %w", err)

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -37,6 +39,9 @@ type Options struct {
 	HeartbeatInterval time.Duration
 	// StartupTimeout bounds the pre-start check that the cluster answers.
 	StartupTimeout time.Duration
+	// SidecarURL, when set, is where the agent reaches a node's sidecar instead of the node's headless
+	// Service: a URL in which {namespace} and {name} are replaced (local fleets run fake sidecars).
+	SidecarURL string
 
 	// Hooks for in-process tests; never set from flags.
 	Hooks Hooks
@@ -84,6 +89,7 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.LeaderElectionID, "leader-election-id", o.LeaderElectionID, "name of the leader-election Lease")
 	fs.DurationVar(&o.HeartbeatInterval, "heartbeat-interval", o.HeartbeatInterval, "how often the heartbeat Lease is renewed")
 	fs.DurationVar(&o.StartupTimeout, "startup-timeout", o.StartupTimeout, "how long to wait for the cluster to answer at start")
+	fs.StringVar(&o.SidecarURL, "sidecar-url", o.SidecarURL, "reach node sidecars at this URL instead of their headless Service; {namespace} and {name} are replaced (for local fleets)")
 }
 
 // Validate reports every invalid option, each naming its flag.
@@ -102,6 +108,11 @@ func (o *Options) Validate() error {
 	}
 	if o.HeartbeatInterval < time.Second {
 		errs = append(errs, fmt.Errorf("--heartbeat-interval must be at least 1s, got %s", o.HeartbeatInterval))
+	}
+	if o.SidecarURL != "" {
+		if u, err := url.Parse(strings.NewReplacer("{namespace}", "ns", "{name}", "n").Replace(o.SidecarURL)); err != nil || u.Scheme == "" || u.Host == "" {
+			errs = append(errs, fmt.Errorf("--sidecar-url %q is not an http(s) URL", o.SidecarURL))
+		}
 	}
 	if o.StartupTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("--startup-timeout must be positive, got %s", o.StartupTimeout))

@@ -112,9 +112,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return r.fence(ctx, node)
 	}
 	if !controllerutil.ContainsFinalizer(node, FinalizerAgent) {
-		controllerutil.AddFinalizer(node, FinalizerAgent)
-		if err := r.Client.Update(ctx, node); err != nil {
-			return ctrl.Result{}, fmt.Errorf("add finalizer to SeiNode %s: %w", req.NamespacedName, err)
+		if err := kube.SetFinalizer(ctx, r.Client, node, FinalizerAgent, true); err != nil {
+			return ctrl.Result{}, err
 		}
 		return ctrl.Result{RequeueAfter: time.Millisecond}, nil
 	}
@@ -229,9 +228,8 @@ func (r *Reconciler) fence(ctx context.Context, node *seiv1alpha1.SeiNode) (ctrl
 	} else if !apierrors.IsNotFound(err) {
 		return ctrl.Result{}, fmt.Errorf("get pod of %s: %w", key, err)
 	}
-	controllerutil.RemoveFinalizer(node, FinalizerAgent)
-	if err := r.Client.Update(ctx, node); err != nil && !apierrors.IsNotFound(err) {
-		return ctrl.Result{}, fmt.Errorf("release finalizer of SeiNode %s: %w", client.ObjectKeyFromObject(node), err)
+	if err := kube.SetFinalizer(ctx, r.Client, node, FinalizerAgent, false); err != nil && !apierrors.IsNotFound(err) {
+		return ctrl.Result{}, err
 	}
 	ctrl.LoggerFrom(ctx).Info("Node fenced: StatefulSet and pod are gone")
 	return ctrl.Result{}, nil

@@ -97,9 +97,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (ctrl
 		return r.delete(ctx, dep, records)
 	}
 	if !controllerutil.ContainsFinalizer(dep, seiv1alpha1.FinalizerDeployment) {
-		controllerutil.AddFinalizer(dep, seiv1alpha1.FinalizerDeployment)
-		if err := r.Hub.Update(ctx, dep); err != nil {
-			return ctrl.Result{}, fmt.Errorf("add finalizer: %w", err)
+		if err := kube.SetFinalizer(ctx, r.Hub, dep, seiv1alpha1.FinalizerDeployment, true); err != nil {
+			return ctrl.Result{}, err
 		}
 	}
 	before := dep.DeepCopy()

@@ -9,6 +9,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
@@ -23,9 +24,8 @@ func (r *Reconciler) delete(ctx context.Context, dep *seiv1alpha1.SeiNodeDeploym
 		return ctrl.Result{}, nil
 	}
 	if len(records) == 0 {
-		controllerutil.RemoveFinalizer(dep, seiv1alpha1.FinalizerDeployment)
-		if err := r.Hub.Update(ctx, dep); err != nil {
-			return ctrl.Result{}, fmt.Errorf("release finalizer: %w", err)
+		if err := kube.SetFinalizer(ctx, r.Hub, dep, seiv1alpha1.FinalizerDeployment, false); err != nil {
+			return ctrl.Result{}, client.IgnoreNotFound(err)
 		}
 		return ctrl.Result{}, nil
 	}

@@ -95,9 +95,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req mcreconcile.Request) (ct
 		return r.release(ctx, record)
 	}
 	if !controllerutil.ContainsFinalizer(record, seiv1alpha1.FinalizerNodeRecord) {
-		controllerutil.AddFinalizer(record, seiv1alpha1.FinalizerNodeRecord)
-		if err := hub.Update(ctx, record); err != nil {
-			return ctrl.Result{}, fmt.Errorf("add finalizer to SeiNode %s: %w", req.NamespacedName, err)
+		if err := kube.SetFinalizer(ctx, hub, record, seiv1alpha1.FinalizerNodeRecord, true); err != nil {
+			return ctrl.Result{}, err
 		}
 	}
 

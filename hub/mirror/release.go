@@ -73,9 +73,8 @@ func (r *Reconciler) releaseMember(ctx context.Context, record *seiv1alpha1.SeiN
 }
 
 func (r *Reconciler) dropFinalizer(ctx context.Context, record *seiv1alpha1.SeiNode) (ctrl.Result, error) {
-	controllerutil.RemoveFinalizer(record, seiv1alpha1.FinalizerNodeRecord)
-	if err := r.Manager.GetLocalManager().GetClient().Update(ctx, record); err != nil && !apierrors.IsNotFound(err) {
-		return ctrl.Result{}, fmt.Errorf("release finalizer of SeiNode %s: %w", client.ObjectKeyFromObject(record), err)
+	if err := kube.SetFinalizer(ctx, r.Manager.GetLocalManager().GetClient(), record, seiv1alpha1.FinalizerNodeRecord, false); err != nil && !apierrors.IsNotFound(err) {
+		return ctrl.Result{}, err
 	}
 	return ctrl.Result{}, nil
 }

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 )
 
 // Apply server-side applies obj as owner, forcing ownership of the fields it sets: the fields obj
@@ -51,4 +52,24 @@ func PatchStatus(ctx context.Context, c client.Client, before, obj client.Object
 		return false, fmt.Errorf("patch status of %s: %w", client.ObjectKeyFromObject(obj), err)
 	}
 	return true, nil
+}
+
+// SetFinalizer adds (or removes) finalizer on obj with a merge patch of metadata only. An Update
+// would send the whole object back, and a spec the client re-serialises differently from what the user
+// applied ("10m" becomes "10m0s") would trip immutability rules. The patch carries the resourceVersion,
+// so a concurrent change to the finalizer list makes it fail and the caller retry.
+func SetFinalizer(ctx context.Context, c client.Client, obj client.Object, finalizer string, present bool) error {
+	before, ok := obj.DeepCopyObject().(client.Object)
+	if !ok {
+		return fmt.Errorf("copy %s", client.ObjectKeyFromObject(obj))
+	}
+	if present {
+		controllerutil.AddFinalizer(obj, finalizer)
+	} else {
+		controllerutil.RemoveFinalizer(obj, finalizer)
+	}
+	if err := c.Patch(ctx, obj, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
+		return fmt.Errorf("set finalizer %s on %s: %w", finalizer, client.ObjectKeyFromObject(obj), err)
+	}
+	return nil
 }

@@ -1,0 +1,158 @@
+// Command dev runs a whole sei-fleet locally, in one command (make dev): a hub and three member
+// clusters as real kube-apiservers (the test binaries hack/install-k8s-test-bins.sh builds), the hub
+// and one agent per member as processes, the clusters registered on the hub, the sample placement
+// policy and a sample network (four validators with a genesis ceremony, three full nodes joining it).
+// There is no kubelet here: pod readiness, load balancers and the seictl sidecar are simulated. It
+// prints the fleet as it converges, writes kubeconfigs, and tears everything down on Ctrl-C.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/go-logr/logr"
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	"github.com/sei-protocol/sei-fleet/agent/sidecar/sidecartest"
+	"github.com/sei-protocol/sei-fleet/e2e/framework"
+	"github.com/sei-protocol/sei-fleet/internal/testfleet"
+)
+
+// members and their regions.
+var members = []struct{ name, region string }{{"us", "us"}, {"eu", "eu"}, {"ap", "ap"}}
+
+type options struct {
+	dir, binDir, samples string
+	timeout              time.Duration
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintf(os.Stderr, "dev: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	var o options
+	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
+	fs.StringVar(&o.dir, "dir", ".dev", "where kubeconfigs and logs go")
+	fs.StringVar(&o.binDir, "bin-dir", "bin", "where the hub and agent binaries are (make build)")
+	fs.StringVar(&o.samples, "samples", "deploy/samples/dev", "the policy and deployments to apply")
+	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "how long to wait for the fleet to converge")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctrl.SetLogger(logr.Discard()) // the in-process parts are quiet; the hub and agents log to files
+	for _, b := range []string{"hub", "agent"} {
+		if _, err := os.Stat(filepath.Join(o.binDir, b)); err != nil {
+			return fmt.Errorf("no %s binary in %s: run make build (make dev does)", b, o.binDir)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(o.dir, "logs"), 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", o.dir, err)
+	}
+
+	start := time.Now()
+	fmt.Fprintf(out, "Starting a hub and member clusters %s, %s and %s (real kube-apiservers)...\n", members[0].name, members[1].name, members[2].name)
+	names := make([]string, len(members))
+	for i, m := range members {
+		names[i] = m.name
+	}
+	fleet, err := testfleet.Start(testfleet.Options{Members: names, Simulate: true})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		fmt.Fprintln(out, "Stopping the control planes...")
+		if err := fleet.Stop(); err != nil {
+			fmt.Fprintf(out, "stop control planes: %v\n", err)
+		}
+	}()
+
+	procs := &children{}
+	defer procs.stopAll(out)
+	sidecars := map[string]*sidecartest.Fleet{}
+	defer func() {
+		for _, s := range sidecars {
+			s.Close()
+		}
+	}()
+	hubAddrs, err := startFleet(ctx, o, fleet, procs, sidecars, out)
+	if err != nil {
+		return err
+	}
+	if err := applySamples(ctx, fleet.Hub.Client, o.samples); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Applied %s. Waiting for the fleet to converge (the ceremony starts when every validator published its gentx)...\n", o.samples)
+
+	waitCtx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	if err := watch(waitCtx, fleet.Hub.Client, start, out); err != nil {
+		if ctx.Err() != nil {
+			return nil // Ctrl-C before convergence: just tear down
+		}
+		return fmt.Errorf("%w (logs in %s)", err, filepath.Join(o.dir, "logs"))
+	}
+	printLookAround(out, o.dir, hubAddrs)
+	select {
+	case <-ctx.Done():
+	case err := <-procs.exited:
+		return fmt.Errorf("a fleet process exited: %w (logs in %s)", err, filepath.Join(o.dir, "logs"))
+	}
+	fmt.Fprintln(out, "\nTearing down...")
+	return nil
+}
+
+// startFleet writes kubeconfigs, starts the fake sidecars, the agents and the hub, and registers the
+// members. It returns the hub's metrics and probe addresses.
+func startFleet(ctx context.Context, o options, fleet *testfleet.Fleet, procs *children, sidecars map[string]*sidecartest.Fleet, out io.Writer) ([2]string, error) {
+	var addrs [2]string
+	for _, cp := range fleet.All() {
+		if _, err := cp.WriteKubeconfig(o.dir); err != nil {
+			return addrs, err
+		}
+	}
+	local := framework.NewLocal(fleet)
+	for _, m := range members {
+		sc := sidecartest.NewFleet()
+		sidecars[m.name] = sc
+		kc := filepath.Join(o.dir, m.name+".kubeconfig")
+		if err := procs.start(ctx, filepath.Join(o.binDir, "agent"), filepath.Join(o.dir, "logs", "agent-"+m.name+".log"),
+			"--kubeconfig", kc, "--cluster-name", m.name, "--sidecar-url", sc.Address("{namespace}", "{name}"),
+			"--metrics-bind-address", "0", "--health-probe-bind-address", "0", "--heartbeat-interval", "3s"); err != nil {
+			return addrs, err
+		}
+		if err := local.Register(ctx, m.name, map[string]string{"region": m.region, "env": "dev"}); err != nil {
+			return addrs, err
+		}
+	}
+	for i := range addrs {
+		a, err := testfleet.FreeAddr()
+		if err != nil {
+			return addrs, err
+		}
+		addrs[i] = a
+	}
+	err := procs.start(ctx, filepath.Join(o.binDir, "hub"), filepath.Join(o.dir, "logs", "hub.log"),
+		"--kubeconfig", filepath.Join(o.dir, "hub.kubeconfig"), "--probe-interval", "3s",
+		"--metrics-bind-address", addrs[0], "--health-probe-bind-address", addrs[1])
+	if err != nil {
+		return addrs, err
+	}
+	fmt.Fprintf(out, "Hub and %d agents running (logs in %s).\n", len(members), filepath.Join(o.dir, "logs"))
+	return addrs, nil
+}
+
+var errNotConverged = errors.New("the fleet did not converge in time")
