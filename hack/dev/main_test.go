@@ -61,7 +61,7 @@ func TestDevFleetConvergesAndTearsDown(t *testing.T) {
 		done <- run(ctx, []string{"--bin-dir", bin, "--dir", state, "--samples", "../../deploy/samples/dev", "--timeout", "5m"}, &printed)
 	}()
 	g.Eventually(printed.String).WithTimeout(6*time.Minute).WithPolling(time.Second).
-		Should(ContainSubstring("The fleet converged"), func() string { return printed.String() })
+		Should(ContainSubstring("The fleet converged"), printed.String)
 	text := printed.String()
 	g.Expect(text).To(MatchRegexp(`sei/validators\s+Validator\s+Ready\s+4/4\s+[0-9a-f]{16}…`))
 	g.Expect(text).To(MatchRegexp(`sei/rpc\s+FullNode\s+Ready\s+3/3\s+[0-9a-f]{16}… \(joined\)`))
