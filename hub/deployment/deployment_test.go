@@ -73,7 +73,9 @@ func TestTemplateHashChangesWithImageAndTemplateOnly(t *testing.T) {
 	g.Expect(TemplateHash(a)).NotTo(Equal(TemplateHash(b)))
 }
 
-func decodeFirst(p *seiv1alpha1.TaskPlan, out any) error { return planner.DecodeParams(&p.Tasks[0], out) }
+func decodeFirst(p *seiv1alpha1.TaskPlan, out any) error {
+	return planner.DecodeParams(&p.Tasks[0], out)
+}
 
 func decision(assign map[int]string) *evaluation {
 	return &evaluation{decision: &placement.Decision{Assignments: assign}, policy: "p", powerCap: [2]int64{1, 3}}

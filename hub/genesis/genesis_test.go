@@ -23,7 +23,7 @@ func deployment() *seiv1alpha1.SeiNodeDeployment {
 				StartDelay: metav1.Duration{Duration: 90 * time.Second},
 				Accounts:   []seiv1alpha1.GenesisAccount{{Address: "sei15f7sdzduxh5umchk433z275xz8gnw8lq9qsqvu", Balance: "7usei,3uatom"}},
 				Overrides: map[string]seiv1alpha1.GenesisOverrideValue{
-					"app_state.staking.params.max_validators": "50",
+					"app_state.staking.params.max_validators":   "50",
 					"app_state.gov.voting_params.voting_period": `"60s"`,
 				},
 			},
