@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-generated=(deploy/crds deploy/hub/rbac deploy/hub/member-rbac deploy/agent/rbac api/v1alpha1/zz_generated.deepcopy.go)
+generated=(deploy/crds deploy/hub/rbac deploy/hub/member-rbac deploy/agent/rbac api/v1alpha1/zz_generated.deepcopy.go docs/crd-reference.md)
 before=$(mktemp -d)
 trap 'rm -rf "$before"' EXIT
 for p in "${generated[@]}"; do
