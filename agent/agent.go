@@ -124,14 +124,16 @@ func NewManager(ctx context.Context, cfg *rest.Config, agentCfg *config.Config, 
 		}
 	}
 	if err := (&node.Reconciler{
-		Client:      mgr.GetClient(),
-		APIReader:   mgr.GetAPIReader(),
-		Scheme:      scheme,
-		Recorder:    mgr.GetEventRecorder("sei-agent"),
-		Config:      agentCfg,
-		ClusterName: opts.ClusterName,
-		Sidecar:     sidecarFor,
-		Executor:    opts.Hooks.Executor,
+		Client:         mgr.GetClient(),
+		APIReader:      mgr.GetAPIReader(),
+		Scheme:         scheme,
+		Recorder:       mgr.GetEventRecorder("sei-agent"),
+		Config:         agentCfg,
+		ClusterName:    opts.ClusterName,
+		Sidecar:        sidecarFor,
+		Height:         opts.Hooks.Height,
+		HeightInterval: opts.HeightInterval,
+		Executor:       opts.Hooks.Executor,
 	}).SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("set up SeiNode controller: %w", err)
 	}

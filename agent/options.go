@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/sei-protocol/sei-fleet/agent/node"
 	"github.com/sei-protocol/sei-fleet/agent/tasks"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/planner"
@@ -39,6 +40,8 @@ type Options struct {
 	HeartbeatInterval time.Duration
 	// StartupTimeout bounds the pre-start check that the cluster answers.
 	StartupTimeout time.Duration
+	// HeightInterval is how often a running node's block height is read from seid's RPC (0: never).
+	HeightInterval time.Duration
 	// SidecarURL, when set, is where the agent reaches a node's sidecar instead of the node's headless
 	// Service: a URL in which {namespace} and {name} are replaced (local fleets run fake sidecars).
 	SidecarURL string
@@ -61,6 +64,8 @@ type Hooks struct {
 	NoHeartbeat bool
 	// Logger replaces the global logger for this manager (to capture its lines in tests).
 	Logger *logr.Logger
+	// Height reads a node's block height (default: seid's RPC).
+	Height node.HeightReader
 	// SkipNameValidation lets several managers in one test process register the same controllers.
 	SkipNameValidation bool
 }
@@ -73,6 +78,7 @@ func NewOptions() *Options {
 		ProbeAddr:         ":8081",
 		LeaderElectionID:  "sei-fleet-agent",
 		HeartbeatInterval: 10 * time.Second,
+		HeightInterval:    30 * time.Second,
 		StartupTimeout:    15 * time.Second,
 	}
 }
@@ -89,6 +95,7 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.LeaderElectionID, "leader-election-id", o.LeaderElectionID, "name of the leader-election Lease")
 	fs.DurationVar(&o.HeartbeatInterval, "heartbeat-interval", o.HeartbeatInterval, "how often the heartbeat Lease is renewed")
 	fs.DurationVar(&o.StartupTimeout, "startup-timeout", o.StartupTimeout, "how long to wait for the cluster to answer at start")
+	fs.DurationVar(&o.HeightInterval, "height-interval", o.HeightInterval, "how often a running node's block height is read from seid's RPC into status (0 disables)")
 	fs.StringVar(&o.SidecarURL, "sidecar-url", o.SidecarURL, "reach node sidecars at this URL instead of their headless Service; {namespace} and {name} are replaced (for local fleets)")
 }
 
@@ -113,6 +120,9 @@ func (o *Options) Validate() error {
 		if u, err := url.Parse(strings.NewReplacer("{namespace}", "ns", "{name}", "n").Replace(o.SidecarURL)); err != nil || u.Scheme == "" || u.Host == "" {
 			errs = append(errs, fmt.Errorf("--sidecar-url %q is not an http(s) URL", o.SidecarURL))
 		}
+	}
+	if o.HeightInterval < 0 {
+		errs = append(errs, fmt.Errorf("--height-interval must not be negative, got %s", o.HeightInterval))
 	}
 	if o.StartupTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("--startup-timeout must be positive, got %s", o.StartupTimeout))

@@ -13,6 +13,7 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
@@ -38,6 +39,9 @@ func TestCeremonyAcrossThreeClusters(t *testing.T) {
 	dep.Spec.Genesis.ExternalGentxs = []seiv1alpha1.ExternalGentx{{Name: "outside", Gentx: string(external)}}
 	dep.Spec.Genesis.Accounts = []seiv1alpha1.GenesisAccount{{Address: "sei15f7sdzduxh5umchk433z275xz8gnw8lq9qsqvu", Balance: "7usei"}}
 	dep.Spec.Genesis.Overrides = map[string]seiv1alpha1.GenesisOverrideValue{"app_state.staking.params.max_validators": "50"}
+	// maxUnavailable 2 would take 20 of the 50 voting power down at once: the 1/3 rule must hold it to one.
+	two := intstr.FromInt32(2)
+	dep.Spec.UpdateStrategy.MaxUnavailable = &two
 	key := create(t, dep)
 	dumpOnFailure(t, key)
 
@@ -91,6 +95,16 @@ func TestCeremonyAcrossThreeClusters(t *testing.T) {
 		}
 		g.Expect(r.Spec.Peers).To(ContainElement("8d8170f61cb6b9208e4a8d52d79103e4de27e288@10.1.2.3:26656"), "the external validator")
 	}
+
+	// An image rollout never takes 1/3 or more of the voting power down: one validator at a time here.
+	watch := watchRollout(t, ns, "net")
+	update(t, key, func(d *seiv1alpha1.SeiNodeDeployment) { d.Spec.Image = "seid:v2" })
+	g.Eventually(func() int32 { return getDeployment(t, key).Status.UpdatedReplicas }).WithTimeout(120 * time.Second).Should(Equal(int32(4)))
+	g.Eventually(readyCount(t, key)).WithTimeout(30 * time.Second).Should(Equal("4/4"))
+	order, maxDown := watch()
+	g.Expect(order).To(HaveLen(4))
+	g.Expect(maxDown).To(Equal(1), "two validators down at once would be 20 of 50 voting power, over a third: never")
+	g.Expect(getDeployment(t, key).Status.Genesis.SHA256).To(Equal(sha), "a rollout keeps the genesis")
 
 	// No private key material on the hub or in any log line.
 	var needles []string

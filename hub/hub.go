@@ -82,11 +82,15 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts *Options) (mcmanager
 	if err != nil {
 		return nil, err
 	}
+	resync := opts.Resync
+	if opts.Hooks.Resync > 0 {
+		resync = opts.Hooks.Resync
+	}
 	provider := clusters.New(clusters.Options{
 		Namespace:     opts.Namespace,
 		Scheme:        scheme,
 		ClientTimeout: opts.MemberTimeout,
-		Resync:        opts.Hooks.Resync,
+		Resync:        resync,
 	})
 	logger := ctrl.Log
 	if opts.Hooks.Logger != nil {
@@ -131,7 +135,7 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts *Options) (mcmanager
 	if err := (&deployment.Reconciler{
 		Hub: local.GetClient(), HubReader: local.GetAPIReader(), Scheme: scheme,
 		Recorder: local.GetEventRecorder("sei-hub"), Inventory: inventory, Members: mgr,
-		HealthEvents: deploymentEvents, Executor: opts.Hooks.Executor, Resync: opts.Hooks.Resync,
+		HealthEvents: deploymentEvents, Executor: opts.Hooks.Executor, Resync: resync,
 	}).SetupWithManager(local); err != nil {
 		return nil, fmt.Errorf("set up deployment controller: %w", err)
 	}

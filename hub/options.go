@@ -33,7 +33,8 @@ type Options struct {
 	MemberTimeout time.Duration
 	// ProbeInterval is how often member health is probed.
 	ProbeInterval time.Duration
-	// Resync re-checks every object this often, so missed events heal.
+	// Resync re-evaluates every registration and deployment this often: failover tolerations expire
+	// without an event, and missed events heal.
 	Resync time.Duration
 	// StartupTimeout bounds the pre-start check that the hub cluster answers.
 	StartupTimeout time.Duration
@@ -58,7 +59,7 @@ type Hooks struct {
 	SweepInterval time.Duration
 	// MemberRetry is how soon the mirror retries an unreachable member (default 10s).
 	MemberRetry time.Duration
-	// Resync re-checks every registration and deployment this often (default 30s).
+	// Resync overrides Options.Resync.
 	Resync time.Duration
 }
 
@@ -71,7 +72,7 @@ func NewOptions() *Options {
 		LeaderElectionID: "sei-fleet-hub",
 		MemberTimeout:    10 * time.Second,
 		ProbeInterval:    10 * time.Second,
-		Resync:           5 * time.Minute,
+		Resync:           30 * time.Second,
 		StartupTimeout:   15 * time.Second,
 		AgentNamespace:   seiv1alpha1.DefaultSystemNamespace,
 	}
@@ -87,7 +88,7 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.LeaderElectionID, "leader-election-id", o.LeaderElectionID, "name of the leader-election Lease")
 	fs.DurationVar(&o.MemberTimeout, "member-timeout", o.MemberTimeout, "timeout of every request to a member cluster")
 	fs.DurationVar(&o.ProbeInterval, "probe-interval", o.ProbeInterval, "how often member clusters' health is probed")
-	fs.DurationVar(&o.Resync, "resync", o.Resync, "how often every object is re-checked")
+	fs.DurationVar(&o.Resync, "resync", o.Resync, "how often every registration and deployment is re-evaluated (failover tolerations expire without an event)")
 	fs.DurationVar(&o.StartupTimeout, "startup-timeout", o.StartupTimeout, "how long to wait for the hub cluster to answer at start")
 	fs.StringVar(&o.AgentNamespace, "agent-namespace", o.AgentNamespace, "namespace of the agents' heartbeat Lease on member clusters")
 }

@@ -64,6 +64,10 @@ type Reconciler struct {
 	Rand io.Reader
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// HeightInterval is how often a running node's block height is read into status (0: never).
+	HeightInterval time.Duration
+	// Height reads a node's block height; default: seid's RPC through the headless Service.
+	Height HeightReader
 }
 
 // SetupWithManager registers the controller. It refuses missing dependencies.
@@ -84,6 +88,9 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	if r.Rand == nil {
 		r.Rand = rand.Reader
+	}
+	if r.Height == nil {
+		r.Height = RPCHeight(func(n *seiv1alpha1.SeiNode) string { return resources.RPCURL(n, r.Config) })
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("seinode").
@@ -153,7 +160,7 @@ func (r *Reconciler) reconcile(ctx context.Context, node *seiv1alpha1.SeiNode) (
 	if node.Status.Plan == nil {
 		planType := nextPlan(node)
 		if planType == "" {
-			return ctrl.Result{}, nil // steady state: nothing to do, nothing to write
+			return r.observeHeight(ctx, node), nil // steady state: nothing to do beyond watching the chain
 		}
 		plan, err := buildPlan(node, planType)
 		if err != nil {
@@ -191,6 +198,20 @@ func (r *Reconciler) reconcile(ctx context.Context, node *seiv1alpha1.SeiNode) (
 	return ctrl.Result{RequeueAfter: time.Millisecond}, nil
 }
 
+// observeHeight records a running node's latest block height, and comes back for it on an interval. An
+// unreachable RPC changes nothing (and writes nothing).
+func (r *Reconciler) observeHeight(ctx context.Context, node *seiv1alpha1.SeiNode) ctrl.Result {
+	if r.HeightInterval <= 0 || node.Status.Phase != seiv1alpha1.NodeRunning || node.Spec.Paused {
+		return ctrl.Result{}
+	}
+	if h, err := r.Height(ctx, node); err == nil && h > 0 {
+		node.Status.Height = h
+	} else if err != nil {
+		ctrl.LoggerFrom(ctx).V(2).Info("Block height not available", "reason", err.Error())
+	}
+	return ctrl.Result{RequeueAfter: r.HeightInterval}
+}
+
 // refuseForeign leaves a node placed on another cluster alone and says so: a kubeconfig Secret on the
 // hub pointing at the wrong cluster must not make two clusters run one node.
 func (r *Reconciler) refuseForeign(ctx context.Context, node *seiv1alpha1.SeiNode) (ctrl.Result, error) {
@@ -208,6 +229,14 @@ func (r *Reconciler) refuseForeign(ctx context.Context, node *seiv1alpha1.SeiNod
 func (r *Reconciler) fence(ctx context.Context, node *seiv1alpha1.SeiNode) (ctrl.Result, error) {
 	if !controllerutil.ContainsFinalizer(node, FinalizerAgent) {
 		return ctrl.Result{}, nil
+	}
+	if node.Status.Phase != seiv1alpha1.NodeTerminating {
+		before := node.DeepCopy()
+		setPhase(node, seiv1alpha1.NodeTerminating, r.now())
+		setCondition(node, seiv1alpha1.NodeReady, false, seiv1alpha1.ReasonNotRunning, "the node is being deleted")
+		if _, err := kube.PatchStatus(ctx, r.Client, before, node, nodeStatus); err != nil {
+			return ctrl.Result{}, client.IgnoreNotFound(err)
+		}
 	}
 	sts := &appsv1.StatefulSet{}
 	key := client.ObjectKey{Namespace: node.Namespace, Name: resources.StatefulSetName(node)}

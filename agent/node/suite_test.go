@@ -17,6 +17,7 @@ import (
 
 	"github.com/sei-protocol/sei-fleet/agent"
 	"github.com/sei-protocol/sei-fleet/agent/config"
+	"github.com/sei-protocol/sei-fleet/agent/node"
 	"github.com/sei-protocol/sei-fleet/agent/sidecar"
 	"github.com/sei-protocol/sei-fleet/agent/sidecar/sidecartest"
 	"github.com/sei-protocol/sei-fleet/agent/tasks"
@@ -61,6 +62,8 @@ type agentOpts struct {
 	restConfig *rest.Config
 	// production turns on the heartbeat and leader election.
 	production bool
+	// height, when set, reads block heights every 200ms.
+	height node.HeightReader
 }
 
 // startAgent runs the real agent wiring (agent.NewManager) in-process until the test ends or stop.
@@ -86,6 +89,9 @@ func startAgent(t *testing.T, o agentOpts) *agentRun {
 		SkipNameValidation: true,
 	}
 	opts.LeaderElect = o.production
+	if o.height != nil {
+		opts.Hooks.Height, opts.HeightInterval = o.height, 200*time.Millisecond
+	}
 	opts.HeartbeatInterval = time.Second
 	cfg := member().Config
 	if o.restConfig != nil {

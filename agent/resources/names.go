@@ -132,3 +132,12 @@ func SidecarURL(node *seiv1alpha1.SeiNode, cfg *config.Config) string {
 	return fmt.Sprintf("http://%s.%s.%s.svc.%s:%d",
 		PodName(node), HeadlessServiceName(node), node.Namespace, domain, SidecarPort(node, cfg))
 }
+
+// RPCURL is the base URL of node's seid RPC (Tendermint), through the headless Service.
+func RPCURL(node *seiv1alpha1.SeiNode, cfg *config.Config) string {
+	domain := config.DefaultClusterDomain
+	if cfg != nil && cfg.ClusterDomain != "" {
+		domain = cfg.ClusterDomain
+	}
+	return fmt.Sprintf("http://%s.%s.%s.svc.%s:%d", PodName(node), HeadlessServiceName(node), node.Namespace, domain, PortRPC)
+}

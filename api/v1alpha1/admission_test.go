@@ -115,8 +115,8 @@ func TestInvalidManifestsAreRejectedNamingTheField(t *testing.T) {
 		{"node: chainId with capitals", func(t *testing.T) *unstructured.Unstructured { return patch(t, validNode, `chainId: Pacific_1`) },
 			[]string{"spec.chainId", "should match"}},
 		{"node: chainId too long", func(t *testing.T) *unstructured.Unstructured {
-			return patch(t, validNode, `chainId: `+strings.Repeat("a", 64))
-		}, []string{"spec.chainId", "may not be more than 63"}},
+			return patch(t, validNode, `chainId: `+strings.Repeat("a", 51))
+		}, []string{"spec.chainId", "may not be more than 50"}},
 		{"node: image missing", func(t *testing.T) *unstructured.Unstructured { return patch(t, validNode, `image: null`) },
 			[]string{"spec.image", "Required"}},
 		{"node: image empty", func(t *testing.T) *unstructured.Unstructured { return patch(t, validNode, `image: ""`) },

@@ -40,32 +40,27 @@ const (
 
 // Condition reasons shared across kinds. Reasons are stable API: tooling may match on them.
 const (
-	ReasonInternalError = "InternalError"
-	ReasonPending       = "Pending"
-	ReasonInProgress    = "InProgress"
-	ReasonSucceeded     = "Succeeded"
-	ReasonFailed        = "Failed"
-	ReasonPaused        = "Paused"
-	ReasonNotPaused     = "NotPaused"
+	ReasonPending    = "Pending"
+	ReasonInProgress = "InProgress"
+	ReasonSucceeded  = "Succeeded"
+	ReasonFailed     = "Failed"
+	ReasonPaused     = "Paused"
+	ReasonNotPaused  = "NotPaused"
 
 	// Node reasons.
 	ReasonRunning           = "Running"
 	ReasonNotRunning        = "NotRunning"
 	ReasonTaskFailed        = "TaskFailed"
 	ReasonNoFailure         = "NoFailure"
-	ReasonKeysMinted        = "KeysMinted"
 	ReasonKeysFound         = "KeysFound"
-	ReasonKeysMissing       = "KeysMissing"
 	ReasonWaitingForGenesis = "WaitingForGenesis"
 	ReasonGenesisMatches    = "GenesisMatches"
-	ReasonGenesisMismatch   = "GenesisMismatch"
 	ReasonImageRolling      = "ImageRolling"
 	ReasonUpToDate          = "UpToDate"
 	ReasonMemberUnreachable = "MemberUnreachable"
 	ReasonMemberInSync      = "InSync"
 	ReasonAgentPending      = "AgentPending"
 	ReasonWrongCluster      = "WrongCluster"
-	ReasonSidecarNotReady   = "SidecarNotReady"
 
 	// Deployment reasons.
 	ReasonPlaced              = "Placed"
@@ -86,6 +81,7 @@ const (
 	ReasonNodesNotReady       = "NodesNotReady"
 	ReasonAllNodesReady       = "AllNodesReady"
 	ReasonRollingOut          = "RollingOut"
+	ReasonRolloutStalled      = "RolloutStalled"
 	ReasonJoinTargetNotReady  = "JoinTargetNotReady"
 	ReasonMembersUnreachable  = "MembersUnreachable"
 

@@ -14,6 +14,9 @@ const (
 	LabelCluster = "sei.io/cluster"
 	// LabelOrdinal carries a node's ordinal within its deployment.
 	LabelOrdinal = "sei.io/ordinal"
+	// LabelDeploymentUID carries the UID of the SeiNodeDeployment a genesis ConfigMap belongs to: a
+	// deployment recreated under the same name is a different network.
+	LabelDeploymentUID = "sei.io/deployment-uid"
 	// LabelPolicy names the SeiPlacementPolicy a hub SeiNode record was placed under.
 	LabelPolicy = "sei.io/policy"
 	// LabelComponent says what part of a node an object is (data, p2p, genesis, signing-key, ...).
@@ -37,9 +40,10 @@ const (
 
 // Annotations.
 const (
-	// AnnotationReleaseMember on a hub SeiNode or SeiNodeDeployment tells the hub to stop waiting for an
-	// unreachable member cluster during deletion: the member copy is abandoned (it keeps running until a
-	// cluster admin removes it). An explicit, audited way for an admin to let go.
+	// AnnotationReleaseMember on a hub SeiNode record tells the hub to stop waiting for an unreachable
+	// member cluster while the record is being deleted: the record goes, and the member copy is handled
+	// by its deletion policy when the cluster comes back (Delete removes it, Retain orphans it). An
+	// explicit, audited way for an admin to let go.
 	AnnotationReleaseMember = "sei.io/release-unreachable-member"
 	// AnnotationDeletionPolicy on a hub SeiNode record carries its deployment's deletionPolicy (Retain or
 	// Delete) for the mirror to honour when the record goes.

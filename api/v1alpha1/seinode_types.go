@@ -21,9 +21,10 @@ const (
 // +kubebuilder:validation:XValidation:rule="has(self.validator) == has(oldSelf.validator) && has(self.fullNode) == has(oldSelf.fullNode) && has(self.archive) == has(oldSelf.archive) && has(self.seed) == has(oldSelf.seed)",message="the node's mode (spec.fullNode, spec.archive, spec.seed, spec.validator) is immutable"
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.genesis) || (has(self.genesis) && self.genesis == oldSelf.genesis)",message="spec.genesis is immutable once set"
 type SeiNodeSpec struct {
-	// chainId of the network the node belongs to.
+	// chainId of the network the node belongs to: a DNS-1123 label of at most 50 characters
+	// (Tendermint's limit).
 	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:MaxLength=50
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="chainId is immutable"
 	ChainID string `json:"chainId"`

@@ -38,9 +38,9 @@ const (
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.genesis) || self.replicas == oldSelf.replicas",message="spec.replicas is immutable for a genesis deployment: the validator set is fixed at genesis"
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.joins) || (has(self.joins) && self.joins == oldSelf.joins)",message="spec.joins is immutable once set"
 type SeiNodeDeploymentSpec struct {
-	// chainId of the network.
+	// chainId of the network: a DNS-1123 label of at most 50 characters (Tendermint's limit).
 	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:MaxLength=50
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="chainId is immutable"
 	ChainID string `json:"chainId"`
@@ -118,7 +118,8 @@ type GenesisCeremonySpec struct {
 	Accounts []GenesisAccount `json:"accounts,omitempty"`
 
 	// externalGentxs are signed gentxs of validators that run outside this fleet; they are included in
-	// the genesis, and their accounts are funded with accountBalance unless listed in accounts.
+	// the genesis, and their accounts are funded with accountBalance (plus any balance accounts lists for
+	// them).
 	// +optional
 	// +listType=map
 	// +listMapKey=name

@@ -72,7 +72,8 @@ type SeiPlacementPolicySpec struct {
 
 	// maxVotingPowerFraction: no topology domain may hold this fraction or more of a validator
 	// deployment's voting power. A fraction "a/b" or a decimal in (0, 1]. The BFT default "1/3" means losing
-	// any one domain never halts the chain.
+	// any one domain never halts the chain; "1" turns the cap off (a single-region or single-validator
+	// network).
 	// +optional
 	// +kubebuilder:default="1/3"
 	// +kubebuilder:validation:MaxLength=32

@@ -148,7 +148,7 @@ func printLookAround(out io.Writer, dir string, hub [2]string) {
 Look around (kubeconfigs are in %[1]s):
   kubectl --kubeconfig %[1]s/hub.kubeconfig get seinodedeployments,seinodes -n sei
   kubectl --kubeconfig %[1]s/hub.kubeconfig get seiplacementpolicy dev-regions -o yaml
-  kubectl --kubeconfig %[1]s/hub.kubeconfig get configmap -n sei validators-genesis -o jsonpath='{.data.genesis\.json}'
+  kubectl --kubeconfig %[1]s/hub.kubeconfig get configmap -n sei -l sei.io/component=genesis -o yaml
   kubectl --kubeconfig %[1]s/us.kubeconfig get seinodes,statefulsets,services,secrets -n sei
   curl -s http://%[2]s/metrics | grep controller_runtime_reconcile_total    # hub metrics
 Logs: %[1]s/logs/. Press Ctrl-C to tear everything down.

@@ -149,8 +149,11 @@ func (r *Reconciler) advance(ctx context.Context, dep *seiv1alpha1.SeiNodeDeploy
 	dep.Status.Plan = nil
 	if plan.Phase == seiv1alpha1.PlanFailed {
 		msg := planner.FailureMessage(plan)
-		if plan.Type == PlanGenesis {
+		switch plan.Type {
+		case PlanGenesis:
 			setGenesisFailure(dep, plan)
+		case PlanRollout:
+			setRolloutFailure(dep, plan)
 		}
 		r.Recorder.Eventf(dep, nil, corev1.EventTypeWarning, "PlanFailed", "Plan", "%s plan failed: %s", plan.Type, msg)
 		ctrl.LoggerFrom(ctx).Info("Plan failed", "plan", plan.Type, "reason", msg)

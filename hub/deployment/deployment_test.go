@@ -212,3 +212,61 @@ func ready(r *seiv1alpha1.SeiNode) {
 	meta.SetStatusCondition(&r.Status.Conditions, metav1.Condition{Type: seiv1alpha1.NodeReady, Status: metav1.ConditionTrue, Reason: "Running"})
 	meta.SetStatusCondition(&r.Status.Conditions, metav1.Condition{Type: seiv1alpha1.NodeMemberSynced, Status: metav1.ConditionTrue, Reason: "InSync", ObservedGeneration: 1})
 }
+
+func TestAFencedRecordThatStaysIsUnfenced(t *testing.T) {
+	g := NewWithT(t)
+	vals := dep(seiv1alpha1.RoleValidator, 2)
+	vals.Status.Genesis = &seiv1alpha1.GenesisStatus{SHA256: "ab"}
+	recs := []seiv1alpha1.SeiNode{record(vals, 0, "us"), record(vals, 1, "eu")}
+	for i := range recs {
+		recs[i].Spec.Genesis = &seiv1alpha1.GenesisSource{ConfigMapName: "g", SHA256: "ab"}
+		recs[i].Spec.Peers = []string{"x@y:1"}
+	}
+	recs[1].Annotations[seiv1alpha1.AnnotationFencedCluster] = "eu"
+	ev := decision(map[int]string{0: "us", 1: "eu"}) // eu is healthy again: the node stays
+	p, err := nextPlan(vals, ev, recs)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(p.Type).To(Equal(PlanUnfence))
+	var f FenceTarget
+	g.Expect(decodeFirst(p, &f)).To(Succeed())
+	g.Expect(f).To(Equal(FenceTarget{Ordinal: 1, Cluster: "eu"}))
+
+	ev.decision.Assignments[1] = "ap" // or it moves: the place plan, not an unfence
+	p, _ = nextPlan(vals, ev, recs)
+	g.Expect(p.Type).To(Equal(PlanPlace))
+}
+
+func TestARolloutThatWouldTakeAThirdDownStalls(t *testing.T) {
+	g := NewWithT(t)
+	vals := dep(seiv1alpha1.RoleValidator, 3)
+	env := &Env{Deployment: vals, Domains: map[string]string{"us": "us", "eu": "eu", "ap": "ap"}, PowerCap: [2]int64{1, 3}}
+	for i, c := range []string{"us", "eu", "ap"} {
+		r := record(vals, i, c)
+		ready(&r)
+		env.Records = append(env.Records, r)
+	}
+	vals.Spec.Image = "seid:v2"
+	vals.Status.Genesis = &seiv1alpha1.GenesisStatus{SHA256: "ab"}
+	_, err := roll(t.Context(), env, nil)
+	g.Expect(err).To(HaveOccurred(), "one of three equal validators is a third of the power")
+	g.Expect(planner.IsTerminal(err)).To(BeTrue())
+	g.Expect(err.Error()).To(HavePrefix(seiv1alpha1.ReasonRolloutStalled))
+
+	plan, _ := newPlan(vals, PlanRollout, planner.Step{Type: TaskRoll})
+	plan.Phase, plan.FailedTask = seiv1alpha1.PlanFailed, &seiv1alpha1.FailedTaskDetail{Type: TaskRoll, Error: err.Error()}
+	setRolloutFailure(vals, plan)
+	c := meta.FindStatusCondition(vals.Status.Conditions, seiv1alpha1.DeploymentRolloutInProgress)
+	g.Expect(c.Reason).To(Equal(seiv1alpha1.ReasonRolloutStalled))
+	p, _ := nextPlan(vals, decision(map[int]string{0: "us", 1: "eu", 2: "ap"}), genesisDone(env.Records))
+	g.Expect(p).To(BeNil(), "the same spec does not stall in a loop")
+	setRollout(vals)
+	g.Expect(meta.FindStatusCondition(vals.Status.Conditions, seiv1alpha1.DeploymentRolloutInProgress).Reason).To(Equal(seiv1alpha1.ReasonRolloutStalled))
+}
+
+func genesisDone(recs []seiv1alpha1.SeiNode) []seiv1alpha1.SeiNode {
+	for i := range recs {
+		recs[i].Spec.Genesis = &seiv1alpha1.GenesisSource{ConfigMapName: "g", SHA256: "ab"}
+		recs[i].Spec.Peers = []string{"x@y:1"}
+	}
+	return recs
+}

@@ -46,6 +46,7 @@ const (
 	TaskDistributeGenesis = "distribute-genesis"
 	TaskRoll              = "roll"
 	TaskSetPaused         = "set-paused"
+	TaskClearFence        = "clear-fence"
 )
 
 // Registry returns every task the deployment controller runs.
@@ -58,6 +59,7 @@ func Registry() *planner.Registry[*Env] {
 	r.Register(TaskDistributeGenesis, withPlanned(distributeGenesis))
 	r.Register(TaskRoll, withPlanned(roll))
 	r.Register(TaskSetPaused, withPlanned(setPaused))
+	r.Register(TaskClearFence, withParams(clearFence))
 	return r
 }
 

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/hub/placement"
 	"github.com/sei-protocol/sei-fleet/planner"
 )
 
@@ -20,6 +21,7 @@ const (
 	PlanGenesis = "genesis"
 	PlanRollout = "rollout"
 	PlanPause   = "pause"
+	PlanUnfence = "unfence"
 )
 
 // nextPlan decides the plan a deployment without one needs now, or nil. Order matters: pausing first,
@@ -38,6 +40,9 @@ func nextPlan(dep *seiv1alpha1.SeiNodeDeployment, ev *evaluation, records []seiv
 		if b.Reason == seiv1alpha1.ReasonAwaitingFence {
 			return newPlan(dep, PlanFence, planner.Step{Type: TaskFence, Params: FenceTarget{Ordinal: b.Ordinal, Cluster: b.Cluster}})
 		}
+	}
+	if p, err := unfencePlan(dep, d, records); p != nil || err != nil {
+		return p, err
 	}
 	byOrd, _ := byOrdinal(records)
 	place := Placement{Place: map[int]string{}, Remove: d.Removed, Join: ev.join}
@@ -59,13 +64,41 @@ func nextPlan(dep *seiv1alpha1.SeiNodeDeployment, ev *evaluation, records []seiv
 	if dep.Spec.Role == seiv1alpha1.RoleValidator && dep.Status.Genesis == nil {
 		return nil, nil // records keep their first template until the network exists
 	}
+	if rolloutStalled(dep) {
+		return nil, nil // the same spec would stall the same way: wait for a change
+	}
 	desired := TemplateHash(dep)
 	for i := range records {
 		if records[i].DeletionTimestamp.IsZero() && records[i].Annotations[seiv1alpha1.AnnotationTemplateHash] != desired {
-			return newPlan(dep, PlanRollout, planner.Step{Type: TaskRoll})
+			return newPlan(dep, PlanRollout, planner.Step{Type: TaskRoll, MaxRetries: 10})
 		}
 	}
 	return nil, nil
+}
+
+// unfencePlan clears the fence marks of a record that stays on its cluster after all (the cluster came
+// back before the move): the old copy is confirmed gone, so a new one there is the only one.
+func unfencePlan(dep *seiv1alpha1.SeiNodeDeployment, d *placement.Decision, records []seiv1alpha1.SeiNode) (*seiv1alpha1.TaskPlan, error) {
+	blocked := map[int]bool{}
+	for _, b := range d.Blocked {
+		blocked[b.Ordinal] = true
+	}
+	for i := range records {
+		rec := &records[i]
+		ord, c := ordinalOf(rec), rec.Spec.ClusterName
+		marked := rec.Annotations[seiv1alpha1.AnnotationFencing] == c || rec.Annotations[seiv1alpha1.AnnotationFencedCluster] == c
+		if marked && rec.DeletionTimestamp.IsZero() && !blocked[ord] && d.Assignments[ord] == c {
+			return newPlan(dep, PlanUnfence, planner.Step{Type: TaskClearFence, Params: FenceTarget{Ordinal: ord, Cluster: c}, MaxRetries: 5})
+		}
+	}
+	return nil, nil
+}
+
+// rolloutStalled: the last rollout of this generation could not start without taking 1/3 or more of
+// the voting power down.
+func rolloutStalled(dep *seiv1alpha1.SeiNodeDeployment) bool {
+	c := meta.FindStatusCondition(dep.Status.Conditions, seiv1alpha1.DeploymentRolloutInProgress)
+	return c != nil && c.Reason == seiv1alpha1.ReasonRolloutStalled && c.ObservedGeneration == dep.Generation
 }
 
 // joined: the record already starts from the join target's genesis and peers.

@@ -156,12 +156,26 @@ func phaseOrUnknown(p seiv1alpha1.NodePhase) string {
 }
 
 func setRollout(dep *seiv1alpha1.SeiNodeDeployment) {
+	if rolloutStalled(dep) && !planner.IsActive(dep.Status.Plan) {
+		return // keep saying why the rollout cannot proceed until the spec changes
+	}
 	if p := dep.Status.Plan; planner.IsActive(p) && p.Type == PlanRollout {
 		cond(dep, seiv1alpha1.DeploymentRolloutInProgress, true, seiv1alpha1.ReasonRollingOut,
 			fmt.Sprintf("rolling out %s: %d/%d nodes run it", dep.Spec.Image, dep.Status.UpdatedReplicas, dep.Spec.Replicas))
 		return
 	}
 	cond(dep, seiv1alpha1.DeploymentRolloutInProgress, false, seiv1alpha1.ReasonUpToDate, "")
+}
+
+// setRolloutFailure records why the rollout's plan failed; a stalled rollout is not retried at this
+// generation.
+func setRolloutFailure(dep *seiv1alpha1.SeiNodeDeployment, plan *seiv1alpha1.TaskPlan) {
+	if plan.FailedTask == nil || !strings.HasPrefix(plan.FailedTask.Error, seiv1alpha1.ReasonRolloutStalled) {
+		return // a transient failure: the next plan tries again
+	}
+	cond(dep, seiv1alpha1.DeploymentRolloutInProgress, false, seiv1alpha1.ReasonRolloutStalled,
+		strings.TrimPrefix(plan.FailedTask.Error, seiv1alpha1.ReasonRolloutStalled+": ")+
+			"; change the spec (add validators, or revert the image) to go on")
 }
 
 func setPausedCondition(dep *seiv1alpha1.SeiNodeDeployment) {

@@ -31,8 +31,11 @@ const (
 )
 
 // GenesisConfigMapName names the ConfigMap that holds a deployment's genesis, on the hub and on every
-// member hosting one of its nodes.
-func GenesisConfigMapName(dep *seiv1alpha1.SeiNodeDeployment) string { return dep.Name + "-genesis" }
+// member hosting one of its nodes. The hash in the name keeps a later network under the same
+// deployment name from ever colliding with an old one's ConfigMaps.
+func GenesisConfigMapName(dep *seiv1alpha1.SeiNodeDeployment, sha256 string) string {
+	return dep.Name + "-genesis-" + sha256[:12]
+}
 
 // awaitGentxs waits until every validator published its signed gentx, up to spec.genesis.deadline.
 func awaitGentxs(_ context.Context, env *Env, pt *seiv1alpha1.PlannedTask) (planner.Result, error) {
@@ -72,15 +75,14 @@ func assembleGenesis(ctx context.Context, env *Env, _ *seiv1alpha1.PlannedTask) 
 	if dep.Status.Genesis != nil {
 		return planner.Done()
 	}
-	key := client.ObjectKey{Namespace: dep.Namespace, Name: GenesisConfigMapName(dep)}
-	cm := &corev1.ConfigMap{}
-	err := env.HubReader.Get(ctx, key, cm)
-	if apierrors.IsNotFound(err) {
-		if cm, err = createGenesis(ctx, env, key); err != nil {
+	cm, err := persistedGenesis(ctx, env)
+	if err != nil {
+		return planner.Result{}, err
+	}
+	if cm == nil {
+		if cm, err = createGenesis(ctx, env); err != nil {
 			return planner.Result{}, err
 		}
-	} else if err != nil {
-		return planner.Result{}, fmt.Errorf("read genesis ConfigMap %s: %w", key, err)
 	}
 	status, err := genesisStatus(cm)
 	if err != nil {
@@ -90,7 +92,27 @@ func assembleGenesis(ctx context.Context, env *Env, _ *seiv1alpha1.PlannedTask) 
 	return planner.Running(time.Millisecond) // persist status.genesis before distributing
 }
 
-func createGenesis(ctx context.Context, env *Env, key client.ObjectKey) (*corev1.ConfigMap, error) {
+// persistedGenesis finds the genesis this deployment (by UID) assembled before, if any: read from the
+// API, not a cache, so a restart in the middle never misses it.
+func persistedGenesis(ctx context.Context, env *Env) (*corev1.ConfigMap, error) {
+	dep := env.Deployment
+	list := &corev1.ConfigMapList{}
+	if err := env.HubReader.List(ctx, list, client.InNamespace(dep.Namespace), client.MatchingLabels{
+		seiv1alpha1.LabelDeploymentUID: string(dep.UID), seiv1alpha1.LabelComponent: "genesis",
+	}); err != nil {
+		return nil, fmt.Errorf("list genesis ConfigMaps of %s: %w", dep.Name, err)
+	}
+	switch len(list.Items) {
+	case 0:
+		return nil, nil
+	case 1:
+		return &list.Items[0], nil
+	default:
+		return nil, planner.Terminalf("deployment %s has %d genesis ConfigMaps: refusing to choose", dep.Name, len(list.Items))
+	}
+}
+
+func createGenesis(ctx context.Context, env *Env) (*corev1.ConfigMap, error) {
 	dep := env.Deployment
 	var gentxs [][]byte
 	records := append([]seiv1alpha1.SeiNode(nil), env.Records...)
@@ -112,11 +134,13 @@ func createGenesis(ctx context.Context, env *Env, key client.ObjectKey) (*corev1
 	if err != nil {
 		return nil, fmt.Errorf("encode peers: %w", err)
 	}
+	key := client.ObjectKey{Namespace: dep.Namespace, Name: GenesisConfigMapName(dep, res.SHA256)}
 	cm := &corev1.ConfigMap{
 		ObjectMeta: metav1.ObjectMeta{
 			Namespace: key.Namespace, Name: key.Name,
 			Labels: map[string]string{
-				seiv1alpha1.LabelDeployment: dep.Name, seiv1alpha1.LabelChain: dep.Spec.ChainID, seiv1alpha1.LabelComponent: "genesis",
+				seiv1alpha1.LabelDeployment: dep.Name, seiv1alpha1.LabelDeploymentUID: string(dep.UID),
+				seiv1alpha1.LabelChain: dep.Spec.ChainID, seiv1alpha1.LabelComponent: "genesis",
 			},
 			Annotations: map[string]string{
 				seiv1alpha1.AnnotationGenesisSHA256: res.SHA256,

@@ -142,6 +142,22 @@ func fenceNode(ctx context.Context, env *Env, pt *seiv1alpha1.PlannedTask, f Fen
 	return waitOrFail("the agent has not confirmed the node is gone")
 }
 
+// clearFence removes a record's fence marks for its own cluster.
+func clearFence(ctx context.Context, env *Env, _ *seiv1alpha1.PlannedTask, f FenceTarget) (planner.Result, error) {
+	rec := env.record(f.Ordinal)
+	if rec == nil || rec.Spec.ClusterName != f.Cluster {
+		return planner.Done()
+	}
+	for _, a := range []string{seiv1alpha1.AnnotationFencing, seiv1alpha1.AnnotationFencedCluster} {
+		if rec.Annotations[a] == f.Cluster {
+			if err := annotate(ctx, env, rec, a, ""); err != nil {
+				return planner.Result{}, err
+			}
+		}
+	}
+	return planner.Done()
+}
+
 // annotate sets (or, for value "", removes) one annotation on a record.
 func annotate(ctx context.Context, env *Env, rec *seiv1alpha1.SeiNode, key, value string) error {
 	patch := client.MergeFrom(rec.DeepCopy())

@@ -50,6 +50,9 @@ func roll(ctx context.Context, env *Env, _ *seiv1alpha1.PlannedTask) (planner.Re
 	if err != nil {
 		return planner.Result{}, planner.Terminal(err)
 	}
+	if step.Stalled != "" {
+		return planner.Result{}, planner.Terminalf("%s: %s", seiv1alpha1.ReasonRolloutStalled, step.Stalled)
+	}
 	for _, name := range step.Update {
 		rec := byName[name]
 		ri := recordInput{Ordinal: ordinalOf(rec), Cluster: rec.Spec.ClusterName, Existing: rec, Template: dep, Policy: env.Policy}

@@ -99,15 +99,21 @@ func CopyGenesis(ctx context.Context, r client.Reader, member client.Client, hub
 	return nil
 }
 
-// Copy builds the member copy of a hub record: the same name, namespace, labels and spec.
+// Copy builds the member copy of a hub record: the same name, namespace, labels and spec, and the
+// record's deletion policy, so a copy whose record vanished while its cluster was away is still
+// handled as its owner asked.
 func Copy(record *seiv1alpha1.SeiNode) *seiv1alpha1.SeiNode {
 	labels := map[string]string{LabelManagedBy: ManagedByHub}
 	for k, v := range record.Labels {
 		labels[k] = v
 	}
+	var annotations map[string]string
+	if p := record.Annotations[seiv1alpha1.AnnotationDeletionPolicy]; p != "" {
+		annotations = map[string]string{seiv1alpha1.AnnotationDeletionPolicy: p}
+	}
 	return &seiv1alpha1.SeiNode{
 		TypeMeta:   metav1.TypeMeta{APIVersion: seiv1alpha1.GroupVersion.String(), Kind: "SeiNode"},
-		ObjectMeta: metav1.ObjectMeta{Namespace: record.Namespace, Name: record.Name, Labels: labels},
+		ObjectMeta: metav1.ObjectMeta{Namespace: record.Namespace, Name: record.Name, Labels: labels, Annotations: annotations},
 		Spec:       *record.Spec.DeepCopy(),
 	}
 }

@@ -179,13 +179,18 @@ func (r *Reconciler) push(ctx context.Context, record *seiv1alpha1.SeiNode, cl c
 	return member.Apply(ctx, mc, r.Scheme, want)
 }
 
-// upToDate: the copy carries the record's spec and every label the hub sets.
+// upToDate: the copy carries the record's spec and every label and annotation the hub sets.
 func upToDate(current, want *seiv1alpha1.SeiNode) bool {
 	if !equality.Semantic.DeepEqual(current.Spec, want.Spec) {
 		return false
 	}
 	for k, v := range want.Labels {
 		if current.Labels[k] != v {
+			return false
+		}
+	}
+	for k, v := range want.Annotations {
+		if current.Annotations[k] != v {
 			return false
 		}
 	}

@@ -67,14 +67,27 @@ func (s *Sweeper) Sweep(ctx context.Context) {
 		}
 		for i := range copies.Items {
 			c := &copies.Items[i]
-			if !c.DeletionTimestamp.IsZero() || s.placedHere(ctx, c, name) {
+			placed, recordExists := s.placement(ctx, c, name)
+			if !c.DeletionTimestamp.IsZero() || placed {
 				continue
 			}
 			// The cache may be behind (a copy orphaned a moment ago still shows the hub's label):
 			// decide on a fresh read, and delete exactly the version read.
 			fresh := &seiv1alpha1.SeiNode{}
 			if err := cl.GetAPIReader().Get(ctx, client.ObjectKeyFromObject(c), fresh); err != nil ||
-				fresh.Labels[member.LabelManagedBy] != member.ManagedByHub || s.placedHere(ctx, fresh, name) {
+				fresh.Labels[member.LabelManagedBy] != member.ManagedByHub {
+				continue
+			}
+			if placed, _ := s.placement(ctx, fresh, name); placed {
+				continue
+			}
+			if !recordExists && fresh.Annotations[seiv1alpha1.AnnotationDeletionPolicy] != string(seiv1alpha1.DeletionDelete) {
+				// Its record was released while this cluster was away, under deletion policy Retain:
+				// let go of it now, as the record would have.
+				log.Info("Orphaning member copy whose record is gone (deletion policy Retain)", "cluster", name, "SeiNode", client.ObjectKeyFromObject(c))
+				if err := member.Orphan(ctx, cl.GetClient(), fresh, time.Now().UTC().Format(time.RFC3339)); err != nil {
+					log.Error(err, "Orphan member copy", "cluster", name)
+				}
 				continue
 			}
 			log.Info("Deleting member copy no record places here", "cluster", name, "SeiNode", client.ObjectKeyFromObject(c))
@@ -86,16 +99,17 @@ func (s *Sweeper) Sweep(ctx context.Context) {
 	}
 }
 
-// placedHere reports whether a hub record places this copy on cluster. Any doubt (an error reading the
-// hub) counts as placed: the sweeper only ever deletes what it is sure of.
-func (s *Sweeper) placedHere(ctx context.Context, c *seiv1alpha1.SeiNode, cluster string) bool {
+// placement reports whether a hub record places this copy on cluster, and whether the record exists at
+// all. Any doubt (an error reading the hub) counts as placed: the sweeper only acts on what it is sure
+// of.
+func (s *Sweeper) placement(ctx context.Context, c *seiv1alpha1.SeiNode, cluster string) (placed, exists bool) {
 	record := &seiv1alpha1.SeiNode{}
 	err := s.Hub.Get(ctx, client.ObjectKeyFromObject(c), record)
 	switch {
 	case apierrors.IsNotFound(err):
-		return false
+		return false, false
 	case err != nil:
-		return true
+		return true, true
 	}
-	return record.Spec.ClusterName == cluster
+	return record.Spec.ClusterName == cluster, true
 }

@@ -97,9 +97,14 @@ func gcd(a, b int64) int64 {
 // fraction is a parsed maxVotingPowerFraction.
 type fraction struct{ num, den int64 }
 
-// below reports whether part/total < f, exactly. A zero total holds nothing, so nothing is at the cap.
+// disabled: a cap of 1 (the whole power) caps nothing; a single-domain or single-validator network is
+// allowed then.
+func (f fraction) disabled() bool { return f.num == f.den }
+
+// below reports whether part/total < f, exactly. A zero total holds nothing, so nothing is at the cap;
+// a disabled cap holds everything.
 func (f fraction) below(part, total int64) bool {
-	if total <= 0 {
+	if total <= 0 || f.disabled() {
 		return true
 	}
 	lhs := new(big.Int).Mul(big.NewInt(part), big.NewInt(f.den))
@@ -112,6 +117,9 @@ func (f fraction) below(part, total int64) bool {
 func (f fraction) maxUnits(unit, total int64) int64 {
 	if unit <= 0 {
 		return 0
+	}
+	if f.disabled() {
+		return int64(^uint64(0) >> 1)
 	}
 	// k·unit·den < num·total  ⟺  k ≤ (num·total − 1) / (unit·den).
 	rhs := new(big.Int).Mul(big.NewInt(f.num), big.NewInt(total))
