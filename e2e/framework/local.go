@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 	clusterv1 "open-cluster-management.io/api/cluster/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -104,8 +105,13 @@ func (l *Local) StartHub(ctx context.Context) error {
 		Executor: Fast(deployment.Registry()), SweepInterval: 2 * time.Second, MemberRetry: time.Second, Resync: 2 * time.Second,
 	}
 	opts.Hooks.Logger = l.Logs.logger("hub")
+	// The hub runs with exactly the RBAC generated from its markers, as a deployed hub does.
+	cfg, err := l.Fleet.Hub.LeastPrivilegeConfig(ctx, "sei-fleet-hub-under-test", filepath.Join(repoRoot(), "deploy", "hub", "rbac", "role.yaml"))
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(ctx)
-	mgr, err := hub.NewManager(ctx, l.Fleet.Hub.Config, opts)
+	mgr, err := hub.NewManager(ctx, cfg, opts)
 	if err != nil {
 		cancel()
 		return err
@@ -116,7 +122,8 @@ func (l *Local) StartHub(ctx context.Context) error {
 	return nil
 }
 
-// StopHub stops the hub (a crash, as far as the fleet can tell).
+// StopHub stops the hub (a crash, as far as the fleet can tell). If it does not stop in time, the
+// goroutines of the whole process are written to the error, to show what held it.
 func (l *Local) StopHub() error {
 	l.mu.Lock()
 	p := l.hub
@@ -125,7 +132,12 @@ func (l *Local) StopHub() error {
 	if p == nil {
 		return nil
 	}
-	return p.stop()
+	if err := p.stop(); err != nil {
+		buf := make([]byte, 8<<20)
+		n := runtime.Stack(buf, true)
+		return fmt.Errorf("stop hub: %w\n%s", err, buf[:n])
+	}
+	return nil
 }
 
 // StartAgent runs the agent of member name until ctx ends or StopAgent.
@@ -155,7 +167,10 @@ func (l *Local) StartAgent(ctx context.Context, name string) error {
 	}
 	opts.Hooks.Logger = l.Logs.logger("agent/" + name)
 	ctx, cancel := context.WithCancel(ctx)
-	mgr, err := agent.NewManager(ctx, m.Config, config.Default(), opts)
+	// No client timeout for a manager: in client-go it also cuts every watch short.
+	cfg := rest.CopyConfig(m.Config)
+	cfg.Timeout = 0
+	mgr, err := agent.NewManager(ctx, cfg, config.Default(), opts)
 	if err != nil {
 		cancel()
 		return err
