@@ -10,6 +10,7 @@ import (
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/hub/placement"
+	"github.com/sei-protocol/sei-fleet/hub/rollout"
 	"github.com/sei-protocol/sei-fleet/planner"
 )
 
@@ -78,7 +79,7 @@ func decodeFirst(p *seiv1alpha1.TaskPlan, out any) error {
 }
 
 func decision(assign map[int]string) *evaluation {
-	return &evaluation{decision: &placement.Decision{Assignments: assign}, policy: "p", powerCap: [2]int64{1, 3}}
+	return &evaluation{decision: &placement.Decision{Assignments: assign}, policy: "p", powerCap: rollout.DefaultPowerCap}
 }
 
 func taskTypes(p *seiv1alpha1.TaskPlan) []string {
@@ -239,7 +240,7 @@ func TestAFencedRecordThatStaysIsUnfenced(t *testing.T) {
 func TestARolloutThatWouldTakeAThirdDownStalls(t *testing.T) {
 	g := NewWithT(t)
 	vals := dep(seiv1alpha1.RoleValidator, 3)
-	env := &Env{Deployment: vals, Domains: map[string]string{"us": "us", "eu": "eu", "ap": "ap"}, PowerCap: [2]int64{1, 3}}
+	env := &Env{Deployment: vals, Domains: map[string]string{"us": "us", "eu": "eu", "ap": "ap"}, PowerCap: rollout.Fraction{Num: 1, Den: 3}}
 	for i, c := range []string{"us", "eu", "ap"} {
 		r := record(vals, i, c)
 		ready(&r)

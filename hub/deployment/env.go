@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/multicluster-runtime/pkg/multicluster"
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/hub/rollout"
 	"github.com/sei-protocol/sei-fleet/planner"
 )
 
@@ -32,8 +33,8 @@ type Env struct {
 	Domains map[string]string
 	// Policy is the placement policy's name (written on records).
 	Policy string
-	// PowerCap is the voting-power fraction a rollout keeps down below (1/3).
-	PowerCap [2]int64
+	// PowerCap is the voting-power fraction a rollout keeps down below (rollout.DefaultPowerCap, 1/3).
+	PowerCap rollout.Fraction
 	Now      func() time.Time
 }
 

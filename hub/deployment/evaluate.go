@@ -11,6 +11,7 @@ import (
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/hub/placement"
+	"github.com/sei-protocol/sei-fleet/hub/rollout"
 )
 
 // evaluation is what a reconcile learned about where the deployment's nodes may and should run.
@@ -21,7 +22,7 @@ type evaluation struct {
 	decision                      *placement.Decision
 	domains                       map[string]string
 	policy                        string
-	powerCap                      [2]int64
+	powerCap                      rollout.Fraction
 	join                          *JoinTarget
 }
 
@@ -33,7 +34,7 @@ func (e *evaluation) blocked(reason, format string, args ...any) *evaluation {
 // evaluate reads the policy, the cluster inventory, other deployments' usage and, for joiners, the
 // network they join, and runs the scheduler over the deployment's current records.
 func (r *Reconciler) evaluate(ctx context.Context, dep *seiv1alpha1.SeiNodeDeployment, records []seiv1alpha1.SeiNode) (*evaluation, error) {
-	ev := &evaluation{policy: dep.Spec.Placement.PolicyName, powerCap: [2]int64{1, 3}}
+	ev := &evaluation{policy: dep.Spec.Placement.PolicyName, powerCap: rollout.DefaultPowerCap}
 	pol := &seiv1alpha1.SeiPlacementPolicy{}
 	if err := r.Hub.Get(ctx, client.ObjectKey{Name: ev.policy}, pol); err != nil {
 		if apierrors.IsNotFound(err) {

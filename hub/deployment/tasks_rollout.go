@@ -26,7 +26,7 @@ func roll(ctx context.Context, env *Env, _ *seiv1alpha1.PlannedTask) (planner.Re
 		ByTopology:     dep.Spec.UpdateStrategy.ByTopology == nil || *dep.Spec.UpdateStrategy.ByTopology,
 		Validators:     dep.Spec.Role == seiv1alpha1.RoleValidator,
 		ExternalPower:  externalPower(dep),
-		PowerCap:       rollout.Fraction{Num: env.PowerCap[0], Den: env.PowerCap[1]},
+		PowerCap:       env.PowerCap,
 	}
 	if in.MaxUnavailable == nil {
 		one := intstr.FromInt32(1)

@@ -66,14 +66,3 @@ func ExampleSchedule_failover() {
 	// ordinal 1: eu-1 → ap-1 because cluster unhealthy for 5m0s ≥ toleration 60s
 	// kept
 }
-
-func ExampleParseFraction() {
-	for _, s := range []string{"1/3", "0.25", "4/3"} {
-		num, den, err := placement.ParseFraction(s)
-		fmt.Println(num, den, err)
-	}
-	// Output:
-	// 1 3 <nil>
-	// 1 4 <nil>
-	// 0 0 fraction "4/3" must be greater than 0 and at most 1
-}

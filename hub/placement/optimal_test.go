@@ -84,12 +84,11 @@ func TestScheduleIsOptimal(t *testing.T) {
 			}
 			continue
 		}
-		frac := in.Policy.MaxVotingPowerFraction
-		if frac == "" {
-			frac = DefaultMaxVotingPowerFraction
+		rl, err := resolveRules(in.Policy)
+		if err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
 		}
-		num, den, _ := ParseFraction(frac)
-		perDomain := fraction{num: num, den: den}.maxUnits(in.NodePower, int64(in.Replicas)*in.NodePower+in.ExternalPower)
+		perDomain := rl.maxPerDomain(in.NodePower, int64(in.Replicas)*in.NodePower+in.ExternalPower)
 		feasible := bruteMaxPlaced(in.Replicas, room, maxSkew, int(perDomain)) == in.Replicas
 		if feasible != (placed == in.Replicas) {
 			t.Fatalf("seed %d: feasible %v but placed %d of %d validators\ninput: %+v\ndecision: %+v", seed, feasible, placed, in.Replicas, in, d)

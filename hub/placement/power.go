@@ -3,10 +3,28 @@ package placement
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/internal/fraction"
 )
+
+// belowCap reports whether part of total stays strictly below maxVotingPowerFraction. A cap of 1 (the whole
+// power) caps nothing: a single-domain or single-validator network is allowed then. The scheduler only asks
+// with a positive total (checkInput: validators have positive power).
+func (r rules) belowCap(part, total int64) bool {
+	return r.cap.IsOne() || r.cap.Below(part, total)
+}
+
+// maxPerDomain is the most validators of power unit each that one domain may hold under
+// maxVotingPowerFraction; zero when one validator alone reaches the cap, no limit under a cap of 1.
+func (r rules) maxPerDomain(unit, total int64) int64 {
+	if unit > 0 && r.cap.IsOne() {
+		return math.MaxInt64
+	}
+	return r.cap.MaxUnits(unit, total)
+}
 
 // totalPower is every validator's power: the deployment's, placed or not, and the external validators'.
 // Counting unplaced validators keeps a domain's share from looking larger while a placement is partial.
@@ -27,7 +45,7 @@ func (sc *scheduler) powerFailure(st *state, scope map[string]bool, verb string)
 		if !scope[d] || n <= worstNodes {
 			continue
 		}
-		if !sc.rules.cap.below(int64(n)*sc.in.NodePower, total) {
+		if !sc.rules.belowCap(int64(n)*sc.in.NodePower, total) {
 			worst, worstNodes = d, n
 		}
 	}
@@ -36,17 +54,17 @@ func (sc *scheduler) powerFailure(st *state, scope map[string]bool, verb string)
 	}
 	power := int64(worstNodes) * sc.in.NodePower
 	msg := fmt.Sprintf("domain %s %s %d/%d (%s) of voting power; policy maxVotingPowerFraction %s requires less than %s",
-		worst, verb, power, total, percent(power, total), sc.rules.capText, percent(sc.rules.cap.num, sc.rules.cap.den))
+		worst, verb, power, total, fraction.Percent(power, total), sc.rules.capText, fraction.Percent(sc.rules.cap.Num, sc.rules.cap.Den))
 	return &Failure{Reason: seiv1alpha1.ReasonVotingPowerFraction, Message: msg + sc.powerAdvice(st)}
 }
 
 // powerAdvice says what it would take to satisfy the cap: how many domains, or that nothing can.
 func (sc *scheduler) powerAdvice(st *state) string {
 	total, unit := sc.totalPower(), sc.in.NodePower
-	perDomain := sc.rules.cap.maxUnits(unit, total)
+	perDomain := sc.rules.maxPerDomain(unit, total)
 	if perDomain == 0 {
 		return fmt.Sprintf("; one validator alone holds %d/%d (%s), so no spread over domains satisfies the policy",
-			unit, total, percent(unit, total))
+			unit, total, fraction.Percent(unit, total))
 	}
 	replicas := int64(sc.in.Replicas)
 	need := (replicas + perDomain - 1) / perDomain

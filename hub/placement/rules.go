@@ -8,6 +8,7 @@ import (
 	"time"
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/internal/fraction"
 )
 
 // maxTolerationSeconds is the CRD's maximum (one week); it also keeps the Duration from overflowing.
@@ -21,8 +22,9 @@ type rules struct {
 	topoKey       string
 	maxSkew       int
 	maxPerCluster int // 0: no cap
-	cap           fraction
-	capText       string // as the policy wrote it, for messages
+	// cap is maxVotingPowerFraction, reduced; a cap of 1 caps nothing (see belowCap).
+	cap     fraction.Fraction
+	capText string // as the policy wrote it, for messages
 	// toleration is how long a full node's cluster must be unhealthy before the node moves; nil: never.
 	toleration        *time.Duration
 	validatorFailover seiv1alpha1.ValidatorFailover
@@ -55,11 +57,11 @@ func resolveRules(p seiv1alpha1.SeiPlacementPolicySpec) (rules, error) {
 	if frac == "" {
 		frac = DefaultMaxVotingPowerFraction
 	}
-	num, den, err := ParseFraction(frac)
+	c, err := fraction.Parse(frac)
 	if err != nil {
 		return rules{}, fmt.Errorf("maxVotingPowerFraction: %w", err)
 	}
-	r.cap, r.capText = fraction{num: num, den: den}, frac
+	r.cap, r.capText = c, frac
 	if ts := p.Failover.FullNodes.TolerationSeconds; ts != nil {
 		if *ts < 0 || *ts > maxTolerationSeconds {
 			return rules{}, fmt.Errorf("failover.fullNodes.tolerationSeconds %d must be from 0 to %d", *ts, maxTolerationSeconds)

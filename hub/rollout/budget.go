@@ -57,27 +57,3 @@ func checkInput(in Input) (Fraction, error) {
 	}
 	return powerCap, nil
 }
-
-// below reports whether part/total < f, exactly.
-func (f Fraction) below(part, total int64) bool {
-	if total <= 0 {
-		return part <= 0
-	}
-	lhs := new(big.Int).Mul(big.NewInt(part), big.NewInt(f.Den))
-	rhs := new(big.Int).Mul(big.NewInt(f.Num), big.NewInt(total))
-	return lhs.Cmp(rhs) < 0
-}
-
-func (f Fraction) String() string { return fmt.Sprintf("%d/%d", f.Num, f.Den) }
-
-// percent renders part/total with one decimal, rounded down.
-func percent(part, total int64) string {
-	if total <= 0 {
-		return "0.0%"
-	}
-	permille := new(big.Int).Mul(big.NewInt(part), big.NewInt(1000))
-	permille.Quo(permille, big.NewInt(total))
-	tenths := new(big.Int)
-	whole, _ := permille.QuoRem(permille, big.NewInt(10), tenths)
-	return fmt.Sprintf("%s.%s%%", whole, tenths)
-}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/sei-protocol/sei-fleet/internal/fraction"
 )
 
 // Plan returns the next step of a rollout. It is pure: the same Input always gives the same Step, whatever
@@ -130,10 +132,10 @@ func (p *planner) blocker(n Node) string {
 	if s.Unavailable >= s.MaxUnavailable {
 		return fmt.Sprintf("maxUnavailable %d reached: %s unavailable", s.MaxUnavailable, nameList(p.down))
 	}
-	if p.in.Validators && !p.powerCap.below(s.UnavailablePower+n.Power, s.TotalPower) {
+	if p.in.Validators && !p.powerCap.Below(s.UnavailablePower+n.Power, s.TotalPower) {
 		after := s.UnavailablePower + n.Power
 		return fmt.Sprintf("taking it down would make %d/%d (%s) of voting power unavailable; it must stay below %s (%s)",
-			after, s.TotalPower, percent(after, s.TotalPower), p.powerCap, percent(p.powerCap.Num, p.powerCap.Den))
+			after, s.TotalPower, fraction.Percent(after, s.TotalPower), p.powerCap, fraction.Percent(p.powerCap.Num, p.powerCap.Den))
 	}
 	return ""
 }

@@ -134,6 +134,15 @@ func TestPlan(t *testing.T) {
 			},
 		},
 		{
+			name: "a power cap of 1 is still a cap: the whole power never goes down at once",
+			in: Input{Nodes: fleet("v", 3, "a", "b", "c"), Validators: true, PowerCap: Fraction{Num: 1, Den: 1},
+				MaxUnavailable: ptr.To(intstr.FromInt32(3))},
+			update: []string{"v-0", "v-1"},
+			waiting: map[string]string{
+				"v-2": "taking it down would make 3/3 (100.0%) of voting power unavailable; it must stay below 1/1 (100.0%)",
+			},
+		},
+		{
 			name: "complete",
 			in: func() Input {
 				nodes := fleet("n", 2, "x")

@@ -2,6 +2,8 @@ package rollout
 
 import (
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/sei-protocol/sei-fleet/internal/fraction"
 )
 
 // Node is one node of the deployment as the rollout sees it.
@@ -32,10 +34,9 @@ func (n Node) done() bool { return n.updated() && n.Ready && !n.Updating }
 // startable nodes may be told to update: on the old revision and not already updating.
 func (n Node) startable() bool { return !n.updated() && !n.Updating }
 
-// Fraction is an exact ratio Num/Den in (0, 1].
-type Fraction struct {
-	Num, Den int64
-}
+// Fraction is an exact ratio Num/Den in (0, 1]. Unlike placement's maxVotingPowerFraction, a power cap of 1
+// is not "no cap": the whole power may never be down at once.
+type Fraction = fraction.Fraction
 
 // DefaultPowerCap is the BFT limit: a Tendermint chain halts when 1/3 or more of its voting power is down.
 var DefaultPowerCap = Fraction{Num: 1, Den: 3}
