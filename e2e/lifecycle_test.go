@@ -7,6 +7,8 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -83,11 +85,14 @@ func TestScaleRollOutAcrossRegionsAndDelete(t *testing.T) {
 	update(t, key, func(d *seiv1alpha1.SeiNodeDeployment) { d.Spec.Replicas = 2 })
 	g.Eventually(func() int { return total(memberCopies(t, ns, "rpc")) }).WithTimeout(60 * time.Second).Should(Equal(2))
 	g.Eventually(readyCount(t, key)).WithTimeout(30 * time.Second).Should(Equal("2/2"))
-	var kept []string
-	for _, r := range records(t, ns, "rpc") {
-		kept = append(kept, r.Name)
-	}
-	g.Expect(kept).To(ConsistOf("rpc-0", "rpc-1"))
+	// The records of removed nodes go once their agents confirm the nodes are gone.
+	g.Eventually(func() []string {
+		var kept []string
+		for _, r := range records(t, ns, "rpc") {
+			kept = append(kept, r.Name)
+		}
+		return kept
+	}).WithTimeout(30 * time.Second).Should(ConsistOf("rpc-0", "rpc-1"))
 
 	// An image rollout, one region at a time, one node at a time.
 	update(t, key, func(d *seiv1alpha1.SeiNodeDeployment) { d.Spec.Replicas = 3 })
@@ -110,10 +115,19 @@ func TestScaleRollOutAcrossRegionsAndDelete(t *testing.T) {
 		g.Expect(r.Status.CurrentImage).To(Equal("seid:v2"))
 	}
 
-	// Deletion with deletionPolicy Delete removes every member copy, then the deployment.
+	// Deletion with deletionPolicy Delete removes every member copy, then the deployment. Every member
+	// is reachable, so the deletion is never reported blocked while the agents tear their nodes down.
 	g.Expect(fleet.Hub.Client.Delete(ctx, getDeployment(t, key))).To(Succeed())
-	g.Eventually(func() error { return fleet.Hub.Client.Get(ctx, key, &seiv1alpha1.SeiNodeDeployment{}) }).
-		WithTimeout(60 * time.Second).ShouldNot(Succeed())
+	var blocked []string
+	g.Eventually(func() error {
+		d := &seiv1alpha1.SeiNodeDeployment{}
+		err := fleet.Hub.Client.Get(ctx, key, d)
+		if c := meta.FindStatusCondition(d.Status.Conditions, seiv1alpha1.DeploymentDeletionBlocked); err == nil && c != nil && c.Status == metav1.ConditionTrue {
+			blocked = append(blocked, c.Message)
+		}
+		return err
+	}).WithTimeout(60 * time.Second).WithPolling(50 * time.Millisecond).ShouldNot(Succeed())
+	g.Expect(blocked).To(BeEmpty(), "DeletionBlocked is for unreachable members only")
 	g.Expect(total(memberCopies(t, ns, "rpc"))).To(BeZero())
 	g.Expect(records(t, ns, "rpc")).To(BeEmpty())
 }

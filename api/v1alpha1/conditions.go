@@ -58,6 +58,7 @@ const (
 	ReasonImageRolling      = "ImageRolling"
 	ReasonUpToDate          = "UpToDate"
 	ReasonMemberUnreachable = "MemberUnreachable"
+	ReasonMemberReleasing   = "Releasing"
 	ReasonMemberInSync      = "InSync"
 	ReasonAgentPending      = "AgentPending"
 	ReasonWrongCluster      = "WrongCluster"

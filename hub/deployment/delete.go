@@ -30,7 +30,7 @@ func (r *Reconciler) delete(ctx context.Context, dep *seiv1alpha1.SeiNodeDeploym
 		return ctrl.Result{}, nil
 	}
 	env := &Env{Deployment: dep, Hub: r.Hub}
-	var waiting []string
+	var blocked, releasing []string
 	for i := range records {
 		rec := &records[i]
 		if rec.DeletionTimestamp.IsZero() {
@@ -39,18 +39,25 @@ func (r *Reconciler) delete(ctx context.Context, dep *seiv1alpha1.SeiNodeDeploym
 			}
 			continue
 		}
-		why := "releasing its member copy"
 		if c := meta.FindStatusCondition(rec.Status.Conditions, seiv1alpha1.NodeMemberSynced); c != nil && c.Reason == seiv1alpha1.ReasonMemberUnreachable {
-			why = c.Message
+			blocked = append(blocked, fmt.Sprintf("%s (%s): %s", rec.Name, rec.Spec.ClusterName, c.Message))
+			continue
 		}
-		waiting = append(waiting, fmt.Sprintf("%s (%s): %s", rec.Name, rec.Spec.ClusterName, why))
+		releasing = append(releasing, fmt.Sprintf("%s (%s)", rec.Name, rec.Spec.ClusterName))
 	}
 	before := dep.DeepCopy()
 	dep.Status.Phase = seiv1alpha1.DeploymentTerminating
-	sort.Strings(waiting)
-	if len(waiting) > 0 {
+	sort.Strings(blocked)
+	sort.Strings(releasing)
+	// Blocked only when a member cannot be reached: a reachable member's agent tearing its node down is
+	// ordinary progress, not something an admin must act on.
+	switch {
+	case len(blocked) > 0:
 		cond(dep, seiv1alpha1.DeploymentDeletionBlocked, true, seiv1alpha1.ReasonMembersUnreachable,
-			fmt.Sprintf("waiting for %d nodes: %s", len(waiting), strings.Join(waiting, "; ")))
+			fmt.Sprintf("waiting for %d nodes: %s", len(blocked), strings.Join(blocked, "; ")))
+	case len(releasing) > 0:
+		cond(dep, seiv1alpha1.DeploymentDeletionBlocked, false, seiv1alpha1.ReasonInProgress,
+			fmt.Sprintf("releasing the member copies of %d nodes: %s", len(releasing), strings.Join(releasing, ", ")))
 	}
 	if _, err := kube.PatchStatus(ctx, r.Hub, before, dep, depStatus); err != nil {
 		return ctrl.Result{}, err
