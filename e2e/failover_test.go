@@ -5,7 +5,6 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -102,5 +101,4 @@ func TestMemberLossMovesFullNodesNotValidators(t *testing.T) {
 			g.Expect(copies).To(Equal(1), "%s exists once", r.Name)
 		}
 	}
-	_ = metav1.Now
 }
