@@ -262,6 +262,18 @@ func TestARolloutThatWouldTakeAThirdDownStalls(t *testing.T) {
 	g.Expect(p).To(BeNil(), "the same spec does not stall in a loop")
 	setRollout(vals)
 	g.Expect(meta.FindStatusCondition(vals.Status.Conditions, seiv1alpha1.DeploymentRolloutInProgress).Reason).To(Equal(seiv1alpha1.ReasonRolloutStalled))
+	g.Expect(meta.FindStatusCondition(vals.Status.Conditions, seiv1alpha1.DeploymentRolloutInProgress).Message).To(
+		HaveSuffix("the validator set is fixed at genesis, so set spec.image back to go on"))
+
+	// Everything else is fine, yet the nodes do not run the spec's image: not Ready.
+	for _, typ := range []string{seiv1alpha1.DeploymentPlaced, seiv1alpha1.DeploymentGenesisCeremonyComplete, seiv1alpha1.DeploymentNodesReady} {
+		cond(vals, typ, true, seiv1alpha1.ReasonSucceeded, "")
+	}
+	setReady(vals)
+	r := meta.FindStatusCondition(vals.Status.Conditions, seiv1alpha1.DeploymentReadyCondition)
+	g.Expect(r.Status).To(Equal(metav1.ConditionFalse))
+	g.Expect(r.Reason).To(Equal(seiv1alpha1.ReasonRolloutStalled))
+	g.Expect(r.Message).To(ContainSubstring("no update can start safely"))
 }
 
 func genesisDone(recs []seiv1alpha1.SeiNode) []seiv1alpha1.SeiNode {

@@ -175,7 +175,7 @@ func setRolloutFailure(dep *seiv1alpha1.SeiNodeDeployment, plan *seiv1alpha1.Tas
 	}
 	cond(dep, seiv1alpha1.DeploymentRolloutInProgress, false, seiv1alpha1.ReasonRolloutStalled,
 		strings.TrimPrefix(plan.FailedTask.Error, seiv1alpha1.ReasonRolloutStalled+": ")+
-			"; change the spec (add validators, or revert the image) to go on")
+			"; the validator set is fixed at genesis, so set spec.image back to go on")
 }
 
 func setPausedCondition(dep *seiv1alpha1.SeiNodeDeployment) {
@@ -186,7 +186,7 @@ func setPausedCondition(dep *seiv1alpha1.SeiNodeDeployment) {
 	cond(dep, seiv1alpha1.DeploymentPaused, false, seiv1alpha1.ReasonNotPaused, "")
 }
 
-// setReady summarises: placed, ceremony done (or none), every node ready, no rollout.
+// setReady summarises: placed, ceremony done (or none), every node ready, no rollout running or stalled.
 func setReady(dep *seiv1alpha1.SeiNodeDeployment) {
 	cs := dep.Status.Conditions
 	for _, c := range []struct {
@@ -197,7 +197,9 @@ func setReady(dep *seiv1alpha1.SeiNodeDeployment) {
 		{seiv1alpha1.DeploymentNodesReady, true}, {seiv1alpha1.DeploymentRolloutInProgress, false},
 	} {
 		got := meta.FindStatusCondition(cs, c.typ)
-		if got == nil || (got.Status == metav1.ConditionTrue) != c.want {
+		// A stalled rollout is not in progress, yet the spec's image is not what runs: not Ready.
+		stalled := got != nil && got.Reason == seiv1alpha1.ReasonRolloutStalled
+		if got == nil || (got.Status == metav1.ConditionTrue) != c.want || stalled {
 			reason, msg := "NotReady", c.typ+" is not as it should be"
 			if got != nil {
 				reason, msg = got.Reason, c.typ+": "+got.Message
