@@ -175,6 +175,21 @@ func watchRollout(t *testing.T, ns, dep string) func() ([]string, int) {
 	}
 }
 
+// copyDeletionPolicies lists the deletion policy each member copy of a deployment carries.
+func copyDeletionPolicies(t *testing.T, ns, dep string) []string {
+	t.Helper()
+	var out []string
+	for _, m := range fleet.Members {
+		list := &seiv1alpha1.SeiNodeList{}
+		if err := m.Client.List(t.Context(), list, client.InNamespace(ns), client.MatchingLabels{seiv1alpha1.LabelDeployment: dep}); err == nil {
+			for _, n := range list.Items {
+				out = append(out, n.Annotations[seiv1alpha1.AnnotationDeletionPolicy])
+			}
+		}
+	}
+	return out
+}
+
 func TestDeletionWithRetainOrphansRunningNodes(t *testing.T) {
 	g := NewWithT(t)
 	ctx := t.Context()
@@ -182,10 +197,18 @@ func TestDeletionWithRetainOrphansRunningNodes(t *testing.T) {
 	policy := "retain-" + ns
 	_, names := registeredRegions(t, 3)
 	regionPolicy(t, policy, names, nil)
-	dep := fullNodes(ns, "keep", policy, 2) // deletionPolicy defaults to Retain
+	dep := fullNodes(ns, "keep", policy, 2)
+	dep.Spec.DeletionPolicy = seiv1alpha1.DeletionDelete
 	key := create(t, dep)
 	dumpOnFailure(t, key)
 	g.Eventually(readyCount(t, key)).WithTimeout(90 * time.Second).Should(Equal("2/2"))
+	g.Expect(copyDeletionPolicies(t, ns, "keep")).To(ConsistOf("Delete", "Delete"))
+
+	// The owner changes its mind: the member copies learn it at once, not only when deleted, so a
+	// copy whose cluster is away when its record goes is still retained.
+	update(t, key, func(d *seiv1alpha1.SeiNodeDeployment) { d.Spec.DeletionPolicy = seiv1alpha1.DeletionRetain })
+	g.Eventually(func() []string { return copyDeletionPolicies(t, ns, "keep") }).WithTimeout(30 * time.Second).
+		Should(ConsistOf("Retain", "Retain"))
 
 	g.Expect(fleet.Hub.Client.Delete(ctx, getDeployment(t, key))).To(Succeed())
 	g.Eventually(func() error { return fleet.Hub.Client.Get(ctx, key, &seiv1alpha1.SeiNodeDeployment{}) }).

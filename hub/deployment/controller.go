@@ -101,6 +101,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (ctrl
 			return ctrl.Result{}, err
 		}
 	}
+	if err := r.syncDeletionPolicy(ctx, dep, records); err != nil {
+		return ctrl.Result{}, err
+	}
 	before := dep.DeepCopy()
 	ev, err := r.evaluate(ctx, dep, records)
 	if err != nil {
@@ -162,6 +165,20 @@ func (r *Reconciler) advance(ctx context.Context, dep *seiv1alpha1.SeiNodeDeploy
 	}
 	// Give the cache a moment to see what the plan wrote before deciding the next one.
 	return ctrl.Result{RequeueAfter: 500 * time.Millisecond}, nil
+}
+
+// syncDeletionPolicy stamps the deployment's deletion policy on its live records as soon as it changes,
+// so the member copies carry it too: a copy whose record goes while its cluster is away is handled as
+// the owner last asked, not as it asked when the record was written.
+func (r *Reconciler) syncDeletionPolicy(ctx context.Context, dep *seiv1alpha1.SeiNodeDeployment, records []seiv1alpha1.SeiNode) error {
+	for i := range records {
+		if records[i].DeletionTimestamp.IsZero() {
+			if err := stampDeletionPolicy(ctx, r.Hub, dep, &records[i]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // records lists the deployment's hub SeiNode records.

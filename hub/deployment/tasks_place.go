@@ -70,19 +70,28 @@ func writeRecords(ctx context.Context, env *Env, _ *seiv1alpha1.PlannedTask, p P
 
 // deleteRecord deletes a record after stamping the deployment's current deletion policy on it.
 func deleteRecord(ctx context.Context, env *Env, rec *seiv1alpha1.SeiNode) error {
-	want := string(deletionPolicy(env.Deployment))
-	if rec.Annotations[seiv1alpha1.AnnotationDeletionPolicy] != want {
-		patch := client.MergeFrom(rec.DeepCopy())
-		if rec.Annotations == nil {
-			rec.Annotations = map[string]string{}
-		}
-		rec.Annotations[seiv1alpha1.AnnotationDeletionPolicy] = want
-		if err := env.Hub.Patch(ctx, rec, patch, client.FieldOwner(seiv1alpha1.FieldOwnerHub)); err != nil && !apierrors.IsNotFound(err) {
-			return fmt.Errorf("set deletion policy of SeiNode %s: %w", client.ObjectKeyFromObject(rec), err)
-		}
+	if err := stampDeletionPolicy(ctx, env.Hub, env.Deployment, rec); err != nil {
+		return err
 	}
 	if err := env.Hub.Delete(ctx, rec); err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("delete SeiNode %s: %w", client.ObjectKeyFromObject(rec), err)
+	}
+	return nil
+}
+
+// stampDeletionPolicy sets the deployment's current deletion policy on a record when it differs.
+func stampDeletionPolicy(ctx context.Context, hub client.Client, dep *seiv1alpha1.SeiNodeDeployment, rec *seiv1alpha1.SeiNode) error {
+	want := string(deletionPolicy(dep))
+	if rec.Annotations[seiv1alpha1.AnnotationDeletionPolicy] == want {
+		return nil
+	}
+	patch := client.MergeFrom(rec.DeepCopy())
+	if rec.Annotations == nil {
+		rec.Annotations = map[string]string{}
+	}
+	rec.Annotations[seiv1alpha1.AnnotationDeletionPolicy] = want
+	if err := hub.Patch(ctx, rec, patch, client.FieldOwner(seiv1alpha1.FieldOwnerHub)); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("set deletion policy of SeiNode %s: %w", client.ObjectKeyFromObject(rec), err)
 	}
 	return nil
 }
