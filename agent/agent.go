@@ -72,6 +72,9 @@ func LoadConfig(path string) (*config.Config, error) {
 	return config.Load(path) // its errors name the file and every offending field
 }
 
+// Leader election announces a new leader as a core/v1 Event beside its Lease.
+// +kubebuilder:rbac:groups="",resources=events,verbs=create;patch,namespace=sei-fleet-system
+
 // NewManager checks the cluster and builds the agent's manager with every controller registered.
 func NewManager(ctx context.Context, cfg *rest.Config, agentCfg *config.Config, opts *Options) (manager.Manager, error) {
 	if err := preflight.Check(ctx, cfg, "the member cluster", opts.StartupTimeout,

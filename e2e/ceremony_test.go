@@ -13,6 +13,7 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -80,6 +81,19 @@ func TestCeremonyAcrossThreeClusters(t *testing.T) {
 		g.Expect(json.Unmarshal([]byte(cm.Data["genesis.json"]), &doc)).To(Succeed())
 		g.Expect(doc.ChainID).To(Equal("vec-1"))
 		g.Expect(doc.AppState.Genutil.GenTxs).To(HaveLen(5))
+
+		// The nodes started from it own it, so it goes with the last of them.
+		copies := &seiv1alpha1.SeiNodeList{}
+		g.Expect(fleet.Member(c).Client.List(ctx, copies, client.InNamespace(ns), client.MatchingLabels{seiv1alpha1.LabelDeployment: "net"})).To(Succeed())
+		var want, owners []types.UID
+		for _, n := range copies.Items {
+			want = append(want, n.UID)
+		}
+		for _, o := range cm.OwnerReferences {
+			owners = append(owners, o.UID)
+		}
+		g.Expect(want).NotTo(BeEmpty())
+		g.Expect(owners).To(ConsistOf(want), c)
 	}
 
 	// Every node's peers are the other validators by nodeID@address (the external one included).

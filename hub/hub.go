@@ -48,6 +48,8 @@ func Scheme() (*runtime.Scheme, error) {
 }
 
 // +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;create;update,namespace=sei-fleet-system
+// Leader election announces a new leader as a core/v1 Event beside its Lease.
+// +kubebuilder:rbac:groups="",resources=events,verbs=create;patch,namespace=sei-fleet-system
 
 // Run starts the hub and blocks until ctx ends. It returns early, with an error that says what is
 // wrong, when the hub cluster cannot be reached or lacks the CRDs.

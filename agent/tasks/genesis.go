@@ -9,8 +9,12 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/retry"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/planner"
 )
 
@@ -46,6 +50,40 @@ func verifyGenesis(ctx context.Context, env *Env) (planner.Result, error) {
 	if got != g.SHA256 {
 		return planner.Result{}, planner.Terminalf("genesis ConfigMap %s hashes to %s but spec.genesis.sha256 is %s: refusing to use it", ref, got, g.SHA256)
 	}
+	if err := ownGenesis(ctx, env, cm); err != nil {
+		return planner.Result{}, err
+	}
 	env.Node.Status.GenesisSHA256 = got
 	return planner.Done()
+}
+
+// ownGenesis adds the node to the genesis ConfigMap's owners, so the member's garbage collector
+// removes the ConfigMap once the last node started from it is gone (a retained, orphaned node keeps
+// it). The hub writes the ConfigMap before the node exists, so only the agent can do this.
+func ownGenesis(ctx context.Context, env *Env, cm *corev1.ConfigMap) error {
+	// Nodes sharing the ConfigMap add themselves concurrently: on a conflict, read it again and retry.
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		for _, o := range cm.OwnerReferences {
+			if o.UID == env.Node.UID {
+				return nil
+			}
+		}
+		patch := client.MergeFromWithOptions(cm.DeepCopy(), client.MergeFromWithOptimisticLock{})
+		cm.OwnerReferences = append(cm.OwnerReferences, metav1.OwnerReference{
+			APIVersion: seiv1alpha1.GroupVersion.String(), Kind: "SeiNode", Name: env.Node.Name, UID: env.Node.UID,
+		})
+		err := env.Client.Patch(ctx, cm, patch, client.FieldOwner(seiv1alpha1.FieldOwnerAgent))
+		if apierrors.IsConflict(err) {
+			fresh := &corev1.ConfigMap{}
+			if rerr := env.Reader.Get(ctx, client.ObjectKeyFromObject(cm), fresh); rerr != nil {
+				return rerr
+			}
+			*cm = *fresh
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("add SeiNode %s to the owners of genesis ConfigMap %s: %w", env.Node.Name, cm.Name, err)
+	}
+	return nil
 }
