@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/sei-protocol/sei-fleet/internal/testfleet"
 )
@@ -73,10 +75,15 @@ func TestClusterWithoutHubCRDsExitsWithClearMessage(t *testing.T) {
 func TestHubServesHealthAndMetricsAndElectsALeader(t *testing.T) {
 	g := NewWithT(t)
 	ctx := t.Context()
-	kc, err := fleet.Hub.WriteKubeconfig(t.TempDir())
-	g.Expect(err).NotTo(HaveOccurred())
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "sei-fleet-system"}}
 	g.Expect(fleet.Hub.Client.Create(ctx, ns)).To(Succeed())
+	// The binary runs as a deployed hub does: with exactly its generated RBAC.
+	const user = "sei-fleet-hub-cmd-test"
+	g.Expect(fleet.Hub.Grant(ctx, user, "../../deploy/hub/rbac/role.yaml")).To(Succeed())
+	raw, _, err := fleet.Hub.UserKubeconfig(user)
+	g.Expect(err).NotTo(HaveOccurred())
+	kc := filepath.Join(t.TempDir(), "hub.kubeconfig")
+	g.Expect(os.WriteFile(kc, raw, 0o600)).To(Succeed())
 	metrics, err := testfleet.FreeAddr()
 	g.Expect(err).NotTo(HaveOccurred())
 	probes, err := testfleet.FreeAddr()
@@ -102,6 +109,18 @@ func TestHubServesHealthAndMetricsAndElectsALeader(t *testing.T) {
 	g.Eventually(func() error {
 		return fleet.Hub.Client.Get(ctx, types.NamespacedName{Namespace: "sei-fleet-system", Name: "sei-fleet-hub"}, &coordinationv1.Lease{})
 	}).WithTimeout(30*time.Second).Should(Succeed(), "the leader-election Lease exists")
+	// Leader election announces the leader as a core Event beside the Lease; the RBAC allows it.
+	g.Eventually(func() []string {
+		events := &corev1.EventList{}
+		g.Expect(fleet.Hub.Client.List(ctx, events, client.InNamespace("sei-fleet-system"))).To(Succeed())
+		var leases []string
+		for _, e := range events.Items {
+			if e.Reason == "LeaderElection" {
+				leases = append(leases, e.InvolvedObject.Kind+"/"+e.InvolvedObject.Name)
+			}
+		}
+		return leases
+	}).WithTimeout(20*time.Second).Should(ContainElement("Lease/sei-fleet-hub"))
 
 	stop()
 	g.Eventually(exited).WithTimeout(30*time.Second).Should(Receive(Equal(0)), stderr.String())
