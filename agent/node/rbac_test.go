@@ -39,17 +39,8 @@ func TestAgentRunsWithItsGeneratedLeastPrivilegeRBAC(t *testing.T) {
 	defer sidecars.Close()
 	startAgent(t, agentOpts{sidecars: sidecars, restConfig: cfg, production: true})
 	// Leader election announces the new leader as a core Event; the generated RBAC must allow it.
-	g.Eventually(func() []string {
-		events := &corev1.EventList{}
-		g.Expect(member().Client.List(ctx, events, client.InNamespace(system.Name))).To(Succeed())
-		var leases []string
-		for _, e := range events.Items {
-			if e.Reason == "LeaderElection" {
-				leases = append(leases, e.InvolvedObject.Kind+"/"+e.InvolvedObject.Name)
-			}
-		}
-		return leases
-	}).WithTimeout(20 * time.Second).Should(ContainElement("Lease/sei-fleet-agent"))
+	g.Eventually(func() ([]string, error) { return member().LeaderElectionEvents(ctx, system.Name) }).
+		WithTimeout(20 * time.Second).Should(ContainElement("Lease/sei-fleet-agent"))
 	ns := namespace(t)
 	// Two nodes start from one genesis ConfigMap, as the hub writes it: each adds itself to its owners,
 	// so the member's garbage collector removes it with the last of them.

@@ -14,7 +14,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/sei-protocol/sei-fleet/internal/testfleet"
 )
@@ -110,17 +109,8 @@ func TestHubServesHealthAndMetricsAndElectsALeader(t *testing.T) {
 		return fleet.Hub.Client.Get(ctx, types.NamespacedName{Namespace: "sei-fleet-system", Name: "sei-fleet-hub"}, &coordinationv1.Lease{})
 	}).WithTimeout(30*time.Second).Should(Succeed(), "the leader-election Lease exists")
 	// Leader election announces the leader as a core Event beside the Lease; the RBAC allows it.
-	g.Eventually(func() []string {
-		events := &corev1.EventList{}
-		g.Expect(fleet.Hub.Client.List(ctx, events, client.InNamespace("sei-fleet-system"))).To(Succeed())
-		var leases []string
-		for _, e := range events.Items {
-			if e.Reason == "LeaderElection" {
-				leases = append(leases, e.InvolvedObject.Kind+"/"+e.InvolvedObject.Name)
-			}
-		}
-		return leases
-	}).WithTimeout(20*time.Second).Should(ContainElement("Lease/sei-fleet-hub"))
+	g.Eventually(func() ([]string, error) { return fleet.Hub.LeaderElectionEvents(ctx, "sei-fleet-system") }).
+		WithTimeout(20 * time.Second).Should(ContainElement("Lease/sei-fleet-hub"))
 
 	stop()
 	g.Eventually(exited).WithTimeout(30*time.Second).Should(Receive(Equal(0)), stderr.String())

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -86,4 +87,18 @@ func createAll(ctx context.Context, cp *ControlPlane, objs ...client.Object) err
 		}
 	}
 	return nil
+}
+
+// LeaderElectionEvents lists the objects that core Events of reason LeaderElection in namespace name,
+// as "Kind/name": what a leader-elected binary writes only when its RBAC lets it.
+func (cp *ControlPlane) LeaderElectionEvents(ctx context.Context, namespace string) ([]string, error) {
+	events := &corev1.EventList{}
+	if err := cp.Client.List(ctx, events, client.InNamespace(namespace), client.MatchingFields{"reason": "LeaderElection"}); err != nil {
+		return nil, fmt.Errorf("list events in %s on %s: %w", namespace, cp.Name, err)
+	}
+	var out []string
+	for _, e := range events.Items {
+		out = append(out, e.InvolvedObject.Kind+"/"+e.InvolvedObject.Name)
+	}
+	return out, nil
 }
