@@ -15,6 +15,7 @@ import (
 	"github.com/sei-protocol/sei-fleet/agent/node"
 	"github.com/sei-protocol/sei-fleet/agent/tasks"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/internal/aggregate"
 	"github.com/sei-protocol/sei-fleet/planner"
 )
 
@@ -127,5 +128,5 @@ func (o *Options) Validate() error {
 	if o.StartupTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("--startup-timeout must be positive, got %s", o.StartupTimeout))
 	}
-	return errors.Join(errs...)
+	return aggregate.Join(errs...)
 }

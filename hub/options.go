@@ -1,7 +1,6 @@
 package hub
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"time"
@@ -12,6 +11,7 @@ import (
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/hub/deployment"
+	"github.com/sei-protocol/sei-fleet/internal/aggregate"
 	"github.com/sei-protocol/sei-fleet/planner"
 )
 
@@ -112,5 +112,5 @@ func (o *Options) Validate() error {
 			errs = append(errs, fmt.Errorf("%s must be positive, got %s", flagName, d))
 		}
 	}
-	return errors.Join(errs...)
+	return aggregate.Join(errs...)
 }

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"fmt"
 	"maps"
 	"path"
@@ -13,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/internal/aggregate"
 )
 
 // Validate reports every problem in c, each prefixed with the path of the field at fault, joined into
@@ -38,7 +38,7 @@ func (c *Config) Validate() error {
 	}
 	p.p2p(&c.P2P)
 	p.security(&c.Security)
-	return errors.Join(p...)
+	return aggregate.Join(p...)
 }
 
 // problems collects validation errors.

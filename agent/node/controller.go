@@ -27,6 +27,7 @@ import (
 	"github.com/sei-protocol/sei-fleet/agent/sidecar"
 	"github.com/sei-protocol/sei-fleet/agent/tasks"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/internal/aggregate"
 	"github.com/sei-protocol/sei-fleet/internal/kube"
 	"github.com/sei-protocol/sei-fleet/planner"
 )
@@ -129,7 +130,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	result, err := r.reconcile(ctx, node)
 	updateConditions(node)
 	if _, perr := kube.PatchStatus(ctx, r.Client, before, node, nodeStatus); perr != nil {
-		return ctrl.Result{}, errors.Join(err, perr)
+		return ctrl.Result{}, aggregate.Join(err, perr)
 	}
 	return result, err
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sei-protocol/sei-fleet/agent/config"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/internal/aggregate"
 )
 
 // Labels every object carries besides the sei.io/ ones.
@@ -143,7 +144,7 @@ func checkInput(node *seiv1alpha1.SeiNode, cfg *config.Config) error {
 	if len(errs) == 0 {
 		return nil
 	}
-	return fmt.Errorf("render objects of SeiNode %s/%s: %w", node.Namespace, node.Name, errors.Join(errs...))
+	return fmt.Errorf("render objects of SeiNode %s/%s: %w", node.Namespace, node.Name, aggregate.Join(errs...))
 }
 
 // checkMode insists on exactly one mode and, for a validator, on keys the pod can mount.

@@ -2,13 +2,14 @@ package clusters
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/cluster"
 	"sigs.k8s.io/multicluster-runtime/pkg/multicluster"
+
+	"github.com/sei-protocol/sei-fleet/internal/aggregate"
 )
 
 // The registry: one engaged instance per cluster name. Unlike multicluster-runtime's pkg/clusters, an
@@ -97,7 +98,7 @@ func (p *Provider) IndexField(ctx context.Context, obj client.Object, field stri
 			errs = append(errs, fmt.Errorf("index %s on cluster %s: %w", field, n, err))
 		}
 	}
-	return errors.Join(errs...)
+	return aggregate.Join(errs...)
 }
 
 // Engaged returns the names of the engaged clusters, sorted.

@@ -25,6 +25,7 @@ import (
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/hub/policy"
+	"github.com/sei-protocol/sei-fleet/internal/aggregate"
 	"github.com/sei-protocol/sei-fleet/internal/kube"
 	"github.com/sei-protocol/sei-fleet/planner"
 )
@@ -112,7 +113,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (ctrl
 	result, runErr := r.advance(ctx, dep, records, ev)
 	updateStatus(dep, records, ev)
 	if _, err := kube.PatchStatus(ctx, r.Hub, before, dep, depStatus); err != nil {
-		return ctrl.Result{}, errors.Join(runErr, err)
+		return ctrl.Result{}, aggregate.Join(runErr, err)
 	}
 	if runErr == nil && result.RequeueAfter == 0 {
 		result.RequeueAfter = r.Resync

@@ -5,7 +5,6 @@ package preflight
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -14,6 +13,8 @@ import (
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/sei-protocol/sei-fleet/internal/aggregate"
 )
 
 // LoadConfig returns a REST config from an explicit kubeconfig path, else $KUBECONFIG or the in-cluster
@@ -77,5 +78,5 @@ func Check(ctx context.Context, cfg *rest.Config, what string, timeout time.Dura
 			missing = append(missing, fmt.Errorf("%s does not serve %s (%s): install its CRD first (see deploy/crds)", what, gvk.Kind, gvk.GroupVersion()))
 		}
 	}
-	return errors.Join(missing...)
+	return aggregate.Join(missing...)
 }

@@ -1,11 +1,10 @@
 package testfleet
 
 import (
-	"errors"
 	"fmt"
-	"sync"
 	"time"
 
+	"github.com/hashicorp/go-multierror"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -16,6 +15,7 @@ import (
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/deploy/crds"
+	"github.com/sei-protocol/sei-fleet/internal/aggregate"
 )
 
 // HubName is the name of the hub control plane.
@@ -97,9 +97,8 @@ func Start(opts Options) (*Fleet, error) {
 		crdsFor[cp] = memberCRDs
 	}
 
-	var wg sync.WaitGroup
-	errs := make([]error, len(planes))
-	for i, cp := range planes {
+	var starts multierror.Group
+	for _, cp := range planes {
 		cp.Env = &envtest.Environment{
 			BinaryAssetsDirectory:    assets,
 			ControlPlaneStartTimeout: timeout,
@@ -110,10 +109,9 @@ func Start(opts Options) (*Fleet, error) {
 		}
 		// A graceful stop otherwise waits for open watches longer than envtest's stop timeout.
 		cp.Env.ControlPlane.GetAPIServer().Configure().Set("shutdown-watch-termination-grace-period", "1s")
-		wg.Go(func() { errs[i] = cp.start(scheme) })
+		starts.Go(func() error { return cp.start(scheme) })
 	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := aggregate.Of(starts.Wait()); err != nil {
 		_ = f.Stop()
 		return nil, err
 	}
@@ -173,24 +171,22 @@ func (f *Fleet) All() []*ControlPlane {
 
 // Stop stops every control plane in parallel.
 func (f *Fleet) Stop() error {
-	planes := f.All()
-	errs := make([]error, len(planes))
-	var wg sync.WaitGroup
-	for i, cp := range planes {
+	var stops multierror.Group
+	for _, cp := range f.All() {
 		if cp == nil || cp.Env == nil {
 			continue
 		}
-		wg.Go(func() {
+		stops.Go(func() error {
 			cp.StopSimulator()
 			// A paused apiserver ignores SIGTERM until resumed.
 			_ = cp.Resume()
 			if err := cp.Env.Stop(); err != nil {
-				errs[i] = fmt.Errorf("stop %s: %w", cp.Name, err)
+				return fmt.Errorf("stop %s: %w", cp.Name, err)
 			}
+			return nil
 		})
 	}
-	wg.Wait()
-	return errors.Join(errs...)
+	return aggregate.Of(stops.Wait())
 }
 
 // StartBare starts cp as a control plane with no CRDs at all (for tests of what a binary says about a
