@@ -13,12 +13,10 @@ import (
 func Example() {
 	type env struct{ log []string }
 	step := func(name string) planner.Factory[*env] {
-		return func(e *env, _ *seiv1alpha1.PlannedTask) (planner.Task, error) {
-			return planner.TaskFunc(func(context.Context) (planner.Result, error) {
-				e.log = append(e.log, name)
-				return planner.Done()
-			}), nil
-		}
+		return planner.Func(func(_ context.Context, e *env, _ *seiv1alpha1.PlannedTask) (planner.Result, error) {
+			e.log = append(e.log, name)
+			return planner.Done()
+		})
 	}
 	registry := planner.NewRegistry[*env]().
 		Register("ensure-data-pvc", step("pvc")).

@@ -1,6 +1,8 @@
 package planner_test
 
 import (
+	"context"
+	"fmt"
 	"testing"
 
 	. "github.com/onsi/gomega"
@@ -81,3 +83,36 @@ func TestTerminal(t *testing.T) {
 type errWrap struct{ error }
 
 func (e errWrap) Unwrap() error { return e.error }
+
+func TestFuncFactoriesHandTheTaskItsEnvPlannedTaskAndParams(t *testing.T) {
+	g := NewWithT(t)
+	type target struct{ Ordinal int }
+	p, err := planner.NewPlan("pid", "place", []planner.Step{{Type: "fence", Params: target{Ordinal: 2}}, {Type: "roll"}}, "", "")
+	g.Expect(err).NotTo(HaveOccurred())
+
+	var got []string
+	plain := planner.Func(func(_ context.Context, env string, planned *seiv1alpha1.PlannedTask) (planner.Result, error) {
+		got = append(got, env+" "+planned.Type)
+		return planner.Done()
+	})
+	withParams := planner.FuncWithParams(func(_ context.Context, env string, planned *seiv1alpha1.PlannedTask, tg target) (planner.Result, error) {
+		got = append(got, fmt.Sprintf("%s %s %d", env, planned.Type, tg.Ordinal))
+		return planner.Done()
+	})
+	for i, f := range []planner.Factory[string]{withParams, plain} {
+		task, err := f("env", &p.Tasks[i])
+		g.Expect(err).NotTo(HaveOccurred())
+		res, err := task.Run(t.Context())
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(res.Done).To(BeTrue())
+	}
+	g.Expect(got).To(Equal([]string{"env fence 2", "env roll"}))
+
+	// Params that do not decode fail the build, terminally.
+	_, err = withParams("env", &p.Tasks[1])
+	g.Expect(err).NotTo(HaveOccurred(), "no params decode as the zero value")
+	bad, err := planner.NewPlan("pid", "place", []planner.Step{{Type: "fence", Params: []int{1}}}, "", "")
+	g.Expect(err).NotTo(HaveOccurred())
+	_, err = withParams("env", &bad.Tasks[0])
+	g.Expect(planner.IsTerminal(err)).To(BeTrue())
+}

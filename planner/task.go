@@ -63,6 +63,26 @@ func IsTerminal(err error) bool {
 // tasks on each reconcile: the object, clients, configuration.
 type Factory[E any] func(env E, planned *seiv1alpha1.PlannedTask) (Task, error)
 
+// Func makes the Factory of a task that is one function of the environment and its planned task (its
+// ID, attempt, start time, params).
+func Func[E any](run func(ctx context.Context, env E, planned *seiv1alpha1.PlannedTask) (Result, error)) Factory[E] {
+	return func(env E, planned *seiv1alpha1.PlannedTask) (Task, error) {
+		return TaskFunc(func(ctx context.Context) (Result, error) { return run(ctx, env, planned) }), nil
+	}
+}
+
+// FuncWithParams is Func for a task whose params decode into P: building the task fails, terminally,
+// when they do not.
+func FuncWithParams[E, P any](run func(ctx context.Context, env E, planned *seiv1alpha1.PlannedTask, params P) (Result, error)) Factory[E] {
+	return func(env E, planned *seiv1alpha1.PlannedTask) (Task, error) {
+		var params P
+		if err := DecodeParams(planned, &params); err != nil {
+			return nil, err
+		}
+		return TaskFunc(func(ctx context.Context) (Result, error) { return run(ctx, env, planned, params) }), nil
+	}
+}
+
 // Registry maps task types to the factories that build them.
 type Registry[E any] struct {
 	factories map[string]Factory[E]

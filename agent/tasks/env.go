@@ -70,7 +70,7 @@ func Registry() *planner.Registry[*Env] {
 	r.Register(TypePublishGentx, task(publishGentx))
 	r.Register(TypeVerifyGenesis, task(verifyGenesis))
 	r.Register(TypeApplyStatefulSet, task(applyStatefulSet))
-	r.Register(TypeAwaitSidecar, plannedTask(awaitSidecar))
+	r.Register(TypeAwaitSidecar, planner.Func(awaitSidecar))
 	r.Register(TypeReplacePod, task(replacePod))
 	r.Register(TypeAwaitRollout, task(awaitRollout))
 	for typ, wire := range sidecarTaskTypes {
@@ -89,18 +89,11 @@ var sidecarTaskTypes = map[string]string{
 	TypeSidecarMarkReady:   sidecar.TaskTypeMarkReady,
 }
 
-// task adapts a function of the environment to a planner factory.
+// task adapts a function of the environment alone to a planner factory.
 func task(run func(ctx context.Context, env *Env) (planner.Result, error)) planner.Factory[*Env] {
-	return func(env *Env, _ *seiv1alpha1.PlannedTask) (planner.Task, error) {
-		return planner.TaskFunc(func(ctx context.Context) (planner.Result, error) { return run(ctx, env) }), nil
-	}
-}
-
-// plannedTask adapts a function that also needs its planned task (its start time, attempt, params).
-func plannedTask(run func(ctx context.Context, env *Env, p *seiv1alpha1.PlannedTask) (planner.Result, error)) planner.Factory[*Env] {
-	return func(env *Env, p *seiv1alpha1.PlannedTask) (planner.Task, error) {
-		return planner.TaskFunc(func(ctx context.Context) (planner.Result, error) { return run(ctx, env, p) }), nil
-	}
+	return planner.Func(func(ctx context.Context, env *Env, _ *seiv1alpha1.PlannedTask) (planner.Result, error) {
+		return run(ctx, env)
+	})
 }
 
 func (e *Env) now() time.Time {

@@ -32,28 +32,26 @@ func awaitSidecar(ctx context.Context, env *Env, p *seiv1alpha1.PlannedTask) (pl
 // again; a crash between resubmitting and persisting status does not spend a second attempt.
 // Parameters are computed from the live node, so a retry carries the current spec.
 func sidecarTask(wire string) planner.Factory[*Env] {
-	return func(env *Env, p *seiv1alpha1.PlannedTask) (planner.Task, error) {
-		return planner.TaskFunc(func(ctx context.Context) (planner.Result, error) {
-			params, err := sidecarParams(env, wire)
-			if err != nil {
-				return planner.Result{}, planner.Terminal(err)
-			}
-			t := sidecar.Task{ID: p.ID, Type: wire, Params: params}
-			if p.Status == seiv1alpha1.TaskPending && p.RetryCount > 0 {
-				if _, err := sidecar.Retry(ctx, env.Sidecar, t, int(p.RetryCount)); err != nil {
-					return sidecarError(env, p, err)
-				}
-			}
-			done, err := sidecar.Run(ctx, env.Sidecar, t)
-			if err != nil {
+	return planner.Func(func(ctx context.Context, env *Env, p *seiv1alpha1.PlannedTask) (planner.Result, error) {
+		params, err := sidecarParams(env, wire)
+		if err != nil {
+			return planner.Result{}, planner.Terminal(err)
+		}
+		t := sidecar.Task{ID: p.ID, Type: wire, Params: params}
+		if p.Status == seiv1alpha1.TaskPending && p.RetryCount > 0 {
+			if _, err := sidecar.Retry(ctx, env.Sidecar, t, int(p.RetryCount)); err != nil {
 				return sidecarError(env, p, err)
 			}
-			if !done {
-				return planner.Running(2 * time.Second)
-			}
-			return planner.Done()
-		}), nil
-	}
+		}
+		done, err := sidecar.Run(ctx, env.Sidecar, t)
+		if err != nil {
+			return sidecarError(env, p, err)
+		}
+		if !done {
+			return planner.Running(2 * time.Second)
+		}
+		return planner.Done()
+	})
 }
 
 // sidecarError sorts a sidecar error: the task failing on the node counts as a failed attempt; a

@@ -53,32 +53,15 @@ const (
 // Registry returns every task the deployment controller runs.
 func Registry() *planner.Registry[*Env] {
 	r := planner.NewRegistry[*Env]()
-	r.Register(TaskWriteRecords, withParams(writeRecords))
-	r.Register(TaskFence, withParams(fenceNode))
-	r.Register(TaskAwaitGentxs, withPlanned(awaitGentxs))
-	r.Register(TaskAssembleGenesis, withPlanned(assembleGenesis))
-	r.Register(TaskDistributeGenesis, withPlanned(distributeGenesis))
-	r.Register(TaskRoll, withPlanned(roll))
-	r.Register(TaskSetPaused, withPlanned(setPaused))
-	r.Register(TaskClearFence, withParams(clearFence))
+	r.Register(TaskWriteRecords, planner.FuncWithParams(writeRecords))
+	r.Register(TaskFence, planner.FuncWithParams(fenceNode))
+	r.Register(TaskAwaitGentxs, planner.Func(awaitGentxs))
+	r.Register(TaskAssembleGenesis, planner.Func(assembleGenesis))
+	r.Register(TaskDistributeGenesis, planner.Func(distributeGenesis))
+	r.Register(TaskRoll, planner.Func(roll))
+	r.Register(TaskSetPaused, planner.Func(setPaused))
+	r.Register(TaskClearFence, planner.FuncWithParams(clearFence))
 	return r
-}
-
-// withParams adapts a task that decodes its params of type P.
-func withParams[P any](run func(ctx context.Context, env *Env, p *seiv1alpha1.PlannedTask, params P) (planner.Result, error)) planner.Factory[*Env] {
-	return func(env *Env, pt *seiv1alpha1.PlannedTask) (planner.Task, error) {
-		var params P
-		if err := planner.DecodeParams(pt, &params); err != nil {
-			return nil, err
-		}
-		return planner.TaskFunc(func(ctx context.Context) (planner.Result, error) { return run(ctx, env, pt, params) }), nil
-	}
-}
-
-func withPlanned(run func(ctx context.Context, env *Env, p *seiv1alpha1.PlannedTask) (planner.Result, error)) planner.Factory[*Env] {
-	return func(env *Env, pt *seiv1alpha1.PlannedTask) (planner.Task, error) {
-		return planner.TaskFunc(func(ctx context.Context) (planner.Result, error) { return run(ctx, env, pt) }), nil
-	}
 }
 
 func (e *Env) now() time.Time {
