@@ -34,6 +34,9 @@ func TestBadFlagsExitWithUsageError(t *testing.T) {
 		{[]string{"--cluster-name", "US East"}, `--cluster-name "US East" is not a valid cluster name`},
 		{[]string{"--cluster-name", "a", "--heartbeat-interval", "10ms"}, "--heartbeat-interval must be at least 1s"},
 		{[]string{"--cluster-name", "a", "--bogus"}, "flag provided but not defined: -bogus"},
+		{[]string{"--cluster-name", "a", "--namespace", "Not_A_Namespace"}, `--namespace "Not_A_Namespace" is not a namespace name`},
+		{[]string{"--cluster-name", "a", "--leader-elect", "--leader-election-id", "No Lease"}, `--leader-election-id "No Lease" is not a valid Lease name`},
+		{[]string{"--cluster-name", "a", "--startup-timeout", "0s"}, "--startup-timeout must be positive, got 0s"},
 	} {
 		g := NewWithT(t)
 		var stderr bytes.Buffer

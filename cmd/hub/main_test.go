@@ -31,6 +31,9 @@ func TestBadFlagsExitWithUsageError(t *testing.T) {
 	}{
 		{[]string{"--no-such-flag"}, "flag provided but not defined: -no-such-flag"},
 		{[]string{"--namespace", "Not_A_Namespace"}, `--namespace "Not_A_Namespace" is not a namespace name`},
+		{[]string{"--agent-namespace", "Not_A_Namespace"}, `--agent-namespace "Not_A_Namespace" is not a namespace name`},
+		{[]string{"--leader-elect", "--leader-election-id", "No Lease"}, `--leader-election-id "No Lease" is not a valid Lease name`},
+		{[]string{"--startup-timeout", "0s"}, "--startup-timeout must be positive, got 0s"},
 		{[]string{"--probe-interval", "0s"}, "--probe-interval must be positive"},
 		{[]string{"--member-timeout", "soon"}, `invalid value "soon" for flag -member-timeout`},
 		{[]string{"extra"}, `unexpected arguments ["extra"]`},

@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+)
+
+// ManagerOptions are the options the hub and the agent share: the cluster they run against, their own
+// namespace, their endpoints and leader election.
+type ManagerOptions struct {
+	// Kubeconfig of the cluster; empty: $KUBECONFIG, in-cluster, ~/.kube/config.
+	Kubeconfig string
+	// Namespace is the binary's own namespace: its Leases (and for the hub, member kubeconfig Secrets).
+	Namespace string
+	// MetricsAddr serves Prometheus metrics ("0" disables).
+	MetricsAddr string
+	// ProbeAddr serves /healthz and /readyz ("0" disables).
+	ProbeAddr string
+	// LeaderElect makes only one replica act at a time.
+	LeaderElect bool
+	// LeaderElectionID names the leader-election Lease.
+	LeaderElectionID string
+	// StartupTimeout bounds the pre-start check that the cluster answers.
+	StartupTimeout time.Duration
+}
+
+// ManagerFlags say what the shared flags' help tells of one binary.
+type ManagerFlags struct {
+	// Component is the binary's short name: "hub" or "agent".
+	Component string
+	// Cluster is the cluster it runs against, e.g. "the hub cluster".
+	Cluster string
+	// NamespaceHolds is what lives in its namespace, e.g. "heartbeat and leader election".
+	NamespaceHolds string
+}
+
+// NewManagerOptions returns the shared defaults of the binary called component.
+func NewManagerOptions(component string) ManagerOptions {
+	return ManagerOptions{
+		Namespace:        seiv1alpha1.DefaultSystemNamespace,
+		MetricsAddr:      ":8080",
+		ProbeAddr:        ":8081",
+		LeaderElectionID: "sei-fleet-" + component,
+		StartupTimeout:   15 * time.Second,
+	}
+}
+
+// AddFlags binds the shared options to fs.
+func (o *ManagerOptions) AddFlags(fs *flag.FlagSet, f ManagerFlags) {
+	fs.StringVar(&o.Kubeconfig, "kubeconfig", o.Kubeconfig, "kubeconfig of "+f.Cluster+" (default: $KUBECONFIG, in-cluster, ~/.kube/config)")
+	fs.StringVar(&o.Namespace, "namespace", o.Namespace, fmt.Sprintf("the %s's namespace: %s live here", f.Component, f.NamespaceHolds))
+	fs.StringVar(&o.MetricsAddr, "metrics-bind-address", o.MetricsAddr, "address of the Prometheus metrics endpoint (0 disables)")
+	fs.StringVar(&o.ProbeAddr, "health-probe-bind-address", o.ProbeAddr, "address of /healthz and /readyz (0 disables)")
+	fs.BoolVar(&o.LeaderElect, "leader-elect", o.LeaderElect, "elect a leader so only one "+f.Component+" replica acts")
+	fs.StringVar(&o.LeaderElectionID, "leader-election-id", o.LeaderElectionID, "name of the leader-election Lease")
+	fs.DurationVar(&o.StartupTimeout, "startup-timeout", o.StartupTimeout, "how long to wait for "+f.Cluster+" to answer at start")
+}
+
+// Validate returns every invalid shared option, each naming its flag.
+func (o *ManagerOptions) Validate() []error {
+	var errs []error
+	if err := NamespaceFlag("--namespace", o.Namespace); err != nil {
+		errs = append(errs, err)
+	}
+	if o.LeaderElect && len(validation.IsDNS1123Subdomain(o.LeaderElectionID)) > 0 {
+		errs = append(errs, fmt.Errorf("--leader-election-id %q is not a valid Lease name", o.LeaderElectionID))
+	}
+	if o.StartupTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("--startup-timeout must be positive, got %s", o.StartupTimeout))
+	}
+	return errs
+}
+
+// NamespaceFlag checks that the flag's value is a namespace name.
+func NamespaceFlag(flagName, ns string) error {
+	if msgs := validation.IsDNS1123Label(ns); len(msgs) > 0 {
+		return fmt.Errorf("%s %q is not a namespace name: %s", flagName, ns, msgs[0])
+	}
+	return nil
+}
