@@ -19,7 +19,6 @@ import (
 	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/sei-protocol/sei-fleet/agent/config"
 	"github.com/sei-protocol/sei-fleet/agent/heartbeat"
@@ -92,20 +91,13 @@ func NewManager(ctx context.Context, cfg *rest.Config, agentCfg *config.Config, 
 	if opts.Hooks.Logger != nil {
 		logger = *opts.Hooks.Logger
 	}
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Logger: logger,
-		Scheme: scheme,
-		Cache: cache.Options{SyncPeriod: opts.Hooks.SyncPeriod, ByObject: map[client.Object]cache.ByObject{
-			&appsv1.StatefulSet{}: owned, &corev1.Service{}: owned, &corev1.Pod{}: owned, &corev1.PersistentVolumeClaim{}: owned,
-		}},
-		NewClient:               opts.Hooks.NewClient,
-		Controller:              ctrlconfig.Controller{SkipNameValidation: &opts.Hooks.SkipNameValidation},
-		Metrics:                 metricsserver.Options{BindAddress: opts.MetricsAddr},
-		HealthProbeBindAddress:  opts.ProbeAddr,
-		LeaderElection:          opts.LeaderElect,
-		LeaderElectionID:        opts.LeaderElectionID,
-		LeaderElectionNamespace: opts.Namespace,
-	})
+	mgrOpts := opts.ForManager()
+	mgrOpts.Logger, mgrOpts.Scheme, mgrOpts.NewClient = logger, scheme, opts.Hooks.NewClient
+	mgrOpts.Controller = ctrlconfig.Controller{SkipNameValidation: &opts.Hooks.SkipNameValidation}
+	mgrOpts.Cache = cache.Options{SyncPeriod: opts.Hooks.SyncPeriod, ByObject: map[client.Object]cache.ByObject{
+		&appsv1.StatefulSet{}: owned, &corev1.Service{}: owned, &corev1.Pod{}: owned, &corev1.PersistentVolumeClaim{}: owned,
+	}}
+	mgr, err := ctrl.NewManager(cfg, mgrOpts)
 	if err != nil {
 		return nil, fmt.Errorf("build agent manager: %w", err)
 	}

@@ -20,7 +20,6 @@ import (
 	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	mcmanager "sigs.k8s.io/multicluster-runtime/pkg/manager"
 	"sigs.k8s.io/multicluster-runtime/pkg/multicluster"
 	mcreconcile "sigs.k8s.io/multicluster-runtime/pkg/reconcile"
@@ -98,21 +97,14 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts *Options) (mcmanager
 	if opts.Hooks.Logger != nil {
 		logger = *opts.Hooks.Logger
 	}
-	mgr, err := mcmanager.New(cfg, provider, mcmanager.Options{
-		Logger:                  logger,
-		Scheme:                  scheme,
-		Metrics:                 metricsserver.Options{BindAddress: opts.MetricsAddr},
-		HealthProbeBindAddress:  opts.ProbeAddr,
-		LeaderElection:          opts.LeaderElect,
-		LeaderElectionID:        opts.LeaderElectionID,
-		LeaderElectionNamespace: opts.Namespace,
-		NewClient:               opts.Hooks.NewClient,
-		Controller:              ctrlconfig.Controller{SkipNameValidation: &opts.Hooks.SkipNameValidation},
-		// The hub reads kubeconfig Secrets only in its own namespace: never cache the cluster's Secrets.
-		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
-			&corev1.Secret{}: {Namespaces: map[string]cache.Config{opts.Namespace: {}}},
-		}},
-	})
+	mgrOpts := opts.ForManager()
+	mgrOpts.Logger, mgrOpts.Scheme, mgrOpts.NewClient = logger, scheme, opts.Hooks.NewClient
+	mgrOpts.Controller = ctrlconfig.Controller{SkipNameValidation: &opts.Hooks.SkipNameValidation}
+	// The hub reads kubeconfig Secrets only in its own namespace: never cache the cluster's Secrets.
+	mgrOpts.Cache = cache.Options{ByObject: map[client.Object]cache.ByObject{
+		&corev1.Secret{}: {Namespaces: map[string]cache.Config{opts.Namespace: {}}},
+	}}
+	mgr, err := mcmanager.New(cfg, provider, mgrOpts)
 	if err != nil {
 		return nil, fmt.Errorf("build hub manager: %w", err)
 	}

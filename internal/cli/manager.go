@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 )
@@ -74,6 +76,18 @@ func (o *ManagerOptions) Validate() []error {
 		errs = append(errs, fmt.Errorf("--startup-timeout must be positive, got %s", o.StartupTimeout))
 	}
 	return errs
+}
+
+// ForManager returns the manager options these settle: the metrics and probe endpoints, and leader
+// election with its Lease in the binary's namespace.
+func (o *ManagerOptions) ForManager() manager.Options {
+	return manager.Options{
+		Metrics:                 metricsserver.Options{BindAddress: o.MetricsAddr},
+		HealthProbeBindAddress:  o.ProbeAddr,
+		LeaderElection:          o.LeaderElect,
+		LeaderElectionID:        o.LeaderElectionID,
+		LeaderElectionNamespace: o.Namespace,
+	}
 }
 
 // NamespaceFlag checks that the flag's value is a namespace name.
