@@ -13,6 +13,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -44,18 +45,12 @@ func (h *Heartbeat) NeedLeaderElection() bool { return true }
 // exactly what the hub should see.
 func (h *Heartbeat) Start(ctx context.Context) error {
 	log := ctrl.LoggerFrom(ctx).WithName("heartbeat")
-	t := time.NewTicker(h.interval())
-	defer t.Stop()
-	for {
+	wait.NonSlidingUntilWithContext(ctx, func(ctx context.Context) {
 		if err := h.Renew(ctx); err != nil && ctx.Err() == nil {
 			log.Error(err, "Renew heartbeat Lease")
 		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
+	}, h.interval())
+	return nil
 }
 
 // Renew writes one heartbeat.

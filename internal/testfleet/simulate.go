@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -69,16 +70,7 @@ func (s *Simulator) Run(ctx context.Context) {
 	if interval == 0 {
 		interval = 100 * time.Millisecond
 	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		_ = s.Pass(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	wait.NonSlidingUntilWithContext(ctx, func(ctx context.Context) { _ = s.Pass(ctx) }, interval)
 }
 
 // SimulatedNode is the one Kubernetes Node a simulated cluster has; its addresses are loopback, so a
