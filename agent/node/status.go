@@ -7,6 +7,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/internal/kube"
 	"github.com/sei-protocol/sei-fleet/planner"
 )
 
@@ -104,11 +105,5 @@ func updateConditions(node *seiv1alpha1.SeiNode) {
 }
 
 func setCondition(node *seiv1alpha1.SeiNode, typ string, status bool, reason, msg string) {
-	st := metav1.ConditionFalse
-	if status {
-		st = metav1.ConditionTrue
-	}
-	meta.SetStatusCondition(&node.Status.Conditions, metav1.Condition{
-		Type: typ, Status: st, Reason: reason, Message: msg, ObservedGeneration: node.Generation,
-	})
+	kube.SetCondition(&node.Status.Conditions, node.Generation, typ, status, reason, msg)
 }

@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/internal/kube"
 	"github.com/sei-protocol/sei-fleet/planner"
 )
 
@@ -239,11 +240,5 @@ func phase(dep *seiv1alpha1.SeiNodeDeployment) seiv1alpha1.DeploymentPhase {
 }
 
 func cond(dep *seiv1alpha1.SeiNodeDeployment, typ string, ok bool, reason, msg string) {
-	st := metav1.ConditionFalse
-	if ok {
-		st = metav1.ConditionTrue
-	}
-	meta.SetStatusCondition(&dep.Status.Conditions, metav1.Condition{
-		Type: typ, Status: st, Reason: reason, Message: msg, ObservedGeneration: dep.Generation,
-	})
+	kube.SetCondition(&dep.Status.Conditions, dep.Generation, typ, ok, reason, msg)
 }

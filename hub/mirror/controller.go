@@ -10,7 +10,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/klog/v2"
@@ -207,13 +206,7 @@ func copyStatus(record, memberCopy *seiv1alpha1.SeiNode) {
 }
 
 func setSynced(record *seiv1alpha1.SeiNode, ok bool, reason, msg string) {
-	st := metav1.ConditionFalse
-	if ok {
-		st = metav1.ConditionTrue
-	}
-	meta.SetStatusCondition(&record.Status.Conditions, metav1.Condition{
-		Type: seiv1alpha1.NodeMemberSynced, Status: st, Reason: reason, Message: msg, ObservedGeneration: record.Generation,
-	})
+	kube.SetCondition(&record.Status.Conditions, record.Generation, seiv1alpha1.NodeMemberSynced, ok, reason, msg)
 }
 
 func (r *Reconciler) retry() time.Duration {

@@ -1,6 +1,6 @@
 // Package kube holds the small Kubernetes client helpers the hub and the agent share: server-side apply
-// of typed objects under a named field owner, and a status patch that writes only when something
-// changed.
+// of typed objects under a named field owner, a status patch that writes only when something changed,
+// finalizers, and conditions.
 package kube
 
 import (
