@@ -99,16 +99,7 @@ func Start(opts Options) (*Fleet, error) {
 
 	var starts multierror.Group
 	for _, cp := range planes {
-		cp.Env = &envtest.Environment{
-			BinaryAssetsDirectory:    assets,
-			ControlPlaneStartTimeout: timeout,
-			ControlPlaneStopTimeout:  30 * time.Second,
-			Scheme:                   scheme,
-			CRDInstallOptions:        envtest.CRDInstallOptions{CRDs: crdsFor[cp], Scheme: scheme},
-			ErrorIfCRDPathMissing:    true,
-		}
-		// A graceful stop otherwise waits for open watches longer than envtest's stop timeout.
-		cp.Env.ControlPlane.GetAPIServer().Configure().Set("shutdown-watch-termination-grace-period", "1s")
+		cp.Env = environment(assets, scheme, timeout, crdsFor[cp])
 		starts.Go(func() error { return cp.start(scheme) })
 	}
 	if err := aggregate.Of(starts.Wait()); err != nil {
@@ -200,10 +191,24 @@ func StartBare(cp *ControlPlane) (func() error, error) {
 	if err != nil {
 		return nil, err
 	}
-	cp.Env = &envtest.Environment{BinaryAssetsDirectory: assets, ControlPlaneStartTimeout: 90 * time.Second, Scheme: scheme}
-	cp.Env.ControlPlane.GetAPIServer().Configure().Set("shutdown-watch-termination-grace-period", "1s")
+	cp.Env = environment(assets, scheme, 90*time.Second, nil)
 	if err := cp.start(scheme); err != nil {
 		return nil, err
 	}
 	return cp.Env.Stop, nil
+}
+
+// environment is one control plane on the built binaries in assets, installing crds when it starts.
+func environment(assets string, scheme *runtime.Scheme, startTimeout time.Duration, crds []*apiextensionsv1.CustomResourceDefinition) *envtest.Environment {
+	env := &envtest.Environment{
+		BinaryAssetsDirectory:    assets,
+		ControlPlaneStartTimeout: startTimeout,
+		ControlPlaneStopTimeout:  30 * time.Second,
+		Scheme:                   scheme,
+		CRDInstallOptions:        envtest.CRDInstallOptions{CRDs: crds, Scheme: scheme},
+		ErrorIfCRDPathMissing:    true,
+	}
+	// A graceful stop otherwise waits for open watches longer than envtest's stop timeout.
+	env.ControlPlane.GetAPIServer().Configure().Set("shutdown-watch-termination-grace-period", "1s")
+	return env
 }
