@@ -6,7 +6,6 @@ import (
 
 	. "github.com/onsi/gomega"
 	"k8s.io/apimachinery/pkg/api/meta"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/sei-protocol/sei-fleet/agent/sidecar"
 	"github.com/sei-protocol/sei-fleet/agent/sidecar/sidecartest"
@@ -16,7 +15,6 @@ import (
 
 func TestSidecarFailureIsRetriedWithinItsBudget(t *testing.T) {
 	g := NewWithT(t)
-	ctx := t.Context()
 	sidecars := sidecartest.NewFleet()
 	defer sidecars.Close()
 	startAgent(t, agentOpts{sidecars: sidecars})
@@ -25,9 +23,7 @@ func TestSidecarFailureIsRetriedWithinItsBudget(t *testing.T) {
 	sidecars.Node(ns, "flaky").FailTask(sidecar.TaskTypeConfigValidate, 2, "config.toml: invalid persistent peer")
 
 	node := fullNode(ns, "flaky")
-	g.Expect(member().Client.Create(ctx, node)).To(Succeed())
-	key := client.ObjectKeyFromObject(node)
-	dumpOnFailure(t, key)
+	key := create(t, node)
 	g.Eventually(phaseOf(t, key)).WithTimeout(60 * time.Second).Should(Equal(seiv1alpha1.NodeRunning))
 
 	sc := sidecars.Node(ns, "flaky")
@@ -51,9 +47,7 @@ func TestSidecarFailureBeyondItsBudgetFailsTheNodeNamingTheTask(t *testing.T) {
 	sidecars.Node(ns, "broken").FailTask(sidecar.TaskTypeConfigValidate, -1, "config.toml: invalid persistent peer")
 
 	node := fullNode(ns, "broken")
-	g.Expect(member().Client.Create(ctx, node)).To(Succeed())
-	key := client.ObjectKeyFromObject(node)
-	dumpOnFailure(t, key)
+	key := create(t, node)
 	g.Eventually(phaseOf(t, key)).WithTimeout(60 * time.Second).Should(Equal(seiv1alpha1.NodeFailed))
 
 	n := get(t, key)

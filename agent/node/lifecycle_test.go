@@ -30,9 +30,7 @@ func TestFullNodeGoesFromPendingToRunning(t *testing.T) {
 
 	ns := namespace(t)
 	node := fullNode(ns, "rpc-0")
-	g.Expect(member().Client.Create(ctx, node)).To(Succeed())
-	key := client.ObjectKeyFromObject(node)
-	dumpOnFailure(t, key)
+	key := create(t, node)
 	g.Eventually(phaseOf(t, key)).WithTimeout(60 * time.Second).Should(Equal(seiv1alpha1.NodeRunning))
 	node = get(t, key)
 
@@ -151,9 +149,7 @@ func TestImageChangeRollsTheNode(t *testing.T) {
 	startAgent(t, agentOpts{sidecars: sidecars})
 	ns := namespace(t)
 	node := fullNode(ns, "rpc-1")
-	g.Expect(member().Client.Create(ctx, node)).To(Succeed())
-	key := client.ObjectKeyFromObject(node)
-	dumpOnFailure(t, key)
+	key := create(t, node)
 	g.Eventually(phaseOf(t, key)).WithTimeout(60 * time.Second).Should(Equal(seiv1alpha1.NodeRunning))
 
 	pod := &corev1.Pod{}
@@ -195,9 +191,7 @@ func TestPausedNodeScalesToZero(t *testing.T) {
 	startAgent(t, agentOpts{sidecars: sidecars})
 	ns := namespace(t)
 	node := fullNode(ns, "rpc-2")
-	g.Expect(member().Client.Create(ctx, node)).To(Succeed())
-	key := client.ObjectKeyFromObject(node)
-	dumpOnFailure(t, key)
+	key := create(t, node)
 	g.Eventually(phaseOf(t, key)).WithTimeout(60 * time.Second).Should(Equal(seiv1alpha1.NodeRunning))
 
 	node = get(t, key)
@@ -226,9 +220,7 @@ func TestNodePlacedOnAnotherClusterIsRefused(t *testing.T) {
 	ns := namespace(t)
 	node := fullNode(ns, "elsewhere")
 	node.Spec.ClusterName = "some-other-cluster"
-	g.Expect(member().Client.Create(ctx, node)).To(Succeed())
-	key := client.ObjectKeyFromObject(node)
-	dumpOnFailure(t, key)
+	key := create(t, node)
 	g.Eventually(func() string {
 		c := meta.FindStatusCondition(get(t, key).Status.Conditions, seiv1alpha1.NodeReady)
 		if c == nil {
@@ -249,9 +241,7 @@ func TestDeletedNodeIsFencedThenReleased(t *testing.T) {
 	startAgent(t, agentOpts{sidecars: sidecars})
 	ns := namespace(t)
 	node := fullNode(ns, "rpc-3")
-	g.Expect(member().Client.Create(ctx, node)).To(Succeed())
-	key := client.ObjectKeyFromObject(node)
-	dumpOnFailure(t, key)
+	key := create(t, node)
 	g.Eventually(phaseOf(t, key)).WithTimeout(60 * time.Second).Should(Equal(seiv1alpha1.NodeRunning))
 
 	g.Expect(member().Client.Delete(ctx, get(t, key))).To(Succeed())

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/sei-protocol/sei-fleet/agent/sidecar/sidecartest"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
@@ -35,9 +34,7 @@ func TestP2PAddressSources(t *testing.T) {
 			g := NewWithT(t)
 			node := fullNode(ns, "p2p-"+tc.name)
 			tc.mutate(node)
-			g.Expect(member().Client.Create(t.Context(), node)).To(Succeed())
-			key := client.ObjectKeyFromObject(node)
-			dumpOnFailure(t, key)
+			key := create(t, node)
 			g.Eventually(phaseOf(t, key)).WithTimeout(60 * time.Second).Should(Equal(seiv1alpha1.NodeRunning))
 			g.Expect(get(t, key).Status.P2PAddress).To(MatchRegexp(tc.want))
 		})

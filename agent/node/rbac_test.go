@@ -57,9 +57,7 @@ func TestAgentRunsWithItsGeneratedLeastPrivilegeRBAC(t *testing.T) {
 	for _, name := range []string{"least-privilege", "least-privilege-2"} {
 		node := fullNode(ns, name)
 		node.Spec.Genesis = &seiv1alpha1.GenesisSource{ConfigMapName: cm.Name, SHA256: hex.EncodeToString(sum[:])}
-		g.Expect(member().Client.Create(ctx, node)).To(Succeed())
-		key = client.ObjectKeyFromObject(node)
-		dumpOnFailure(t, key)
+		key = create(t, node)
 		uids[node.UID] = name
 	}
 	for _, name := range uids {

@@ -30,9 +30,7 @@ func TestAgentRestartedMidPlanFinishesWithoutRepeatingWork(t *testing.T) {
 
 	first := startAgent(t, agentOpts{sidecars: sidecars})
 	node := fullNode(ns, "steady")
-	g.Expect(member().Client.Create(ctx, node)).To(Succeed())
-	key := client.ObjectKeyFromObject(node)
-	dumpOnFailure(t, key)
+	key := create(t, node)
 	g.Eventually(func() string {
 		task := planner.CurrentTask(get(t, key).Status.Plan)
 		if task == nil {

@@ -142,6 +142,15 @@ func get(t *testing.T, key client.ObjectKey) *seiv1alpha1.SeiNode {
 	return n
 }
 
+// create creates node on the member, has its status dumped if the test fails, and returns its key.
+func create(t *testing.T, node *seiv1alpha1.SeiNode) client.ObjectKey {
+	t.Helper()
+	NewWithT(t).Expect(member().Client.Create(t.Context(), node)).To(Succeed())
+	key := client.ObjectKeyFromObject(node)
+	dumpOnFailure(t, key)
+	return key
+}
+
 // dumpOnFailure prints a node's status when the test fails, to show where a plan stopped.
 func dumpOnFailure(t *testing.T, key client.ObjectKey) {
 	t.Cleanup(func() {

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/sei-protocol/sei-fleet/agent/sidecar/sidecartest"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
@@ -13,16 +12,13 @@ import (
 
 func TestConvergedNodeCausesNoWrites(t *testing.T) {
 	g := NewWithT(t)
-	ctx := t.Context()
 	sidecars := sidecartest.NewFleet()
 	defer sidecars.Close()
 	// A one-second cache resync: every object is reconciled again each second.
 	run := startAgent(t, agentOpts{sidecars: sidecars, syncPeriod: time.Second})
 	ns := namespace(t)
 	node := fullNode(ns, "quiet")
-	g.Expect(member().Client.Create(ctx, node)).To(Succeed())
-	key := client.ObjectKeyFromObject(node)
-	dumpOnFailure(t, key)
+	key := create(t, node)
 	g.Eventually(phaseOf(t, key)).WithTimeout(60 * time.Second).Should(Equal(seiv1alpha1.NodeRunning))
 	g.Eventually(func() *seiv1alpha1.TaskPlan { return get(t, key).Status.Plan }).Should(BeNil())
 
