@@ -5,7 +5,11 @@
 # Idempotent: a binary that already reports the wanted version is kept (0.2 s on a warm machine);
 # rebuilds are served by GOCACHE. A cold build takes about 8 minutes on 2 cores.
 #
-# Knobs: K8S_VERSION (1.36.3, matching k8s.io/* v0.36 client libraries), ETCD_VERSION (3.6.16),
+# With NODE_BINS=1 it also builds the node side of a member cluster for the data-plane tier:
+# kubelet, kube-proxy, kube-controller-manager and kube-scheduler (one `go build` of the same wrapper
+# module; about 4 more minutes cold).
+#
+# Knobs: NODE_BINS (0|1), K8S_VERSION (1.36.3, matching k8s.io/* v0.36 client libraries), ETCD_VERSION (3.6.16),
 # ETCD_SOURCE=go|apt, BUILD_ROOT (wrapper modules; default ~/.cache/sei-fleet/k8s-test-bins).
 set -euo pipefail
 
@@ -59,8 +63,9 @@ install_etcd_from_apt() {
   log "etcd: apt-get install etcd-server $(($(date +%s) - s))s"
 }
 
-build_kube_apiserver() {
-  local dir="$BUILD_ROOT/kube-apiserver-v$K8S_VERSION" s gomod minor ld p
+# build_k8s_cmds: builds every command in K8S_CMDS into DEST in one `go build`.
+build_k8s_cmds() {
+  local dir="$BUILD_ROOT/kube-apiserver-v$K8S_VERSION" s gomod minor ld p pkgs=()
   mkdir -p "$dir"
   s=$(date +%s)
   gomod=$(cd "$dir" && GOFLAGS="" go mod download -json "k8s.io/kubernetes@v$K8S_VERSION" |
@@ -76,7 +81,11 @@ build_kube_apiserver() {
       while read -r m; do printf '\t%s => %s v%s\n' "$m" "$m" "$STAGING_VERSION"; done
     printf ')\n'
   } >"$dir/go.mod"
-  printf '//go:build tools\n\npackage tools\n\nimport _ "k8s.io/kubernetes/cmd/kube-apiserver"\n' >"$dir/tools.go"
+  {
+    printf '//go:build tools\n\npackage tools\n\nimport (\n'
+    for p in $K8S_CMDS; do printf '\t_ "k8s.io/kubernetes/cmd/%s"\n' "$p"; done
+    printf ')\n'
+  } >"$dir/tools.go"
   s=$(date +%s)
   (cd "$dir" && go mod tidy >"$dir/tidy.log" 2>&1) || { cat "$dir/tidy.log" >&2; return 1; }
   log "kube-apiserver: go mod tidy $(($(date +%s) - s))s"
@@ -88,10 +97,13 @@ build_kube_apiserver() {
     ld+=" -X $p.gitVersion=v$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor"
     ld+=" -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
   done
+  for p in $K8S_CMDS; do pkgs+=("k8s.io/kubernetes/cmd/$p"); done
   s=$(date +%s)
-  (cd "$dir" && go build -trimpath -ldflags="$ld" -o "$DEST/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver)
-  mv "$DEST/kube-apiserver.tmp" "$DEST/kube-apiserver"
-  log "kube-apiserver: go build $(($(date +%s) - s))s"
+  rm -rf "$DEST/.build" && mkdir -p "$DEST/.build"
+  (cd "$dir" && go build -trimpath -ldflags="$ld" -o "$DEST/.build/" "${pkgs[@]}")
+  for p in $K8S_CMDS; do mv "$DEST/.build/$p" "$DEST/$p"; done
+  rmdir "$DEST/.build"
+  log "$K8S_CMDS: go build $(($(date +%s) - s))s"
 }
 
 if [ "$ETCD_SOURCE" = apt ]; then
@@ -101,7 +113,11 @@ else
 fi
 log "etcd: $("$DEST/etcd" --version 2>/dev/null | sed -n 1p)"
 
-has_version "$DEST/kube-apiserver" "Kubernetes v$K8S_VERSION\$" || build_kube_apiserver
-log "kube-apiserver: $("$DEST/kube-apiserver" --version)"
+K8S_CMDS=kube-apiserver
+[ "${NODE_BINS:-0}" = 1 ] && K8S_CMDS="kube-apiserver kubelet kube-proxy kube-controller-manager kube-scheduler"
+missing=0
+for c in $K8S_CMDS; do has_version "$DEST/$c" "Kubernetes v$K8S_VERSION\$" || missing=1; done
+[ "$missing" = 0 ] || build_k8s_cmds
+for c in $K8S_CMDS; do log "$c: $("$DEST/$c" --version)"; done
 log "done in $(($(date +%s) - T0))s"
 echo "$DEST"
