@@ -11,6 +11,8 @@ import (
 	"runtime"
 	"syscall"
 	"time"
+
+	"github.com/sei-protocol/sei-fleet/internal/aggregate"
 )
 
 // Spec says what to run.
@@ -156,9 +158,9 @@ func (p *Process) WaitFor(ctx context.Context, interval time.Duration, check fun
 		}
 		select {
 		case <-p.done:
-			return fmt.Errorf("%s exited while waiting: %w", p.Name, errors.Join(p.err, err))
+			return fmt.Errorf("%s exited while waiting: %w", p.Name, aggregate.Join(p.err, err))
 		case <-ctx.Done():
-			return fmt.Errorf("%s: %w", p.Name, errors.Join(ctx.Err(), err))
+			return fmt.Errorf("%s: %w", p.Name, aggregate.Join(ctx.Err(), err))
 		case <-t.C:
 		}
 	}
