@@ -52,7 +52,7 @@ func TestScheduledPodRuns(t *testing.T) {
 			}},
 		},
 	}
-	g.Eventually(func() error { return cl.Create(ctx, pod) }).WithTimeout(60 * time.Second).Should(Succeed(), "the default ServiceAccount appears once kube-controller-manager runs")
+	g.Eventually(func() error { return cl.Create(ctx, pod) }).WithTimeout(60*time.Second).Should(Succeed(), "the default ServiceAccount appears once kube-controller-manager runs")
 	g.Eventually(func(g Gomega) {
 		g.Expect(cl.Get(ctx, client.ObjectKeyFromObject(pod), pod)).To(Succeed())
 		g.Expect(pod.Status.Phase).To(Equal(corev1.PodRunning), "%+v", pod.Status)
