@@ -89,6 +89,13 @@ test: test-bins ## Install test binaries (kube-apiserver, etcd) if needed, then 
 test-chain: test-bins ## Build a real seid if needed, then run the chain conformance tests against it
 	SEID_BIN=$$(hack/install-seid.sh | tail -1) go test -tags chain $(GO_TEST_FLAGS) ./e2e/chain/...
 
+.PHONY: test-dataplane
+test-dataplane: ## Install the data plane (Debian's containerd, runc, CNI; kubelet & co. from the proxy; seid, seictl), then run its tier on real nodes (root)
+	hack/install-dataplane-deps.sh
+	NODE_BINS=1 K8S_VERSION=$(K8S_VERSION) ETCD_VERSION=$(ETCD_VERSION) hack/install-k8s-test-bins.sh "$(KUBEBUILDER_ASSETS)" >/dev/null
+	SEID_BIN=$$(hack/install-seid.sh | tail -1) SEICTL_BIN=$$(hack/install-seictl.sh | tail -1) \
+		go test -tags dataplane $(GO_TEST_FLAGS) ./dataplane/... ./e2e/dataplane/...
+
 .PHONY: test-bins
 test-bins: ## Build kube-apiserver and etcd for integration tests (cached outside the repo)
 	K8S_VERSION=$(K8S_VERSION) ETCD_VERSION=$(ETCD_VERSION) hack/install-k8s-test-bins.sh "$(KUBEBUILDER_ASSETS)" >/dev/null

@@ -1,3 +1,5 @@
+//go:build dataplane
+
 package cluster_test
 
 import (
@@ -12,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/sei-protocol/sei-fleet/dataplane/cluster"
+	"github.com/sei-protocol/sei-fleet/dataplane/dataplanetest"
 	"github.com/sei-protocol/sei-fleet/dataplane/fabric"
 	"github.com/sei-protocol/sei-fleet/dataplane/images"
 	"github.com/sei-protocol/sei-fleet/internal/testfleet"
@@ -20,8 +23,7 @@ import (
 func TestScheduledPodRuns(t *testing.T) {
 	g := NewWithT(t)
 	ctx := t.Context()
-	assets, err := testfleet.AssetsDir()
-	g.Expect(err).NotTo(HaveOccurred())
+	assets := dataplanetest.Require(t)
 	tmp := t.TempDir()
 	pause, err := images.BuildPause(ctx, filepath.Join(tmp, "pause.tar"))
 	g.Expect(err).NotTo(HaveOccurred())

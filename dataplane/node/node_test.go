@@ -1,3 +1,5 @@
+//go:build dataplane
+
 package node_test
 
 import (
@@ -10,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/sei-protocol/sei-fleet/dataplane/dataplanetest"
 	"github.com/sei-protocol/sei-fleet/dataplane/fabric"
 	"github.com/sei-protocol/sei-fleet/dataplane/node"
 	"github.com/sei-protocol/sei-fleet/internal/testfleet"
@@ -17,8 +20,7 @@ import (
 
 func TestNodeRegistersReady(t *testing.T) {
 	g := NewWithT(t)
-	assets, err := testfleet.AssetsDir()
-	g.Expect(err).NotTo(HaveOccurred())
+	assets := dataplanetest.Require(t)
 	f, err := testfleet.Start(testfleet.Options{WithoutHub: true, Members: []string{"m1"}})
 	g.Expect(err).NotTo(HaveOccurred())
 	t.Cleanup(func() { _ = f.Stop() })
