@@ -19,6 +19,11 @@ type Config struct {
 	// headless Service.
 	ClusterDomain string `json:"clusterDomain,omitempty"`
 
+	// NodeEndpoints says how the agent addresses a node's sidecar and RPC: DNS (the pod's name in
+	// its headless Service, the default) or PodIP (the pod's address from its status, for clusters
+	// without cluster DNS, such as the local data plane's).
+	NodeEndpoints EndpointMode `json:"nodeEndpoints,omitempty"`
+
 	// Storage sizes the data volume per node mode.
 	Storage ByMode[Volume] `json:"storage"`
 
@@ -37,6 +42,15 @@ type Config struct {
 	// Security is the identity node pods run as.
 	Security Security `json:"security"`
 }
+
+// EndpointMode is how a node's pod is addressed.
+type EndpointMode string
+
+// Endpoint modes.
+const (
+	EndpointsDNS   EndpointMode = "DNS"
+	EndpointsPodIP EndpointMode = "PodIP"
+)
 
 // Images are the images the agent runs besides seid.
 type Images struct {

@@ -38,6 +38,7 @@ func Default() *Config {
 		Images:        Images{Sidecar: DefaultSidecarImage},
 		SeidHome:      DefaultSeidHome,
 		ClusterDomain: DefaultClusterDomain,
+		NodeEndpoints: EndpointsDNS,
 		Storage:       ByMode[Volume]{Default: Volume{Size: ptr.To(NewQuantity("20Gi"))}},
 		// Memory is limited so a leaking node cannot take its Kubernetes node down with it; CPU is
 		// not, because CPU throttling stalls consensus rounds and costs a validator missed blocks.
@@ -100,6 +101,7 @@ func (c *Config) setDefaults() {
 	d := Default()
 	setIfEmpty(&c.SeidHome, d.SeidHome)
 	setIfEmpty(&c.ClusterDomain, d.ClusterDomain)
+	setIfEmpty(&c.NodeEndpoints, d.NodeEndpoints)
 	if c.Storage.Default.Size == nil {
 		c.Storage.Default.Size = d.Storage.Default.Size
 	}

@@ -28,6 +28,9 @@ func (c *Config) Validate() error {
 		p.addf("seidHome", "must be a clean absolute path without spaces, other than / and /tmp, got %q", h)
 	}
 	p.dnsSubdomain("clusterDomain", c.ClusterDomain, true)
+	if m := c.NodeEndpoints; m != EndpointsDNS && m != EndpointsPodIP {
+		p.addf("nodeEndpoints", "must be %s or %s, got %q", EndpointsDNS, EndpointsPodIP, m)
+	}
 	p.storage(&c.Storage)
 	for _, e := range c.Resources.entries("resources") {
 		p.resources(e.path, *e.value)

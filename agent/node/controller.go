@@ -81,7 +81,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	if r.Sidecar == nil {
 		r.Sidecar = func(node *seiv1alpha1.SeiNode) tasks.Sidecar {
-			return sidecar.New(resources.SidecarURL(node, r.Config))
+			return sidecar.New(resources.SidecarURLAt(r.podHost(node), node, r.Config))
 		}
 	}
 	if r.Executor == nil {
@@ -91,7 +91,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		r.Rand = rand.Reader
 	}
 	if r.Height == nil {
-		r.Height = RPCHeight(func(n *seiv1alpha1.SeiNode) string { return resources.RPCURL(n, r.Config) })
+		r.Height = RPCHeight(func(n *seiv1alpha1.SeiNode) string { return resources.RPCURLAt(r.podHost(n)) })
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("seinode").

@@ -2,6 +2,8 @@ package resources
 
 import (
 	"fmt"
+	"net"
+	"strconv"
 
 	"github.com/sei-protocol/sei-fleet/agent/config"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
@@ -125,19 +127,29 @@ func SidecarPort(node *seiv1alpha1.SeiNode, cfg *config.Config) int32 {
 // headless Service, which publishes the pod before it is ready (the sidecar must be reachable while
 // seid still waits for it).
 func SidecarURL(node *seiv1alpha1.SeiNode, cfg *config.Config) string {
-	domain := config.DefaultClusterDomain
-	if cfg != nil && cfg.ClusterDomain != "" {
-		domain = cfg.ClusterDomain
-	}
-	return fmt.Sprintf("http://%s.%s.%s.svc.%s:%d",
-		PodName(node), HeadlessServiceName(node), node.Namespace, domain, SidecarPort(node, cfg))
+	return SidecarURLAt(PodDNSName(node, cfg), node, cfg)
+}
+
+// SidecarURLAt is the base URL of node's sidecar on host (the pod's DNS name or address).
+func SidecarURLAt(host string, node *seiv1alpha1.SeiNode, cfg *config.Config) string {
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(int(SidecarPort(node, cfg))))
 }
 
 // RPCURL is the base URL of node's seid RPC (Tendermint), through the headless Service.
 func RPCURL(node *seiv1alpha1.SeiNode, cfg *config.Config) string {
+	return RPCURLAt(PodDNSName(node, cfg))
+}
+
+// RPCURLAt is the base URL of node's seid RPC on host (the pod's DNS name or address).
+func RPCURLAt(host string) string {
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(PortRPC))
+}
+
+// PodDNSName is the name of node's pod in its headless Service.
+func PodDNSName(node *seiv1alpha1.SeiNode, cfg *config.Config) string {
 	domain := config.DefaultClusterDomain
 	if cfg != nil && cfg.ClusterDomain != "" {
 		domain = cfg.ClusterDomain
 	}
-	return fmt.Sprintf("http://%s.%s.%s.svc.%s:%d", PodName(node), HeadlessServiceName(node), node.Namespace, domain, PortRPC)
+	return fmt.Sprintf("%s.%s.%s.svc.%s", PodName(node), HeadlessServiceName(node), node.Namespace, domain)
 }
