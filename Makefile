@@ -44,11 +44,15 @@ dev: build test-bins ## Run a whole fleet locally: hub + 3 member clusters, a va
 	go run ./hack/dev --bin-dir bin --dir .dev
 
 .PHONY: generate
-generate: $(CONTROLLER_GEN) ## Generate DeepCopy methods from api/
+generate: $(CONTROLLER_GEN) override-keys ## Generate DeepCopy methods from api/ (after override-keys)
 	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./api/...
 
+.PHONY: override-keys
+override-keys: ## Generate the overrides key allowlist (api/v1alpha1), seid key table (internal/nodeconfig) and docs/config-overrides.md from sei-config
+	go run ./hack/gen-override-keys
+
 .PHONY: manifests
-manifests: $(CONTROLLER_GEN) ## Generate CRDs (deploy/crds) and RBAC (deploy/*/rbac); copy OCM's CRDs beside them; regenerate docs/crd-reference.md
+manifests: $(CONTROLLER_GEN) override-keys ## Generate CRDs (deploy/crds) and RBAC (deploy/*/rbac); copy OCM's CRDs beside them; regenerate docs/crd-reference.md
 	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=deploy/crds
 	$(CONTROLLER_GEN) rbac:roleName=sei-fleet-agent paths=./agent/... output:rbac:artifacts:config=deploy/agent/rbac
 	$(CONTROLLER_GEN) rbac:roleName=sei-fleet-hub paths="./hub;./hub/clusters/...;./hub/deployment/...;./hub/mirror/...;./hub/policy/..." output:rbac:artifacts:config=deploy/hub/rbac

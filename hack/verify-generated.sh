@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# verify-generated.sh: fails when a generated file (CRDs, RBAC, DeepCopy, copied OCM CRDs) differs from
+# verify-generated.sh: fails when a generated file (CRDs, RBAC, DeepCopy, copied OCM CRDs, the overrides
+# key allowlist, seid key table and docs/config-overrides.md) differs from
 # what `make manifests generate` produces from the current sources. Works on a dirty tree too: it
 # compares the files before and after regenerating, not against git.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-generated=(deploy/crds deploy/hub/rbac deploy/hub/member-rbac deploy/agent/rbac api/v1alpha1/zz_generated.deepcopy.go docs/crd-reference.md)
+generated=(deploy/crds deploy/hub/rbac deploy/hub/member-rbac deploy/agent/rbac api/v1alpha1/zz_generated.deepcopy.go docs/crd-reference.md
+  api/v1alpha1/zz_generated.overrides.go internal/nodeconfig/zz_generated.seidkeys.go docs/config-overrides.md)
 before=$(mktemp -d)
 trap 'rm -rf "$before"' EXIT
 for p in "${generated[@]}"; do

@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
+	"github.com/sei-protocol/sei-fleet/internal/nodeconfig"
 	"github.com/sei-protocol/sei-fleet/internal/testfleet"
 )
 
@@ -140,9 +141,15 @@ func TestInvalidManifestsAreRejectedNamingTheField(t *testing.T) {
 		{"node: pod label in sei.io namespace", func(t *testing.T) *unstructured.Unstructured {
 			return patch(t, validNode, `podLabels: {sei.io/node: x}`)
 		}, []string{"podLabels must not set sei.io/ labels"}},
-		{"node: bad override key", func(t *testing.T) *unstructured.Unstructured {
-			return patch(t, validNode, `overrides: {"P2P Port": "1"}`)
-		}, []string{"spec.overrides", "seid config keys"}},
+		{"node: override keys the sidecar does not accept, named", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validNode, `overrides: {"p2p.max-num-inbound-peers": "80", "P2P Port": "1", logging.level: debug}`)
+		}, []string{"spec.overrides", "overrides keys the seictl sidecar does not accept:", "p2p.max-num-inbound-peers", "P2P Port", nodeconfig.DocPath}},
+		{"node: override of a key the fleet sets", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validNode, `overrides: {mode: validator}`)
+		}, []string{"spec.overrides", `does not accept: ["mode"]`}},
+		{"node: too many overrides", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validNode, "overrides: {"+manyOverrides(129)+"}")
+		}, []string{"spec.overrides", "must have at most 128 items"}},
 		{"node: sidecar port out of range", func(t *testing.T) *unstructured.Unstructured {
 			return patch(t, validNode, `sidecar: {port: 80}`)
 		}, []string{"spec.sidecar.port", "greater than or equal to 1024"}},
@@ -195,6 +202,9 @@ func TestInvalidManifestsAreRejectedNamingTheField(t *testing.T) {
 		{"deployment: In without values", func(t *testing.T) *unstructured.Unstructured {
 			return patch(t, validDeployment, `placement: {policyName: p, clusterSelector: {matchExpressions: [{key: region, operator: In}]}}`)
 		}, []string{"spec.placement.clusterSelector", "values must be non-empty for In and NotIn"}},
+		{"deployment: template override key the sidecar does not accept", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validDeployment, `template: {overrides: {p2p.max-connections: "80"}}`)
+		}, []string{"spec.template.overrides", `does not accept: ["p2p.max-connections"]`}},
 		{"deployment: unknown deletion policy", func(t *testing.T) *unstructured.Unstructured {
 			return patch(t, validDeployment, `deletionPolicy: Orphan`)
 		}, []string{"spec.deletionPolicy", "Unsupported value"}},
@@ -253,12 +263,42 @@ func TestValidBaselinesAreAccepted(t *testing.T) {
 	for _, m := range []string{validNode, validDeployment, validValidators, validPolicy} {
 		NewWithT(t).Expect(dryRun(t, object(t, m))).To(Succeed(), m)
 	}
+	NewWithT(t).Expect(dryRun(t, patch(t, validNode, `overrides: {network.p2p.max_connections: "80", logging.level: debug}`))).To(Succeed())
+	NewWithT(t).Expect(dryRun(t, patch(t, validDeployment, `template: {overrides: {storage.pruning: nothing}}`))).To(Succeed())
 	for _, frac := range []string{"1/3", "2/3", "1/1", "0.33", "1", "1.0", ".5"} {
 		NewWithT(t).Expect(dryRun(t, patch(t, validPolicy, `maxVotingPowerFraction: "`+frac+`"`))).To(Succeed(), frac)
 	}
 	for _, v := range []string{`50`, `"60s"`, `true`, `{"a":1}`, `["x"]`, `-1.5e3`, `null`} {
 		NewWithT(t).Expect(dryRun(t, patch(t, validValidators, `genesis: {overrides: {app_state.x.y: '`+v+`'}}`))).To(Succeed(), v)
 	}
+}
+
+// TestEveryOverrideKeyIsAccepted sends every key nodeconfig accepts, 128 at a time (the most a node
+// may have, where the CEL rule costs most), so the CRD's allowlist and nodeconfig agree.
+func TestEveryOverrideKeyIsAccepted(t *testing.T) {
+	keys := nodeconfig.Keys()
+	NewWithT(t).Expect(len(keys)).To(BeNumerically(">", 200))
+	for start := 0; start < len(keys); start += 128 {
+		overrides := map[string]any{}
+		for _, k := range keys[start:min(start+128, len(keys))] {
+			overrides[k.Name] = k.Defaults["full"]
+		}
+		u := object(t, validNode)
+		u.Object["spec"].(map[string]any)["overrides"] = overrides
+		NewWithT(t).Expect(dryRun(t, u)).To(Succeed(), "keys from %s", keys[start].Name)
+	}
+}
+
+// manyOverrides is n distinct accepted keys as a YAML flow mapping's entries.
+func manyOverrides(n int) string {
+	var b strings.Builder
+	for i, k := range nodeconfig.Keys()[:n] {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(k.Name + `: "1"`)
+	}
+	return b.String()
 }
 
 func TestEverySampleIsAccepted(t *testing.T) {

@@ -18,12 +18,12 @@ type NodeSettings struct {
 	// +optional
 	Sidecar *SidecarSpec `json:"sidecar,omitempty"`
 
-	// overrides are seid configuration keys and values, keys hyphenated as seid uses them
-	// (e.g. "p2p.max-num-inbound-peers"); they win over everything the fleet sets.
+	// overrides set keys of sei-config's schema, the one the seictl sidecar's config-apply resolves
+	// (e.g. "network.p2p.max_connections", "logging.level"; not seid's TOML keys), over the defaults of
+	// the node's mode. docs/config-overrides.md lists every key with its type and defaults. Keys the fleet
+	// sets itself (mode, listen addresses, peers, external address) are refused.
 	// +optional
-	// +kubebuilder:validation:MaxProperties=128
-	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^[a-z0-9]([a-z0-9_.-]{0,126}[a-z0-9])?$'))",message="overrides keys must be seid config keys such as p2p.max-num-inbound-peers: lower case letters, digits, '.', '-' and '_'"
-	Overrides map[string]string `json:"overrides,omitempty"`
+	Overrides ConfigOverrides `json:"overrides,omitempty"`
 
 	// podLabels are added to the node's pod.
 	// +optional
