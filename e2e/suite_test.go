@@ -39,11 +39,23 @@ var (
 // regions of the in-process members.
 var regions = map[string]string{"us": "us", "eu": "eu", "ap": "ap", "sa": "sa"}
 
-// seidImage is the node image deployments use: any string works in-process (nothing pulls it); on
-// real clusters SEID_IMAGE names a pullable seid image.
+// realDataPlane, set by the dataplane tier (build tag dataplane, dataplane_test.go), starts real nodes
+// for the members and returns how the Local must be shaped for them (real sidecars, the agents'
+// configuration); the members' pods then run real seid and seictl instead of being simulated.
+var realDataPlane func(f *testfleet.Fleet) (configure func(*framework.Local), stop func(), err error)
+
+// localSeidImage is the seid image of the real data plane ("" without one).
+var localSeidImage string
+
+// seidImage is the node image deployments use: any string works in-process with simulated pods
+// (nothing pulls it); the real data plane's locally built image; on real clusters SEID_IMAGE names a
+// pullable seid image.
 func seidImage() string {
 	if img := os.Getenv("SEID_IMAGE"); img != "" {
 		return img
+	}
+	if localSeidImage != "" {
+		return localSeidImage
 	}
 	return "seid:v1"
 }
@@ -97,7 +109,7 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(testfleet.Main(m, testfleet.Options{
 		Members:  []string{"us", "eu", "ap", "sa"},
-		Simulate: true,
+		Simulate: realDataPlane == nil,
 		Setup:    setup,
 	}, &fleet))
 }
@@ -107,9 +119,23 @@ func setup(f *testfleet.Fleet) (func(), error) {
 	for _, name := range []string{"us", "eu", "ap"} {
 		register[name] = map[string]string{"region": regions[name], "env": "e2e"}
 	}
-	l, stop, err := framework.StartLocal(f, register, &framework.LogSink{})
+	var configure []func(*framework.Local)
+	stopDataPlane := func() {}
+	if realDataPlane != nil {
+		c, stop, err := realDataPlane(f)
+		if err != nil {
+			return nil, err
+		}
+		configure, stopDataPlane = append(configure, c), stop
+	}
+	l, stop, err := framework.StartLocal(f, register, &framework.LogSink{}, configure...)
 	local = l
-	return stop, err
+	if err != nil {
+		stopDataPlane()
+		return nil, err
+	}
+	// The agents and the hub stop before the nodes, so nothing acts on pods going away.
+	return func() { stop(); stopDataPlane() }, nil
 }
 
 // registerSA registers the fourth member, sa, for the rest of the test, and removes it afterwards so

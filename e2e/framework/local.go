@@ -42,6 +42,11 @@ type Local struct {
 	AgentWrites map[string]*testfleet.WriteRecorder
 	// Logs receives the hub's and agents' log lines when set (for secret scans).
 	Logs *LogSink
+	// AgentConfig, when set, is a member's agent configuration (default: config.Default()).
+	AgentConfig func(member string) *config.Config
+	// RealPods makes the agents talk to the real sidecars and seid RPC of real pods (a data plane
+	// such as dataplane/members), instead of the fake sidecars.
+	RealPods bool
 
 	ctx    context.Context
 	mu     sync.Mutex
@@ -162,6 +167,15 @@ func (l *Local) StartAgent(ctx context.Context, name string) error {
 		NewClient:          l.AgentWrites[name].NewClient,
 		SkipNameValidation: true,
 	}
+	agentCfg := config.Default()
+	if l.AgentConfig != nil {
+		agentCfg = l.AgentConfig(name)
+	}
+	if l.RealPods {
+		// The agent's own endpoints (agentCfg.NodeEndpoints) and seid's RPC heights.
+		opts.Hooks.Sidecar = nil
+		opts.HeightInterval = 2 * time.Second
+	}
 	if err := ensureSystemNamespace(ctx, m.Client); err != nil {
 		return err
 	}
@@ -170,7 +184,7 @@ func (l *Local) StartAgent(ctx context.Context, name string) error {
 	// No client timeout for a manager: in client-go it also cuts every watch short.
 	cfg := rest.CopyConfig(m.Config)
 	cfg.Timeout = 0
-	mgr, err := agent.NewManager(ctx, cfg, config.Default(), opts)
+	mgr, err := agent.NewManager(ctx, cfg, agentCfg, opts)
 	if err != nil {
 		cancel()
 		return err
@@ -280,11 +294,15 @@ func upsert(ctx context.Context, c client.Client, obj client.Object, mutate func
 }
 
 // StartLocal starts an agent on every member of f, registers the members in register (name → labels)
-// and starts the hub. The returned stop ends them all; call it before the control planes stop.
-func StartLocal(f *testfleet.Fleet, register map[string]map[string]string, logs *LogSink) (*Local, func(), error) {
+// and starts the hub. configure, when given, shapes the Local before anything starts (AgentConfig,
+// RealPods). The returned stop ends them all; call it before the control planes stop.
+func StartLocal(f *testfleet.Fleet, register map[string]map[string]string, logs *LogSink, configure ...func(*Local)) (*Local, func(), error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	l := NewLocal(f)
 	l.Logs = logs
+	for _, c := range configure {
+		c(l)
+	}
 	fail := func(err error) (*Local, func(), error) {
 		l.Close()
 		cancel()
