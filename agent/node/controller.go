@@ -11,6 +11,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
@@ -129,6 +130,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	before := node.DeepCopy()
 	result, err := r.reconcile(ctx, node)
 	updateConditions(node)
+	r.announceInvalidOverrides(ctx, before, node)
 	if _, perr := kube.PatchStatus(ctx, r.Client, before, node, nodeStatus); perr != nil {
 		return ctrl.Result{}, aggregate.Join(err, perr)
 	}
@@ -162,6 +164,12 @@ func (r *Reconciler) reconcile(ctx context.Context, node *seiv1alpha1.SeiNode) (
 		planType := nextPlan(node)
 		if planType == "" {
 			return r.observeHeight(ctx, node), nil // steady state: nothing to do beyond watching the chain
+		}
+		if validateOverrides(node) != nil {
+			// Every task before config-apply (keys minted, a pod started) would be wasted, or leave a
+			// half-made node; a running node keeps running as it was. ConfigValid says why, and a
+			// fixed spec reconciles again.
+			return ctrl.Result{}, nil
 		}
 		plan, err := buildPlan(node, planType)
 		if err != nil {
@@ -211,6 +219,21 @@ func (r *Reconciler) observeHeight(ctx context.Context, node *seiv1alpha1.SeiNod
 		ctrl.LoggerFrom(ctx).V(2).Info("Block height not available", "reason", err.Error())
 	}
 	return ctrl.Result{RequeueAfter: r.HeightInterval}
+}
+
+// announceInvalidOverrides warns, once per new problem, when ConfigValid turns False: from then on the
+// agent starts no plan for the node.
+func (r *Reconciler) announceInvalidOverrides(ctx context.Context, before, node *seiv1alpha1.SeiNode) {
+	c := meta.FindStatusCondition(node.Status.Conditions, seiv1alpha1.NodeConfigValid)
+	if c == nil || c.Status != metav1.ConditionFalse {
+		return
+	}
+	if old := meta.FindStatusCondition(before.Status.Conditions, seiv1alpha1.NodeConfigValid); old != nil &&
+		old.Status == metav1.ConditionFalse && old.Message == c.Message {
+		return
+	}
+	r.Recorder.Eventf(node, nil, corev1.EventTypeWarning, seiv1alpha1.ReasonInvalidOverrides, "Plan", "%s: no plan starts until they are fixed", c.Message)
+	ctrl.LoggerFrom(ctx).Info("Not planning: invalid overrides", "reason", c.Message)
 }
 
 // refuseForeign leaves a node placed on another cluster alone and says so: a kubeconfig Secret on the

@@ -8,6 +8,7 @@ import (
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/internal/kube"
+	"github.com/sei-protocol/sei-fleet/internal/nodeconfig"
 	"github.com/sei-protocol/sei-fleet/planner"
 )
 
@@ -88,6 +89,12 @@ func updateConditions(node *seiv1alpha1.SeiNode) {
 		setCondition(node, seiv1alpha1.NodeGenesisVerified, true, seiv1alpha1.ReasonNotRequired, "the sidecar resolves this chain's genesis")
 	}
 
+	if err := validateOverrides(node); err != nil {
+		setCondition(node, seiv1alpha1.NodeConfigValid, false, seiv1alpha1.ReasonInvalidOverrides, nodeconfig.Summary("spec.overrides", err))
+	} else {
+		setCondition(node, seiv1alpha1.NodeConfigValid, true, seiv1alpha1.ReasonOverridesValid, "")
+	}
+
 	if meta.FindStatusCondition(s.Conditions, seiv1alpha1.NodePlanFailed) == nil {
 		setCondition(node, seiv1alpha1.NodePlanFailed, false, seiv1alpha1.ReasonNoFailure, "")
 	}
@@ -102,6 +109,12 @@ func updateConditions(node *seiv1alpha1.SeiNode) {
 	default:
 		setCondition(node, seiv1alpha1.NodeReady, true, seiv1alpha1.ReasonRunning, "")
 	}
+}
+
+// validateOverrides checks spec.overrides as the sidecar's config-apply will take them, for the
+// node's mode.
+func validateOverrides(node *seiv1alpha1.SeiNode) error {
+	return nodeconfig.ValidateOverrides(string(node.Spec.Mode()), node.Spec.Overrides)
 }
 
 func setCondition(node *seiv1alpha1.SeiNode, typ string, status bool, reason, msg string) {

@@ -11,6 +11,7 @@ import (
 	"github.com/sei-protocol/sei-fleet/agent/resources"
 	"github.com/sei-protocol/sei-fleet/agent/sidecar"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/internal/nodeconfig"
 	"github.com/sei-protocol/sei-fleet/planner"
 )
 
@@ -87,6 +88,12 @@ func sidecarParams(env *Env, wire string) (json.RawMessage, error) {
 		}
 		params = p
 	case sidecar.TaskTypeConfigApply:
+		// The agent plans nothing for a node with bad overrides, but the spec may have changed since
+		// this plan began: the sidecar gets no overrides it would refuse, nor any it would take in a
+		// way the user did not mean (sei-config reads "0x10" as 0).
+		if err := nodeconfig.ValidateOverrides(string(node.Spec.Mode()), node.Spec.Overrides); err != nil {
+			return nil, errors.New(nodeconfig.Summary("spec.overrides", err))
+		}
 		params = sidecar.ConfigIntent{Mode: string(node.Spec.Mode()), Overrides: node.Spec.Overrides}
 	case sidecar.TaskTypeConfigPatch:
 		// seid init binds a validator's and a seed's P2P and RPC listeners to localhost; peers in other

@@ -8,10 +8,12 @@ import (
 
 	. "github.com/onsi/gomega"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
+	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/internal/nodeconfig"
 	"github.com/sei-protocol/sei-fleet/internal/testfleet"
 )
@@ -317,8 +319,29 @@ func TestEverySampleIsAccepted(t *testing.T) {
 			u := &unstructured.Unstructured{}
 			g.Expect(yaml.Unmarshal([]byte(doc), &u.Object)).To(Succeed(), p)
 			g.Expect(dryRun(t, u)).To(Succeed(), p)
+			g.Expect(sampleOverrides(t, []byte(doc))).To(Succeed(), p)
 		}
 	}
+}
+
+// sampleOverrides checks a sample's node overrides as the hub and the agent will: the apiserver
+// checks only their keys.
+func sampleOverrides(t *testing.T, doc []byte) error {
+	t.Helper()
+	g := NewWithT(t)
+	var meta metav1.TypeMeta
+	g.Expect(yaml.Unmarshal(doc, &meta)).To(Succeed())
+	switch meta.Kind {
+	case "SeiNode":
+		var n seiv1alpha1.SeiNode
+		g.Expect(yaml.Unmarshal(doc, &n)).To(Succeed())
+		return nodeconfig.ValidateOverrides(string(n.Spec.Mode()), n.Spec.Overrides)
+	case "SeiNodeDeployment":
+		var d seiv1alpha1.SeiNodeDeployment
+		g.Expect(yaml.Unmarshal(doc, &d)).To(Succeed())
+		return nodeconfig.ValidateOverrides(string(d.Spec.Role.Mode()), d.Spec.Template.Overrides)
+	}
+	return nil
 }
 
 func ensureNamespace(t *testing.T, name string) {

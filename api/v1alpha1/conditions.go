@@ -16,6 +16,9 @@ const (
 	NodeGenesisVerified = "GenesisVerified"
 	// NodePaused is True while spec.paused is set.
 	NodePaused = "Paused"
+	// NodeConfigValid is False when spec.overrides would not resolve in the sidecar: the agent starts
+	// no plan for the node until the spec changes.
+	NodeConfigValid = "ConfigValid"
 	// NodeMemberSynced is owned by the hub on its record: True when the member copy matches and its
 	// status was copied up recently.
 	NodeMemberSynced = "MemberSynced"
@@ -62,6 +65,10 @@ const (
 	ReasonMemberInSync      = "InSync"
 	ReasonAgentPending      = "AgentPending"
 	ReasonWrongCluster      = "WrongCluster"
+	ReasonOverridesValid    = "OverridesValid"
+	// ReasonInvalidOverrides: a node's (or a deployment template's) overrides name a key the sidecar
+	// does not accept, a key the fleet sets itself, or a value sei-config refuses. Both kinds use it.
+	ReasonInvalidOverrides = "InvalidOverrides"
 
 	// Deployment reasons.
 	ReasonPlaced              = "Placed"

@@ -16,6 +16,20 @@ const (
 	RoleSeed      NodeRole = "Seed"
 )
 
+// Mode is the mode of the nodes of role r: what the sidecar resolves their config for.
+func (r NodeRole) Mode() NodeMode {
+	switch r {
+	case RoleValidator:
+		return ModeValidator
+	case RoleArchive:
+		return ModeArchive
+	case RoleSeed:
+		return ModeSeed
+	default:
+		return ModeFull
+	}
+}
+
 // DeletionPolicy says what happens to member copies when their hub record goes.
 // +kubebuilder:validation:Enum=Retain;Delete
 type DeletionPolicy string

@@ -95,8 +95,9 @@ func renderDocs(keys []nodeconfig.Key, seid map[string][]string, version string)
 	b.WriteString("Three checks stand between a key and a node:\n\n" +
 		"1. The apiserver refuses keys not in the table below, naming them.\n" +
 		"2. The hub does not place a SeiNodeDeployment whose template overrides fail (`Placed` False, reason\n" +
-		"   `InvalidOverrides`), and the agent starts no task for a SeiNode whose overrides fail (`ConfigValid` False,\n" +
-		"   reason `InvalidOverrides`; a running node keeps running as it was). Both check values by type, and\n" +
+		"   `InvalidOverrides`; a rollout under way is held), and the agent starts no task for a SeiNode whose\n" +
+		"   overrides fail (`ConfigValid` False, reason `InvalidOverrides`; a running node keeps running as it was).\n" +
+		"   Both name each key, with the nearest valid keys for an unknown one, check values by type, and\n" +
 		"   resolve the overrides with sei-config for the node's mode as the sidecar would, so its semantic errors\n" +
 		"   (say, an unknown `storage.pruning` strategy) show there too.\n" +
 		"3. The sidecar's `config-apply` resolves them again.\n\n")

@@ -138,6 +138,11 @@ func (r *Reconciler) advance(ctx context.Context, dep *seiv1alpha1.SeiNodeDeploy
 		r.Recorder.Eventf(dep, nil, corev1.EventTypeNormal, "PlanCreated", "Plan", "%s plan: %s", plan.Type, note)
 		return ctrl.Result{RequeueAfter: time.Millisecond}, nil // persisted before any task runs
 	}
+	if p := dep.Status.Plan.Type; ev.blockedReason == seiv1alpha1.ReasonInvalidOverrides && (p == PlanPlace || p == PlanRollout) {
+		// Either would write the template's overrides into records: hold it until they are fixed (the
+		// fix changes the spec, which reconciles again).
+		return ctrl.Result{}, nil
+	}
 	env := &Env{
 		Deployment: dep, Records: records, Hub: r.Hub, HubReader: r.HubReader, Scheme: r.Scheme,
 		Members: r.Members, Domains: ev.domains, Policy: ev.policy, PowerCap: ev.powerCap, Now: r.Now,

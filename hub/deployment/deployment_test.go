@@ -67,7 +67,7 @@ func TestTemplateHashChangesWithImageAndTemplateOnly(t *testing.T) {
 	g := NewWithT(t)
 	a, b := dep(seiv1alpha1.RoleFullNode, 3), dep(seiv1alpha1.RoleFullNode, 5)
 	g.Expect(TemplateHash(a)).To(Equal(TemplateHash(b)), "replicas are not part of the template")
-	b.Spec.Template.Overrides = map[string]string{"p2p.max-num-inbound-peers": "80"}
+	b.Spec.Template.Overrides = map[string]string{"network.p2p.max_connections": "80"}
 	g.Expect(TemplateHash(a)).NotTo(Equal(TemplateHash(b)))
 	b = dep(seiv1alpha1.RoleFullNode, 3)
 	b.Spec.Image = "seid:v2"

@@ -12,6 +12,7 @@ import (
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/hub/placement"
 	"github.com/sei-protocol/sei-fleet/hub/rollout"
+	"github.com/sei-protocol/sei-fleet/internal/nodeconfig"
 )
 
 // evaluation is what a reconcile learned about where the deployment's nodes may and should run.
@@ -35,6 +36,9 @@ func (e *evaluation) blocked(reason, format string, args ...any) *evaluation {
 // network they join, and runs the scheduler over the deployment's current records.
 func (r *Reconciler) evaluate(ctx context.Context, dep *seiv1alpha1.SeiNodeDeployment, records []seiv1alpha1.SeiNode) (*evaluation, error) {
 	ev := &evaluation{policy: dep.Spec.Placement.PolicyName, powerCap: rollout.DefaultPowerCap}
+	if msg := invalidOverrides(dep); msg != "" {
+		return ev.blocked(seiv1alpha1.ReasonInvalidOverrides, "%s", msg), nil
+	}
 	pol := &seiv1alpha1.SeiPlacementPolicy{}
 	if err := r.Hub.Get(ctx, client.ObjectKey{Name: ev.policy}, pol); err != nil {
 		if apierrors.IsNotFound(err) {
@@ -91,6 +95,17 @@ func (r *Reconciler) evaluate(ctx context.Context, dep *seiv1alpha1.SeiNodeDeplo
 		ev.domains[c.Name] = c.Domain
 	}
 	return ev, nil
+}
+
+// invalidOverrides checks the template's overrides as the agent and the sidecar will, and says what is
+// wrong with them, or "". The apiserver refuses unknown keys already, but not values, nor objects
+// stored before its rule (or this sei-config version) came: checked here, a bad template places no
+// record, mints no key and rolls out to no node.
+func invalidOverrides(dep *seiv1alpha1.SeiNodeDeployment) string {
+	if err := nodeconfig.ValidateOverrides(string(dep.Spec.Role.Mode()), dep.Spec.Template.Overrides); err != nil {
+		return nodeconfig.Summary("spec.template.overrides", err)
+	}
+	return ""
 }
 
 // usage counts, per cluster, the nodes other deployments placed under the same policy.

@@ -116,3 +116,9 @@ func resolve(mode string, overrides map[string]string) error {
 	}
 	return aggregate.Join(errs...)
 }
+
+// Summary writes an error of ValidateOverrides on one line for a condition message, after field (the
+// overrides' path in the spec): its problems are separated by "; ".
+func Summary(field string, err error) string {
+	return field + ": " + strings.ReplaceAll(err.Error(), "\n", "; ")
+}
