@@ -1,7 +1,8 @@
 // Package cluster completes a member cluster whose kube-apiserver already runs: it adds the
 // controllers an apiserver alone lacks (kube-controller-manager, kube-scheduler), one real node
-// (dataplane/node) and the images its pods use, loaded into the node's containerd as `kind load`
-// does.
+// (dataplane/node), a default StorageClass whose volumes are directories on the node
+// (dataplane/provisioner) and the images its pods use, loaded into the node's containerd as
+// `kind load` does.
 package cluster
 
 import (
@@ -15,6 +16,7 @@ import (
 	"github.com/sei-protocol/sei-fleet/dataplane/images"
 	"github.com/sei-protocol/sei-fleet/dataplane/node"
 	"github.com/sei-protocol/sei-fleet/dataplane/proc"
+	"github.com/sei-protocol/sei-fleet/dataplane/provisioner"
 )
 
 // Options describe one member's data plane.
@@ -30,6 +32,8 @@ type Options struct {
 	Kubeconfig []byte
 	// Images are layout tarballs loaded into the node before Start returns.
 	Images []string
+	// WithoutProvisioner leaves claims unbound: no provisioner, no default StorageClass.
+	WithoutProvisioner bool
 }
 
 // Cluster is a running member data plane.
@@ -38,9 +42,10 @@ type Cluster struct {
 	Node *node.Node
 	dir  string
 	ctrl []*proc.Process
+	prov *provisioner.Provisioner
 }
 
-// Start starts the controllers and the node and loads the images.
+// Start starts the controllers, the provisioner and the node, and loads the images.
 func Start(ctx context.Context, o Options) (_ *Cluster, err error) {
 	c := &Cluster{Name: o.Name, dir: o.Dir}
 	defer func() {
@@ -64,9 +69,21 @@ func Start(ctx context.Context, o Options) (_ *Cluster, err error) {
 		}
 		c.ctrl = append(c.ctrl, p)
 	}
+	nodeName, nodeDir := o.Name+"-node", filepath.Join(o.Dir, "node")
+	if !o.WithoutProvisioner {
+		// Volumes live in the node's folder, as on its disk; the kubelet sees the host's paths.
+		volumes, err := filepath.Abs(filepath.Join(nodeDir, "volumes"))
+		if err != nil {
+			return nil, err
+		}
+		c.prov, err = provisioner.Start(ctx, provisioner.Options{Kubeconfig: kubeconfig,
+			Dirs: func(n string) (string, bool) { return volumes, n == nodeName }})
+		if err != nil {
+			return nil, err
+		}
+	}
 	c.Node, err = node.Start(ctx, node.Options{
-		Name: o.Name + "-node", Dir: filepath.Join(o.Dir, "node"), BinDir: o.BinDir,
-		Fabric: o.Fabric, Kubeconfig: o.Kubeconfig,
+		Name: nodeName, Dir: nodeDir, BinDir: o.BinDir, Fabric: o.Fabric, Kubeconfig: o.Kubeconfig,
 	})
 	if err != nil {
 		return nil, err
@@ -108,8 +125,11 @@ func (c *Cluster) Load(ctx context.Context, tarball string) error {
 	return nil
 }
 
-// Stop stops the node, then the controllers, and removes the cluster's folder.
+// Stop stops the provisioner, the node, then the controllers, and removes the cluster's folder.
 func (c *Cluster) Stop() {
+	if c.prov != nil {
+		c.prov.Stop()
+	}
 	if c.Node != nil {
 		c.Node.Stop()
 	}
