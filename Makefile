@@ -90,8 +90,9 @@ test: test-bins ## Install test binaries (kube-apiserver, etcd) if needed, then 
 	go test $(GO_TEST_FLAGS) ./...
 
 .PHONY: test-chain
-test-chain: test-bins ## Build a real seid if needed, then run the chain conformance tests against it
-	SEID_BIN=$$(hack/install-seid.sh | tail -1) go test -tags chain $(GO_TEST_FLAGS) ./e2e/chain/...
+test-chain: test-bins ## Build a real seid and seictl if needed, then run the chain conformance tests against them (e2e/chain; the fake sidecar's config tasks against the real one)
+	SEID_BIN=$$(hack/install-seid.sh | tail -1) SEICTL_BIN=$$(hack/install-seictl.sh | tail -1) \
+		go test -tags chain $(GO_TEST_FLAGS) ./e2e/chain/... ./agent/sidecar/sidecartest/...
 
 .PHONY: test-dataplane
 test-dataplane: ## Install the data plane (Debian's containerd, runc, CNI; kubelet & co. from the proxy; seid, seictl), then run its tier on real nodes (root)

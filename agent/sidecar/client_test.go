@@ -67,13 +67,13 @@ func TestSubmitTaskWithoutIDGetsOneAssigned(t *testing.T) {
 func TestSubmitTaskIsIdempotent(t *testing.T) {
 	g := NewWithT(t)
 	srv, c := newPair(t)
-	task := sidecar.Task{ID: uuid.NewString(), Type: sidecar.TaskTypeConfigValidate}
+	task := sidecar.Task{ID: uuid.NewString(), Type: sidecar.TaskTypeRestartSeid}
 	for range 3 {
 		id, err := c.SubmitTask(t.Context(), task)
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(id).To(Equal(task.ID))
 	}
-	g.Expect(srv.Submissions(sidecar.TaskTypeConfigValidate)).To(Equal(3))
+	g.Expect(srv.Submissions(sidecar.TaskTypeRestartSeid)).To(Equal(3))
 	g.Expect(srv.Runs(task.ID)).To(Equal(1))
 }
 

@@ -15,14 +15,14 @@ import (
 func TestRunSubmitsOnceAndReportsCompletion(t *testing.T) {
 	g := NewWithT(t)
 	srv, c := newPair(t)
-	task := sidecar.Task{ID: uuid.NewString(), Type: sidecar.TaskTypeConfigValidate}
+	task := sidecar.Task{ID: uuid.NewString(), Type: sidecar.TaskTypeRestartSeid}
 
 	for range 3 {
 		done, err := sidecar.Run(t.Context(), c, task)
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(done).To(BeTrue())
 	}
-	g.Expect(srv.Submissions(sidecar.TaskTypeConfigValidate)).To(Equal(1), "known tasks are polled, not resubmitted")
+	g.Expect(srv.Submissions(sidecar.TaskTypeRestartSeid)).To(Equal(1), "known tasks are polled, not resubmitted")
 	g.Expect(srv.Runs(task.ID)).To(Equal(1))
 }
 
@@ -138,9 +138,9 @@ func TestRunRefusesUnsafeTasks(t *testing.T) {
 	g.Expect(err).To(MatchError(sidecar.ErrInvalidTask))
 
 	id := uuid.NewString()
-	g.Expect(sidecar.Run(t.Context(), c, sidecar.Task{ID: id, Type: sidecar.TaskTypeConfigValidate})).To(BeTrue())
+	g.Expect(sidecar.Run(t.Context(), c, sidecar.Task{ID: id, Type: sidecar.TaskTypeRestartSeid})).To(BeTrue())
 	_, err = sidecar.Run(t.Context(), c, sidecar.Task{ID: id, Type: sidecar.TaskTypeMarkReady})
-	g.Expect(err).To(MatchError(ContainSubstring("run mark-ready task " + id + ": invalid task: the sidecar holds it as a config-validate task")))
+	g.Expect(err).To(MatchError(ContainSubstring("run mark-ready task " + id + ": invalid task: the sidecar holds it as a restart-seid task")))
 	g.Expect(sidecar.IsPermanent(err)).To(BeTrue())
 	g.Expect(srv.Submissions(sidecar.TaskTypeMarkReady)).To(BeZero())
 }
@@ -158,8 +158,8 @@ func TestRunPassesTransportErrorsThrough(t *testing.T) {
 func TestFailedTaskKeepsResult(t *testing.T) {
 	g := NewWithT(t)
 	srv, c := newPair(t)
-	srv.SetResult(sidecar.TaskTypeConfigValidate, json.RawMessage(`{"valid":true}`))
-	task := sidecar.Task{ID: uuid.NewString(), Type: sidecar.TaskTypeConfigValidate}
+	srv.SetResult(sidecar.TaskTypeRestartSeid, json.RawMessage(`{"valid":true}`))
+	task := sidecar.Task{ID: uuid.NewString(), Type: sidecar.TaskTypeRestartSeid}
 	g.Expect(sidecar.Run(t.Context(), c, task)).To(BeTrue())
 	res, err := c.GetTask(t.Context(), task.ID)
 	g.Expect(err).NotTo(HaveOccurred())

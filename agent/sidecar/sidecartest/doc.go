@@ -16,13 +16,21 @@
 // kube-rbac-proxy in front when RequireToken is set (401 without the bearer
 // token, except on the probe paths).
 //
-// Tasks do no work. By default a task completes before its POST returns;
+// Tasks do no work, but for config-apply and config-validate, which run
+// sei-config itself on a model of the node's config as seictl's handlers do:
+// the same resolution, errors and diagnostics (an unknown override key fails
+// config-apply with `config-apply: applying overrides: unknown override key
+// "K"`), and a home as seid init leaves it until a config-apply succeeds, on
+// which config-validate fails as the real one does (InitHome picks its mode).
+// The chain-tagged conformance test holds these answers to the real seictl's.
+// By default a task completes before its POST returns;
 // SetDelay, HangTask/ReleaseTask and FailTask script other outcomes, and
 // Submissions, Runs and Tasks let a test assert what the code under test
 // did. It does not model a sidecar restart (seictl keeps tasks in SQLite
 // and re-runs those left running), the trusted-header mode without a proxy,
-// metrics content, or any task's effect on disk; SetNodeID stands in for
-// node_key.json and SetGenesisHash for the genesis the node would fetch.
+// metrics content, or any other task's effect on disk (config-patch leaves
+// the modelled config as it is); SetNodeID stands in for node_key.json and
+// SetGenesisHash for the genesis the node would fetch.
 //
 // All methods are safe for concurrent use.
 package sidecartest

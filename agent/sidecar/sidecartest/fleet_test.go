@@ -46,14 +46,14 @@ func TestFleetNodeScriptsApply(t *testing.T) {
 	f := newFleet(t)
 	node := f.Node("ns", "n")
 	node.SetNodeID("")
-	node.FailTask(sidecar.TaskTypeConfigValidate, 1, "bad config")
+	node.FailTask(sidecar.TaskTypeRestartSeid, 1, "seid did not restart")
 	node.RequireToken("tok")
 	c := sidecar.New(f.Address("ns", "n"), sidecar.WithTokenSource(sidecar.StaticTokenSource("tok")))
 
 	_, err := c.NodeID(t.Context())
 	g.Expect(err).To(MatchError(ContainSubstring("node_key.json not found")))
-	_, err = sidecar.Run(t.Context(), c, sidecar.Task{ID: uuid.NewString(), Type: sidecar.TaskTypeConfigValidate})
-	g.Expect(err).To(MatchError(ContainSubstring("bad config")))
+	_, err = sidecar.Run(t.Context(), c, sidecar.Task{ID: uuid.NewString(), Type: sidecar.TaskTypeRestartSeid})
+	g.Expect(err).To(MatchError(ContainSubstring("seid did not restart")))
 
 	node.SetUnreachable(true)
 	_, err = c.Healthz(t.Context())

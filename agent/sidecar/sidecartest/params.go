@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 )
 
 // knownTypes is the fake's own copy of seictl's task types (sidecar/wire),
@@ -21,19 +20,10 @@ var knownTypes = map[string]bool{
 	"gov-vote": true, "gov-software-upgrade": true, "gov-param-change": true,
 }
 
-// validModes are sei-config's node modes.
-var validModes = []string{"validator", "full", "seed", "archive", "rpc", "indexer"}
-
 // Parameter structs as seictl's handlers declare them. The engine re-encodes
 // the params map and decodes it into these, so a wrongly typed field fails
 // the run with "parsing params: ..." while unknown fields pass.
 type (
-	configApplyParams struct {
-		Mode          string            `json:"mode"`
-		Overrides     map[string]string `json:"overrides"`
-		TargetVersion int               `json:"targetVersion"`
-		Incremental   bool              `json:"incremental"`
-	}
 	configPatchParams struct {
 		Files map[string]map[string]any `json:"files"`
 	}
@@ -56,20 +46,10 @@ type (
 
 // checkParams fails a run the way the real handler would before doing any
 // work: undecodable params, or the few semantic checks that need no disk.
+// config-apply and config-validate run sei-config instead (config.go).
 // genesisHash is the SetGenesisHash value.
 func checkParams(taskType string, params map[string]any, genesisHash string) error {
 	switch taskType {
-	case "config-apply":
-		var p configApplyParams
-		if err := decode(params, &p); err != nil {
-			return err
-		}
-		if !p.Incremental && p.Mode == "" {
-			return errors.New("config-apply: mode is required for non-incremental config resolution")
-		}
-		if p.Mode != "" && !slices.Contains(validModes, p.Mode) {
-			return fmt.Errorf("config-apply: invalid mode %q", p.Mode)
-		}
 	case "config-patch":
 		var p configPatchParams
 		if err := decode(params, &p); err != nil {

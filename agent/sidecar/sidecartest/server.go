@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"sync"
 	"time"
+
+	seiconfig "github.com/sei-protocol/sei-config"
 )
 
 // Server is a fake sidecar for one node.
@@ -32,6 +34,9 @@ type Server struct {
 	failures    map[string]*failure
 	hung        map[string]bool
 	results     map[string]json.RawMessage
+	// config is the node's config on disk (config.go): written by a successful config-apply, read
+	// by config-validate and incremental config-apply.
+	config *seiconfig.SeiConfig
 	// Task state and counters.
 	tasks       map[string]*task
 	submissions map[string]int
@@ -97,6 +102,7 @@ func (s *Server) resetLocked() {
 	s.failures = map[string]*failure{}
 	s.hung = map[string]bool{}
 	s.results = map[string]json.RawMessage{}
+	s.config = initHome(seiconfig.ModeFull)
 	s.tasks = map[string]*task{}
 	s.submissions = map[string]int{}
 	s.runs = map[string]int{}

@@ -56,9 +56,9 @@ func TestPostTaskAnswers201ForNewDuplicateAndRerun(t *testing.T) {
 	g := NewWithT(t)
 	s := newServer(t)
 	id := uuid.NewString()
-	body := `{"id":"` + id + `","type":"config-validate"}`
+	body := `{"id":"` + id + `","type":"restart-seid"}`
 
-	s.FailTask("config-validate", 1, "boom")
+	s.FailTask("restart-seid", 1, "boom")
 	for _, want := range []string{"failed", "completed", "completed"} {
 		a := call(t, http.MethodPost, s.URL()+"/v0/tasks", body)
 		g.Expect(a.status).To(Equal(http.StatusCreated))
@@ -69,7 +69,7 @@ func TestPostTaskAnswers201ForNewDuplicateAndRerun(t *testing.T) {
 		g.Expect(task.Status).To(Equal(want))
 	}
 	g.Expect(s.Runs(id)).To(Equal(2))
-	g.Expect(s.Submissions("config-validate")).To(Equal(3))
+	g.Expect(s.Submissions("restart-seid")).To(Equal(3))
 
 	a := call(t, http.MethodPost, s.URL()+"/v0/tasks", `{"type":"mark-ready"}`)
 	g.Expect(a.status).To(Equal(http.StatusCreated))

@@ -6,6 +6,8 @@ import (
 	"maps"
 	"slices"
 	"time"
+
+	seiconfig "github.com/sei-protocol/sei-config"
 )
 
 // Wire values of a task's status.
@@ -185,9 +187,17 @@ func (s *Server) finishLocked(id string, gen uint64) {
 	}
 	now := time.Now().UTC()
 	t.CompletedAt = &now
+	written, err := s.runConfigLocked(t)
+	if err != nil {
+		t.Status, t.Error = StatusFailed, err.Error()
+		return
+	}
 	if msg, failed := s.outcomeLocked(t); failed {
 		t.Status, t.Error = StatusFailed, msg
 		return
+	}
+	if written != nil {
+		s.config = written
 	}
 	t.Status = StatusCompleted
 	t.Result = slices.Clone(s.results[t.Type])
@@ -204,6 +214,20 @@ func (s *Server) finishLocked(id string, gen uint64) {
 		}
 		s.ready = false
 	}
+}
+
+// runConfigLocked runs a config-apply or config-validate with sei-config
+// against the node's config: the error the real handler fails with, or, for a
+// config-apply, the config it writes (kept only if no FailTask script fails
+// the run).
+func (s *Server) runConfigLocked(t *task) (*seiconfig.SeiConfig, error) {
+	switch t.Type {
+	case "config-apply":
+		return configApply(t.Params, s.config)
+	case "config-validate":
+		return nil, configValidate(t.Params, s.config)
+	}
+	return nil, nil
 }
 
 // outcomeLocked decides whether a run fails, and why: bad params first (the

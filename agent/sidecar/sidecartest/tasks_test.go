@@ -52,7 +52,7 @@ func TestFailTask(t *testing.T) {
 	task, _ := s.Task(id)
 	g.Expect(task.Run).To(Equal(3))
 
-	other := submit(t, s, uuid.NewString(), "config-validate", "")
+	other := submit(t, s, uuid.NewString(), "restart-seid", "")
 	g.Expect(status(s, other)).To(Equal("completed"), "other types are unaffected")
 }
 
@@ -94,8 +94,8 @@ func TestDelayAndDelete(t *testing.T) {
 	g := NewWithT(t)
 	s := newServer(t)
 	s.SetDelay(50 * time.Millisecond)
-	kept := submit(t, s, uuid.NewString(), "config-validate", "")
-	dropped := submit(t, s, uuid.NewString(), "config-validate", "")
+	kept := submit(t, s, uuid.NewString(), "restart-seid", "")
+	dropped := submit(t, s, uuid.NewString(), "restart-seid", "")
 	g.Expect(status(s, kept)).To(Equal("running"))
 
 	g.Expect(call(t, http.MethodDelete, s.URL()+"/v0/tasks/"+dropped, "").status).To(Equal(http.StatusNoContent))
@@ -104,7 +104,7 @@ func TestDelayAndDelete(t *testing.T) {
 		WithTimeout(100*time.Millisecond).Should(Equal("absent"), "a cancelled run must not come back")
 
 	s.SetDelay(0)
-	submit(t, s, dropped, "config-validate", "")
+	submit(t, s, dropped, "restart-seid", "")
 	task, _ := s.Task(dropped)
 	g.Expect(task.Run).To(Equal(1), "the run number restarts with the record")
 	g.Expect(s.Runs(dropped)).To(Equal(2), "the counter does not")
@@ -114,7 +114,7 @@ func TestMarkNotReadyPurgesMarkReady(t *testing.T) {
 	g := NewWithT(t)
 	s := newServer(t)
 	ready := submit(t, s, uuid.NewString(), "mark-ready", "")
-	other := submit(t, s, uuid.NewString(), "config-validate", "")
+	other := submit(t, s, uuid.NewString(), "restart-seid", "")
 	g.Expect(s.Healthy()).To(BeTrue())
 
 	submit(t, s, uuid.NewString(), "mark-not-ready", "")
