@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	"github.com/sei-protocol/sei-fleet/agent/config"
@@ -102,6 +103,8 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 			predicate.AnnotationChangedPredicate{}, deletionStarted))).
 		Owns(&appsv1.StatefulSet{}).
 		Owns(&corev1.Service{}).
+		// A pod's containers failing changes nothing the StatefulSet reports at once; status must say so.
+		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(podToNode)).
 		Complete(r)
 }
 
@@ -129,7 +132,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 
 	before := node.DeepCopy()
 	result, err := r.reconcile(ctx, node)
-	updateConditions(node)
+	updateConditions(node, r.observePod(ctx, node))
 	r.announceInvalidOverrides(ctx, before, node)
 	if _, perr := kube.PatchStatus(ctx, r.Client, before, node, nodeStatus); perr != nil {
 		return ctrl.Result{}, aggregate.Join(err, perr)

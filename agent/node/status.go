@@ -43,9 +43,9 @@ func finishPlan(node *seiv1alpha1.SeiNode, now time.Time) string {
 	return ""
 }
 
-// updateConditions derives every condition the agent owns from the node's spec and status. Each
-// condition is always present.
-func updateConditions(node *seiv1alpha1.SeiNode) {
+// updateConditions derives every condition the agent owns from the node's spec and status, and what
+// it just saw of the pod. Each condition is always present.
+func updateConditions(node *seiv1alpha1.SeiNode, obs podObservation) {
 	s := &node.Status
 	paused := node.Spec.Paused
 	if paused {
@@ -79,6 +79,12 @@ func updateConditions(node *seiv1alpha1.SeiNode) {
 
 	g := node.Spec.Genesis
 	switch {
+	case g != nil && obs.genesisRefused:
+		setCondition(node, seiv1alpha1.NodeGenesisVerified, false, seiv1alpha1.ReasonGenesisMismatch,
+			"the pod refused genesis "+g.ConfigMapName+": "+obs.failing)
+	case g != nil && obs.genesisSHA256 != "" && obs.genesisSHA256 != g.SHA256:
+		setCondition(node, seiv1alpha1.NodeGenesisVerified, false, seiv1alpha1.ReasonGenesisMismatch,
+			"genesis ConfigMap "+g.ConfigMapName+" now hashes to "+obs.genesisSHA256+", not spec.genesis.sha256 "+g.SHA256+": the pod will not start on it")
 	case g != nil && s.GenesisSHA256 == g.SHA256:
 		setCondition(node, seiv1alpha1.NodeGenesisVerified, true, seiv1alpha1.ReasonGenesisMatches, "genesis sha256 "+g.SHA256)
 	case g != nil:
@@ -102,6 +108,8 @@ func updateConditions(node *seiv1alpha1.SeiNode) {
 	switch {
 	case s.Phase != seiv1alpha1.NodeRunning:
 		setCondition(node, seiv1alpha1.NodeReady, false, seiv1alpha1.ReasonNotRunning, "phase "+string(s.Phase))
+	case obs.failing != "":
+		setCondition(node, seiv1alpha1.NodeReady, false, seiv1alpha1.ReasonPodFailing, obs.failing)
 	case paused:
 		setCondition(node, seiv1alpha1.NodeReady, false, seiv1alpha1.ReasonPaused, "")
 	case updating:

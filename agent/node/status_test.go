@@ -31,7 +31,7 @@ func TestConfigValidNamesTheBadKeys(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := NewWithT(t)
-			updateConditions(tc.node)
+			updateConditions(tc.node, podObservation{})
 			c := meta.FindStatusCondition(tc.node.Status.Conditions, seiv1alpha1.NodeConfigValid)
 			g.Expect(c).NotTo(BeNil())
 			g.Expect(c.Reason).To(Equal(tc.reason))

@@ -70,6 +70,8 @@ func seidInitContainer(node *seiv1alpha1.SeiNode, cfg *config.Config) corev1.Con
 		Resources:       seidResources(node, cfg),
 		VolumeMounts:    initMounts(node, cfg.SeidHome),
 		SecurityContext: containerSecurityContext(),
+		// Why it failed (a refused genesis, say) reaches the pod's status and so the agent.
+		TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
 	}
 }
 
@@ -100,17 +102,18 @@ func sidecarContainer(node *seiv1alpha1.SeiNode, cfg *config.Config) corev1.Cont
 	}
 	livez := corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/v0/livez", Port: intstr.FromString(PortNameSidecar)}}
 	return corev1.Container{
-		Name:            ContainerSidecar,
-		Image:           image,
-		Args:            []string{"serve"},
-		RestartPolicy:   ptr.To(corev1.ContainerRestartPolicyAlways),
-		Ports:           []corev1.ContainerPort{{Name: PortNameSidecar, ContainerPort: port, Protocol: corev1.ProtocolTCP}},
-		Env:             env,
-		Resources:       resources,
-		VolumeMounts:    runtimeMounts(cfg.SeidHome),
-		StartupProbe:    &corev1.Probe{ProbeHandler: livez, PeriodSeconds: 2, FailureThreshold: 60},
-		ReadinessProbe:  &corev1.Probe{ProbeHandler: livez, PeriodSeconds: 10, FailureThreshold: 3},
-		SecurityContext: containerSecurityContext(),
+		Name:                     ContainerSidecar,
+		Image:                    image,
+		Args:                     []string{"serve"},
+		RestartPolicy:            ptr.To(corev1.ContainerRestartPolicyAlways),
+		Ports:                    []corev1.ContainerPort{{Name: PortNameSidecar, ContainerPort: port, Protocol: corev1.ProtocolTCP}},
+		Env:                      env,
+		Resources:                resources,
+		VolumeMounts:             runtimeMounts(cfg.SeidHome),
+		StartupProbe:             &corev1.Probe{ProbeHandler: livez, PeriodSeconds: 2, FailureThreshold: 60},
+		ReadinessProbe:           &corev1.Probe{ProbeHandler: livez, PeriodSeconds: 10, FailureThreshold: 3},
+		SecurityContext:          containerSecurityContext(),
+		TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
 	}
 }
 
@@ -140,8 +143,9 @@ func seidContainer(node *seiv1alpha1.SeiNode, cfg *config.Config) corev1.Contain
 			ProbeHandler:  corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromString(ready)}},
 			PeriodSeconds: 10, FailureThreshold: 3,
 		},
-		VolumeMounts:    runtimeMounts(cfg.SeidHome),
-		SecurityContext: containerSecurityContext(),
+		VolumeMounts:             runtimeMounts(cfg.SeidHome),
+		SecurityContext:          containerSecurityContext(),
+		TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
 	}
 }
 

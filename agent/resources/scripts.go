@@ -4,6 +4,10 @@ package resources
 // so no spec value is ever spliced into shell code, and the golden files show one reviewed script.
 // Paths under /etc/sei are the mount points in volumes.go (a test checks that they agree).
 
+// ExitGenesisMismatch is seid-init's exit code when the mounted genesis does not hash to the expected
+// sha256 (initScript's "exit 3"): the agent reports that node's genesis as refused.
+const ExitGenesisMismatch = 3
+
 // initScript is seid-init's script. It runs on every pod start and is idempotent:
 //   - `seid init` only on a fresh volume. seid writes config.toml before app.toml, so both present
 //     means an earlier init finished; --overwrite lets an interrupted one start over.
@@ -13,9 +17,9 @@ package resources
 //     created only when absent and never reset: it is what stops the key from signing twice at a
 //     height it already signed.
 //   - With spec.genesis, the genesis is copied onto the volume and the copy checked against the
-//     expected sha256 before it replaces config/genesis.json; a mismatch fails the pod, so seid never
-//     runs on a genesis nobody agreed on. Checking the copy rather than the mount means what is
-//     checked is exactly what seid reads.
+//     expected sha256 before it replaces config/genesis.json; a mismatch fails the pod (exit
+//     ExitGenesisMismatch, which the agent reports), so seid never runs on a genesis nobody agreed
+//     on. Checking the copy rather than the mount means what is checked is exactly what seid reads.
 //
 // Files are written to a temporary name and renamed, so a crash never leaves half a key behind, and
 // with umask 077 nothing lands readable by anyone else.
@@ -50,7 +54,7 @@ if [ -n "${SEI_GENESIS_SHA256:-}" ]; then
   if ! echo "${SEI_GENESIS_SHA256}  ${config}/genesis.json.tmp" | sha256sum -c --status -; then
     echo "genesis.json from the ConfigMap does not have sha256 ${SEI_GENESIS_SHA256}: refusing to start" >&2
     rm -f "${config}/genesis.json.tmp"
-    exit 1
+    exit 3
   fi
   mv -f "${config}/genesis.json.tmp" "${config}/genesis.json"
 fi

@@ -58,6 +58,11 @@ const (
 	ReasonKeysFound         = "KeysFound"
 	ReasonWaitingForGenesis = "WaitingForGenesis"
 	ReasonGenesisMatches    = "GenesisMatches"
+	// ReasonGenesisMismatch: the genesis ConfigMap no longer hashes to spec.genesis.sha256, or the
+	// pod's seid-init refused it; the pod does not start on it.
+	ReasonGenesisMismatch = "GenesisMismatch"
+	// ReasonPodFailing: a container of the node's pod failed and is not running again.
+	ReasonPodFailing        = "PodFailing"
 	ReasonImageRolling      = "ImageRolling"
 	ReasonUpToDate          = "UpToDate"
 	ReasonMemberUnreachable = "MemberUnreachable"

@@ -156,6 +156,10 @@ func (s *Simulator) statefulSet(ctx context.Context, sts *appsv1.StatefulSet) er
 		rev := pod.Labels[appsv1.StatefulSetRevisionLabel]
 		status.Replicas, status.CurrentReplicas = 1, 1
 		status.CurrentRevision = rev
+		if sts.Spec.UpdateStrategy.Type == appsv1.OnDeleteStatefulSetStrategyType && sts.Status.CurrentRevision != "" {
+			// As kube-controller-manager does: only a RollingUpdate advances currentRevision.
+			status.CurrentRevision = sts.Status.CurrentRevision
+		}
 		if rev == updateRevision {
 			status.UpdatedReplicas = 1
 		}
