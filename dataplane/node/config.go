@@ -36,6 +36,10 @@ func (c *config) kubeletConf() string    { return c.path("kubelet.yaml") }
 func (c *config) proxyConf() string      { return c.path("kube-proxy.yaml") }
 func (c *config) cniConfDir() string     { return c.path("cni", "net.d") }
 
+// podLogsDir keeps the containers' logs in the node's folder: the kubelet's default, /var/log/pods,
+// is the host's, shared by every node and left behind by a killed test.
+func (c *config) podLogsDir() string { return c.path("pod-logs") }
+
 // kernelTunables are the sysctls the kubelet insists on (it writes them unless they already hold
 // these values). They are not namespaced, so the supervisor shows the kubelet files that already
 // hold them instead of letting it change the host.
@@ -120,6 +124,7 @@ localStorageCapacityIsolation: false
 protectKernelDefaults: false
 resolvConf: ""
 podCIDR: %[3]s
+podLogsDir: %[4]s
 serializeImagePulls: false
 imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
@@ -134,7 +139,7 @@ authentication:
     enabled: false
 authorization:
   mode: AlwaysAllow
-`, c.socket(), c.IP, c.PodCIDR)
+`, c.socket(), c.IP, c.PodCIDR, c.podLogsDir())
 }
 
 // proxyYAML runs kube-proxy in iptables mode; the conntrack sizes stay untouched because they are

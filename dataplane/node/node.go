@@ -49,6 +49,8 @@ type Node struct {
 	Socket string
 	// LogDir has the logs of the supervisor and every daemon.
 	LogDir string
+	// PodLogDir has the containers' logs (<namespace>_<pod>_<uid>/<container>/<restart>.log).
+	PodLogDir string
 
 	dir      string
 	sup      *proc.Process
@@ -66,7 +68,7 @@ func Start(ctx context.Context, o Options) (_ *Node, err error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{Name: o.Name, Port: port, Socket: c.socket(), LogDir: c.LogDir, dir: o.Dir}
+	n := &Node{Name: o.Name, Port: port, Socket: c.socket(), LogDir: c.LogDir, PodLogDir: c.podLogsDir(), dir: o.Dir}
 	defer func() {
 		if err != nil {
 			n.Stop()
