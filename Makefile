@@ -27,6 +27,8 @@ IMG ?= ghcr.io/sei-protocol/sei-fleet:dev
 # kind clusters of e2e-kind: PREFIX-hub and PREFIX-<member>.
 KIND_CLUSTER_PREFIX ?= sei-fleet
 GO_TEST_FLAGS ?= -p 1 -timeout 45m
+# The tests the dataplane tier runs on real nodes (e2e/realchain_test.go, hack/dev).
+DATAPLANE_TESTS ?= ^TestRealChain|^TestDevRealChain
 OCM_CRDS := cluster/v1/0000_00_clusters.open-cluster-management.io_managedclusters.crd.yaml \
 	cluster/v1beta2/0000_00_clusters.open-cluster-management.io_managedclustersets.crd.yaml \
 	cluster/v1beta2/0000_01_clusters.open-cluster-management.io_managedclustersetbindings.crd.yaml
@@ -40,8 +42,13 @@ help: ## Show this help
 ##@ Development
 
 .PHONY: dev
-dev: build test-bins ## Run a whole fleet locally: hub + 3 member clusters, a validator ceremony, full nodes (Ctrl-C to stop)
-	go run ./hack/dev --bin-dir bin --dir .dev
+dev: build dataplane-bins ## Run a whole fleet locally on real nodes: hub + 3 member clusters, a validator ceremony, full nodes, real seid (root; Ctrl-C to stop)
+	SEID_BIN=$$(hack/install-seid.sh | tail -1) SEICTL_BIN=$$(hack/install-seictl.sh | tail -1) \
+		go run ./hack/dev --bin-dir bin --dir .dev
+
+.PHONY: dev-simulate
+dev-simulate: build test-bins ## make dev without nodes: pods and the sidecar simulated (machines that cannot run containers)
+	go run ./hack/dev --simulate --bin-dir bin --dir .dev
 
 .PHONY: generate
 generate: $(CONTROLLER_GEN) override-keys ## Generate DeepCopy methods from api/ (after override-keys)
@@ -95,11 +102,15 @@ test-chain: test-bins ## Build a real seid and seictl if needed, then run the ch
 		go test -tags chain $(GO_TEST_FLAGS) ./e2e/chain/... ./agent/sidecar/sidecartest/...
 
 .PHONY: test-dataplane
-test-dataplane: ## Install the data plane (Debian's containerd, runc, CNI; kubelet & co. from the proxy; seid, seictl), then run its tier on real nodes (root)
+test-dataplane: dataplane-bins ## Install the data plane (Debian's containerd, runc, CNI; kubelet & co. from the proxy; seid, seictl), then run its tier on real nodes (root)
+	go test -tags dataplane $(GO_TEST_FLAGS) ./dataplane/...
+	SEID_BIN=$$(hack/install-seid.sh | tail -1) SEICTL_BIN=$$(hack/install-seictl.sh | tail -1) \
+		go test -tags dataplane $(GO_TEST_FLAGS) -run '$(DATAPLANE_TESTS)' ./e2e/ ./hack/dev/
+
+.PHONY: dataplane-bins
+dataplane-bins: ## Install what real member nodes need: Debian's containerd, runc, CNI plugins, iptables; kubelet, kube-proxy, kube-controller-manager, kube-scheduler
 	hack/install-dataplane-deps.sh
 	NODE_BINS=1 K8S_VERSION=$(K8S_VERSION) ETCD_VERSION=$(ETCD_VERSION) hack/install-k8s-test-bins.sh "$(KUBEBUILDER_ASSETS)" >/dev/null
-	SEID_BIN=$$(hack/install-seid.sh | tail -1) SEICTL_BIN=$$(hack/install-seictl.sh | tail -1) \
-		go test -tags dataplane $(GO_TEST_FLAGS) ./dataplane/... ./e2e/dataplane/...
 
 .PHONY: test-bins
 test-bins: ## Build kube-apiserver and etcd for integration tests (cached outside the repo)

@@ -3,14 +3,22 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -121,4 +129,357 @@ func TestRealChainCeremonyAndJoinedFullNode(t *testing.T) {
 		g.Expect(h).To(Equal(want), "%s has the same block 5", n.node.Name)
 	}
 	g.Expect(clusters).To(HaveLen(3), "the network spans the three clusters")
+}
+
+// status is what the tests read of seid's /status.
+type status struct {
+	NodeInfo struct {
+		ID string `json:"id"`
+	} `json:"node_info"`
+	SyncInfo struct {
+		LatestBlockHeight string `json:"latest_block_height"`
+	} `json:"sync_info"`
+	ValidatorInfo struct {
+		Address string `json:"address"`
+	} `json:"validator_info"`
+}
+
+func (s status) height() int64 {
+	var h int64
+	_, _ = fmt.Sscan(s.SyncInfo.LatestBlockHeight, &h)
+	return h
+}
+
+// heightSample is the highest block any of a deployment's nodes had at a moment.
+type heightSample struct {
+	at     time.Time
+	height int64
+}
+
+// sampleChain reads every node's latest height every second until stopped, and returns the chain's
+// height over time (the highest any node reported).
+func sampleChain(t *testing.T, ns, dep string) func() []heightSample {
+	ctx, cancel := context.WithCancel(t.Context())
+	var (
+		mu      sync.Mutex
+		samples []heightSample
+	)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			var top int64
+			g := NewGomega(func(string, ...int) {}) // a failed lookup is a node being restarted
+			for _, n := range memberNodesOrNone(g, t, ns, dep) {
+				var s status
+				if n.podIP != "" && rpc(n.podIP, "/status", &s) == nil {
+					top = max(top, s.height())
+				}
+			}
+			mu.Lock()
+			samples = append(samples, heightSample{at: time.Now(), height: top})
+			mu.Unlock()
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+		}
+	}()
+	return func() []heightSample {
+		cancel()
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		return samples
+	}
+}
+
+// memberNodesOrNone is memberNodes that skips what it cannot read (pods between restarts).
+func memberNodesOrNone(g Gomega, t *testing.T, ns, dep string) []memberNode {
+	var out []memberNode
+	_ = InterceptGomegaFailure(func() { out = memberNodes(g, t, ns, dep) })
+	return out
+}
+
+// longestStall is the longest time the chain's height did not rise.
+func longestStall(samples []heightSample) time.Duration {
+	var worst time.Duration
+	var since heightSample
+	for i, s := range samples {
+		if i == 0 || s.height > since.height {
+			since = s
+			continue
+		}
+		worst = max(worst, s.at.Sub(since.at))
+	}
+	return worst
+}
+
+// (b) Rolling the validators to another seid image goes one region at a time, and the chain never
+// stops: its height keeps rising all through the rollout.
+func TestRealChainRolloutKeepsProducingBlocks(t *testing.T) {
+	g := NewWithT(t)
+	ns, vals, _ := realNetwork(t)
+	g.Eventually(func(g Gomega) {
+		for _, rec := range records(t, ns, vals.Name) {
+			g.Expect(rec.Status.Height).To(BeNumerically(">=", 5), rec.Name)
+		}
+	}).WithTimeout(3 * time.Minute).WithPolling(2 * time.Second).Should(Succeed())
+
+	chain := sampleChain(t, ns, vals.Name)
+	watch := watchRollout(t, ns, vals.Name)
+	next := dataPlane.Seid[seidTagNext]
+	update(t, vals, func(d *seiv1alpha1.SeiNodeDeployment) { d.Spec.Image = next })
+	g.Eventually(func(g Gomega) {
+		d := getDeployment(t, vals)
+		g.Expect(d.Status.ObservedGeneration).To(Equal(d.Generation), "the hub saw the new image")
+		g.Expect(d.Status.UpdatedReplicas).To(Equal(int32(4)))
+		for _, rec := range records(t, ns, vals.Name) {
+			g.Expect(rec.Status.CurrentImage).To(Equal(next), rec.Name)
+		}
+	}).WithTimeout(10 * time.Minute).WithPolling(2 * time.Second).Should(Succeed())
+	g.Eventually(readyCount(t, vals)).WithTimeout(3 * time.Minute).Should(Equal("4/4"))
+	order, maxDown := watch()
+	// A little past the rollout: the last node back must not have stalled the chain either.
+	time.Sleep(10 * time.Second)
+	samples := chain()
+
+	g.Expect(order).To(HaveLen(4))
+	g.Expect(maxDown).To(BeNumerically("<=", 1), "one validator at a time")
+	seen := map[string]bool{}
+	for i, c := range order {
+		g.Expect(seen[c] && order[i-1] != c).To(BeFalse(), "regions are rolled one after another: %v", order)
+		seen[c] = true
+	}
+	for _, n := range memberNodes(g, t, ns, vals.Name) {
+		var pod corev1.Pod
+		g.Expect(fleet.Member(n.cluster).Client.Get(t.Context(), client.ObjectKey{Namespace: ns, Name: resources.PodName(&n.node)}, &pod)).To(Succeed())
+		g.Expect(containerImage(pod, resources.ContainerSeid)).To(Equal(next), "%s's pod runs the new image", n.node.Name)
+	}
+	g.Expect(samples).NotTo(BeEmpty())
+	g.Expect(samples[len(samples)-1].height).To(BeNumerically(">", samples[0].height+20), "the chain moved on during the rollout")
+	g.Expect(longestStall(samples)).To(BeNumerically("<", 30*time.Second), "the chain never stopped: %v", samples)
+}
+
+// containerImage is the image of the named container in pod's spec.
+func containerImage(pod corev1.Pod, name string) string {
+	for _, c := range pod.Spec.Containers {
+		if c.Name == name {
+			return c.Image
+		}
+	}
+	return ""
+}
+
+// seidContainer is the runtime's ID of the pod's seid container ("" before it started) and its restarts.
+func seidContainer(pod corev1.Pod) (id string, restarts int32) {
+	for _, s := range pod.Status.ContainerStatuses {
+		if s.Name == resources.ContainerSeid {
+			_, id, _ = strings.Cut(s.ContainerID, "://")
+			return id, s.RestartCount
+		}
+	}
+	return "", 0
+}
+
+// signedHeight reads the last height a validator signed from priv_validator_state.json on its data
+// volume on the node.
+func signedHeight(g Gomega, t *testing.T, n memberNode) int64 {
+	m := fleet.Member(n.cluster)
+	var pvc corev1.PersistentVolumeClaim
+	g.Expect(m.Client.Get(t.Context(), client.ObjectKey{Namespace: n.node.Namespace, Name: resources.DataPVCName(&n.node)}, &pvc)).To(Succeed())
+	var pv corev1.PersistentVolume
+	g.Expect(m.Client.Get(t.Context(), client.ObjectKey{Name: pvc.Spec.VolumeName}, &pv)).To(Succeed())
+	dir := ""
+	switch {
+	case pv.Spec.Local != nil:
+		dir = pv.Spec.Local.Path
+	case pv.Spec.HostPath != nil:
+		dir = pv.Spec.HostPath.Path
+	}
+	g.Expect(dir).NotTo(BeEmpty(), "the data volume is a directory on the node")
+	raw, err := os.ReadFile(filepath.Join(dir, "data", "priv_validator_state.json"))
+	g.Expect(err).NotTo(HaveOccurred())
+	var s struct {
+		Height string `json:"height"`
+	}
+	g.Expect(json.Unmarshal(raw, &s)).To(Succeed(), string(raw))
+	var height int64
+	_, err = fmt.Sscan(s.Height, &height)
+	g.Expect(err).NotTo(HaveOccurred(), string(raw))
+	return height
+}
+
+// (c) seid killed by the runtime (SIGKILL to the container's process, as the OOM killer would) comes
+// back in the same pod with the same node ID, the same validator key and a signing state that went on
+// from where it was, and signs again.
+func TestRealChainKilledValidatorRecoversItsIdentity(t *testing.T) {
+	g := NewWithT(t)
+	ctx := t.Context()
+	ns, vals, _ := realNetwork(t)
+	var victim memberNode
+	g.Eventually(func(g Gomega) {
+		nodes := memberNodes(g, t, ns, vals.Name)
+		g.Expect(nodes).To(HaveLen(4))
+		for _, n := range nodes {
+			var s status
+			g.Expect(rpc(n.podIP, "/status", &s)).To(Succeed())
+			g.Expect(s.height()).To(BeNumerically(">=", 5))
+		}
+		victim = nodes[0]
+	}).WithTimeout(3 * time.Minute).WithPolling(2 * time.Second).Should(Succeed())
+
+	var before status
+	g.Expect(rpc(victim.podIP, "/status", &before)).To(Succeed())
+	signedBefore := signedHeight(g, t, victim)
+	g.Expect(signedBefore).To(BeNumerically(">", 0), "the validator has signed")
+	m := fleet.Member(victim.cluster)
+	var pod corev1.Pod
+	g.Expect(m.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: resources.PodName(&victim.node)}, &pod)).To(Succeed())
+	id, restarts := seidContainer(pod)
+	g.Expect(id).NotTo(BeEmpty())
+	out, err := exec.CommandContext(ctx, "ctr", "-a", dataPlane.Clusters[victim.cluster].Node.Socket, "-n", "k8s.io",
+		"tasks", "kill", "-s", "SIGKILL", id).CombinedOutput()
+	g.Expect(err).NotTo(HaveOccurred(), string(out))
+
+	g.Eventually(func(g Gomega) {
+		var p corev1.Pod
+		g.Expect(m.Client.Get(ctx, client.ObjectKeyFromObject(&pod), &p)).To(Succeed())
+		g.Expect(p.UID).To(Equal(pod.UID), "the same pod: the kubelet restarted the container")
+		_, r := seidContainer(p)
+		g.Expect(r).To(BeNumerically(">", restarts))
+		var after status
+		g.Expect(rpc(p.Status.PodIP, "/status", &after)).To(Succeed())
+		g.Expect(after.NodeInfo.ID).To(Equal(before.NodeInfo.ID), "same node ID")
+		g.Expect(after.ValidatorInfo.Address).To(Equal(before.ValidatorInfo.Address), "same validator key")
+		g.Expect(after.height()).To(BeNumerically(">", before.height()+5), "caught up and following the chain")
+		signed := signedHeight(g, t, victim)
+		g.Expect(signed).To(BeNumerically(">", before.height()+5), "signing again, past where it was killed")
+	}).WithTimeout(3 * time.Minute).WithPolling(2 * time.Second).Should(Succeed())
+
+	// The signing state never went back: it is at least where it was before the kill.
+	signedAfter := signedHeight(g, t, victim)
+	g.Expect(signedAfter).To(BeNumerically(">=", signedBefore))
+	var rec seiv1alpha1.SeiNode
+	g.Expect(m.Client.Get(ctx, client.ObjectKeyFromObject(&victim.node), &rec)).To(Succeed())
+	g.Expect(rec.Status.NodeID).To(Equal(victim.node.Status.NodeID))
+}
+
+// (d) A genesis ConfigMap changed on a member makes that node's pod refuse to start (seid-init checks
+// the copy against spec.genesis.sha256), and the node says so on the member and on the hub; nothing
+// else is touched: no other pod restarts, the ConfigMap is left as found, and the chain goes on.
+func TestRealChainTamperedGenesisIsRefused(t *testing.T) {
+	g := NewWithT(t)
+	ctx := t.Context()
+	ns, vals, full := realNetwork(t)
+	var nodes []memberNode
+	g.Eventually(func(g Gomega) {
+		nodes = append(memberNodes(g, t, ns, vals.Name), memberNodes(g, t, ns, full.Name)...)
+		g.Expect(nodes).To(HaveLen(5))
+		for _, n := range nodes {
+			var s status
+			g.Expect(rpc(n.podIP, "/status", &s)).To(Succeed())
+			g.Expect(s.height()).To(BeNumerically(">=", 3))
+		}
+	}).WithTimeout(3 * time.Minute).WithPolling(2 * time.Second).Should(Succeed())
+
+	// The validator alone in its region.
+	var victim memberNode
+	perCluster := map[string]int{}
+	for _, n := range nodes {
+		perCluster[n.cluster]++
+	}
+	for _, n := range nodes {
+		if n.node.Spec.Validator != nil && perCluster[n.cluster] == 1 {
+			victim = n
+		}
+	}
+	g.Expect(victim.node.Name).NotTo(BeEmpty())
+	m := fleet.Member(victim.cluster)
+	pods := map[string]corev1.Pod{}
+	for _, n := range nodes {
+		var p corev1.Pod
+		g.Expect(fleet.Member(n.cluster).Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: resources.PodName(&n.node)}, &p)).To(Succeed())
+		pods[n.node.Name] = p
+	}
+
+	var cm corev1.ConfigMap
+	g.Expect(m.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: victim.node.Spec.Genesis.ConfigMapName}, &cm)).To(Succeed())
+	tampered := strings.Replace(cm.Data["genesis.json"], `"chain_id"`, ` "chain_id"`, 1)
+	g.Expect(tampered).NotTo(Equal(cm.Data["genesis.json"]))
+	// The ConfigMap is immutable: an admin replaces it (delete, create). The hub may copy the real one
+	// back in between; then replace it again.
+	g.Eventually(func() error {
+		if err := m.Client.Delete(ctx, &cm); err != nil && !apierrors.IsNotFound(err) {
+			return err
+		}
+		fake := cm.DeepCopy()
+		fake.ResourceVersion, fake.UID, fake.CreationTimestamp = "", "", metav1.Time{}
+		fake.Data["genesis.json"] = tampered
+		return m.Client.Create(ctx, fake)
+	}).WithTimeout(30 * time.Second).Should(Succeed())
+	// seid-init checks on every start of the pod.
+	victimPod := pods[victim.node.Name]
+	g.Expect(m.Client.Delete(ctx, &victimPod)).To(Succeed())
+
+	key := client.ObjectKeyFromObject(&victim.node)
+	g.Eventually(func(g Gomega) {
+		var p corev1.Pod
+		g.Expect(m.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: resources.PodName(&victim.node)}, &p)).To(Succeed())
+		g.Expect(p.UID).NotTo(Equal(victimPod.UID))
+		failing, code := podInitFailure(p)
+		g.Expect(failing).To(ContainSubstring("refusing to start"), "seid-init refused the genesis")
+		g.Expect(code).To(BeEquivalentTo(resources.ExitGenesisMismatch))
+		g.Expect(p.Status.ContainerStatuses).To(HaveEach(HaveField("State.Running", BeNil())), "seid never started")
+
+		var n seiv1alpha1.SeiNode
+		g.Expect(m.Client.Get(ctx, key, &n)).To(Succeed())
+		c := meta.FindStatusCondition(n.Status.Conditions, seiv1alpha1.NodeGenesisVerified)
+		g.Expect(c).NotTo(BeNil())
+		g.Expect(c.Reason).To(Equal(seiv1alpha1.ReasonGenesisMismatch), c.Message)
+		g.Expect(meta.IsStatusConditionTrue(n.Status.Conditions, seiv1alpha1.NodeReady)).To(BeFalse())
+
+		var rec seiv1alpha1.SeiNode
+		g.Expect(fleet.Hub.Client.Get(ctx, key, &rec)).To(Succeed())
+		hc := meta.FindStatusCondition(rec.Status.Conditions, seiv1alpha1.NodeGenesisVerified)
+		g.Expect(hc).NotTo(BeNil())
+		g.Expect(hc.Reason).To(Equal(seiv1alpha1.ReasonGenesisMismatch), "the hub shows it too")
+	}).WithTimeout(2 * time.Minute).WithPolling(2 * time.Second).Should(Succeed())
+
+	// Nothing else was touched.
+	g.Expect(m.Client.Get(ctx, client.ObjectKeyFromObject(&cm), &cm)).To(Succeed())
+	g.Expect(cm.Data["genesis.json"]).To(Equal(tampered), "the agent does not rewrite what it found")
+	for _, n := range nodes {
+		if n.node.Name == victim.node.Name {
+			continue
+		}
+		var p corev1.Pod
+		g.Expect(fleet.Member(n.cluster).Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: resources.PodName(&n.node)}, &p)).To(Succeed())
+		before := pods[n.node.Name]
+		g.Expect(p.UID).To(Equal(before.UID), "%s's pod was not replaced", n.node.Name)
+		_, r := seidContainer(p)
+		_, rBefore := seidContainer(before)
+		g.Expect(r).To(Equal(rBefore), "%s's seid did not restart", n.node.Name)
+	}
+	var s1, s2 status
+	g.Expect(rpc(nodes[0].podIP, "/status", &s1)).To(Succeed())
+	g.Eventually(func() int64 {
+		_ = rpc(nodes[0].podIP, "/status", &s2)
+		return s2.height()
+	}).WithTimeout(time.Minute).Should(BeNumerically(">", s1.height()+3), "the chain goes on with three validators of four")
+}
+
+// podInitFailure is why seid-init last failed, from the pod's status ("" when it did not).
+func podInitFailure(p corev1.Pod) (string, int32) {
+	for _, s := range p.Status.InitContainerStatuses {
+		if s.Name != resources.ContainerSeidInit {
+			continue
+		}
+		for _, t := range []*corev1.ContainerStateTerminated{s.State.Terminated, s.LastTerminationState.Terminated} {
+			if t != nil && t.ExitCode != 0 {
+				return t.Message, t.ExitCode
+			}
+		}
+	}
+	return "", 0
 }

@@ -119,10 +119,20 @@ func controllers(binDir, kubeconfig, clusterCIDR string) []proc.Spec {
 func (c *Cluster) Load(ctx context.Context, tarball string) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	if err := images.Load(ctx, c.Node.Socket, "k8s.io", tarball); err != nil {
-		return fmt.Errorf("load %s into %s: %w", tarball, c.Name, err)
+	// An import can break off mid-stream on a loaded machine ("failed to send write: EOF", seen once
+	// among four nodes importing 120 MB each at once); it is idempotent, so try again.
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		if err = images.Load(ctx, c.Node.Socket, "k8s.io", tarball); err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("load %s into %s: %w", tarball, c.Name, ctx.Err())
+		case <-time.After(2 * time.Second):
+		}
 	}
-	return nil
+	return fmt.Errorf("load %s into %s: %w", tarball, c.Name, err)
 }
 
 // Stop stops the provisioner, the node, then the controllers, and removes the cluster's folder.

@@ -1,9 +1,12 @@
 // Command dev runs a whole sei-fleet locally, in one command (make dev): a hub and three member
-// clusters as real kube-apiservers (the test binaries hack/install-k8s-test-bins.sh builds), the hub
-// and one agent per member as processes, the clusters registered on the hub, the sample placement
-// policy and a sample network (four validators with a genesis ceremony, three full nodes joining it).
-// There is no kubelet here: pod readiness, load balancers and the seictl sidecar are simulated. It
-// prints the fleet as it converges, writes kubeconfigs, and tears everything down on Ctrl-C.
+// clusters as real kube-apiservers (the test binaries hack/install-k8s-test-bins.sh builds), a real
+// node per member (dataplane/: containerd, runc, CNI, kubelet, kube-proxy, kube-controller-manager,
+// kube-scheduler) running real seid and the real seictl sidecar from locally built images, the hub and
+// one agent per member as processes, the clusters registered on the hub, the sample placement policy
+// and a sample network (four validators with a genesis ceremony, three full nodes joining it). It
+// prints the fleet as it converges and its heights rise, writes kubeconfigs, and tears everything down
+// on Ctrl-C. With --simulate there are no nodes: pod readiness and the sidecar are simulated (for
+// machines that cannot run containers).
 package main
 
 import (
@@ -32,6 +35,9 @@ var members = []struct{ name, region string }{{"us", "us"}, {"eu", "eu"}, {"ap",
 type options struct {
 	dir, binDir, samples string
 	timeout              time.Duration
+	// simulate runs without nodes; seid and seictl are the binaries the real nodes' images pack.
+	simulate     bool
+	seid, seictl string
 }
 
 func main() {
@@ -51,6 +57,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.StringVar(&o.binDir, "bin-dir", "bin", "where the hub and agent binaries are (make build)")
 	fs.StringVar(&o.samples, "samples", "deploy/samples/dev", "the policy and deployments to apply")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "how long to wait for the fleet to converge")
+	fs.BoolVar(&o.simulate, "simulate", false, "no real nodes: simulate pods and the sidecar (machines that cannot run containers)")
+	fs.StringVar(&o.seid, "seid", os.Getenv("SEID_BIN"), "the seid binary the nodes' image packs (hack/install-seid.sh)")
+	fs.StringVar(&o.seictl, "seictl", os.Getenv("SEICTL_BIN"), "the seictl binary the sidecar image packs (hack/install-seictl.sh)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -70,7 +79,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	for i, m := range members {
 		names[i] = m.name
 	}
-	fleet, err := testfleet.Start(testfleet.Options{Members: names, Simulate: true})
+	fleet, err := testfleet.Start(testfleet.Options{Members: names, Simulate: o.simulate})
 	if err != nil {
 		return err
 	}
@@ -80,6 +89,21 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			fmt.Fprintf(out, "stop control planes: %v\n", err)
 		}
 	}()
+	var (
+		dataPlane   *framework.DataPlane
+		agentConfig string
+	)
+	if !o.simulate {
+		if dataPlane, agentConfig, err = startDataPlane(ctx, o, fleet, out); err != nil {
+			return err
+		}
+		// After the hub and agents stop (deferred below), before the control planes.
+		defer func() {
+			fmt.Fprintln(out, "Stopping the nodes...")
+			dataPlane.Stop()
+			_ = os.RemoveAll(filepath.Join(o.dir, "dataplane")) // the images and whatever the nodes left
+		}()
+	}
 
 	procs := &children{}
 	defer procs.stopAll(out)
@@ -89,11 +113,15 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			s.Close()
 		}
 	}()
-	hubAddrs, err := startFleet(ctx, o, fleet, procs, sidecars, out)
+	hubAddrs, err := startFleet(ctx, o, fleet, agentConfig, procs, sidecars, out)
 	if err != nil {
 		return err
 	}
-	if err := applySamples(ctx, fleet.Hub.Client, o.samples); err != nil {
+	image := ""
+	if dataPlane != nil {
+		image = dataPlane.Seid["dev"]
+	}
+	if err := applySamples(ctx, fleet.Hub.Client, o.samples, image); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "Applied %s. Waiting for the fleet to converge (the ceremony starts when every validator published its gentx)...\n", o.samples)
@@ -105,6 +133,15 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			return nil // Ctrl-C before convergence: just tear down
 		}
 		return fmt.Errorf("%w (logs in %s)", err, filepath.Join(o.dir, "logs"))
+	}
+	if dataPlane != nil {
+		if err := watchHeights(waitCtx, fleet.Hub.Client, start, out); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("%w (logs in %s)", err, filepath.Join(o.dir, "logs"))
+		}
+		printRPC(ctx, out, fleet)
 	}
 	printLookAround(out, o.dir, hubAddrs)
 	select {
@@ -118,7 +155,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 
 // startFleet writes kubeconfigs, starts the fake sidecars, the agents and the hub, and registers the
 // members. It returns the hub's metrics and probe addresses.
-func startFleet(ctx context.Context, o options, fleet *testfleet.Fleet, procs *children, sidecars map[string]*sidecartest.Fleet, out io.Writer) ([2]string, error) {
+func startFleet(ctx context.Context, o options, fleet *testfleet.Fleet, agentConfig string, procs *children, sidecars map[string]*sidecartest.Fleet, out io.Writer) ([2]string, error) {
 	var addrs [2]string
 	for _, cp := range fleet.All() {
 		if _, err := cp.WriteKubeconfig(o.dir); err != nil {
@@ -127,12 +164,18 @@ func startFleet(ctx context.Context, o options, fleet *testfleet.Fleet, procs *c
 	}
 	local := framework.NewLocal(fleet)
 	for _, m := range members {
-		sc := sidecartest.NewFleet()
-		sidecars[m.name] = sc
 		kc := filepath.Join(o.dir, m.name+".kubeconfig")
-		if err := procs.start(ctx, filepath.Join(o.binDir, "agent"), filepath.Join(o.dir, "logs", "agent-"+m.name+".log"),
-			"--kubeconfig", kc, "--cluster-name", m.name, "--sidecar-url", sc.Address("{namespace}", "{name}"),
-			"--metrics-bind-address", "0", "--health-probe-bind-address", "0", "--heartbeat-interval", "3s"); err != nil {
+		args := []string{"--kubeconfig", kc, "--cluster-name", m.name,
+			"--metrics-bind-address", "0", "--health-probe-bind-address", "0", "--heartbeat-interval", "3s"}
+		if agentConfig != "" {
+			// Real pods: the real sidecars at the pods' addresses, heights from seid's RPC.
+			args = append(args, "--config", agentConfig, "--height-interval", "3s")
+		} else {
+			sc := sidecartest.NewFleet()
+			sidecars[m.name] = sc
+			args = append(args, "--sidecar-url", sc.Address("{namespace}", "{name}"))
+		}
+		if err := procs.start(ctx, filepath.Join(o.binDir, "agent"), filepath.Join(o.dir, "logs", "agent-"+m.name+".log"), args...); err != nil {
 			return addrs, err
 		}
 		if err := local.Register(ctx, m.name, map[string]string{"region": m.region, "env": "dev"}); err != nil {

@@ -35,9 +35,9 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// The README's main command: the sample fleet converges (validators with a completed ceremony, full
-// nodes joined), it is printed with the kubectl lines to look around, and Ctrl-C leaves no process
-// behind.
+// make dev --simulate (the real nodes' run is TestDevRealChain, -tags dataplane): the sample fleet
+// converges (validators with a completed ceremony, full nodes joined), it is printed with the kubectl
+// lines to look around, and Ctrl-C leaves no process behind.
 func TestDevFleetConvergesAndTearsDown(t *testing.T) {
 	if _, err := testfleet.AssetsDir(); err != nil {
 		if testfleet.InCI() {
@@ -46,20 +46,8 @@ func TestDevFleetConvergesAndTearsDown(t *testing.T) {
 		t.Skip(err)
 	}
 	g := NewWithT(t)
-	bin, state := t.TempDir(), t.TempDir()
-	build := exec.CommandContext(t.Context(), "go", "build", "-o", bin+"/", "../../cmd/hub", "../../cmd/agent")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	out, err := build.CombinedOutput()
-	g.Expect(err).NotTo(HaveOccurred(), string(out))
 	before := controlPlanes()
-
-	ctx, ctrlC := context.WithCancel(t.Context())
-	defer ctrlC()
-	var printed syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"--bin-dir", bin, "--dir", state, "--samples", "../../deploy/samples/dev", "--timeout", "5m"}, &printed)
-	}()
+	state, printed, done, ctrlC := startDev(t, "--simulate", "--timeout", "5m")
 	g.Eventually(printed.String).WithTimeout(6*time.Minute).WithPolling(time.Second).
 		Should(ContainSubstring("The fleet converged"), printed.String)
 	text := printed.String()
@@ -78,6 +66,25 @@ func TestDevFleetConvergesAndTearsDown(t *testing.T) {
 	g.Eventually(done).WithTimeout(2 * time.Minute).Should(Receive(BeNil()))
 	g.Expect(ours(state)).To(BeEmpty(), "no hub or agent process is left")
 	g.Expect(controlPlanes()).To(Equal(before), "no kube-apiserver or etcd is left")
+}
+
+// startDev builds the hub and agent and runs dev with args in the background, as make dev does. It
+// returns the state folder, what dev prints, its result, and Ctrl-C.
+func startDev(t *testing.T, args ...string) (string, *syncBuffer, chan error, context.CancelFunc) {
+	t.Helper()
+	bin, state := t.TempDir(), t.TempDir()
+	build := exec.CommandContext(t.Context(), "go", "build", "-o", bin+"/", "../../cmd/hub", "../../cmd/agent")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	out, err := build.CombinedOutput()
+	NewWithT(t).Expect(err).NotTo(HaveOccurred(), string(out))
+	ctx, ctrlC := context.WithCancel(t.Context())
+	t.Cleanup(ctrlC)
+	printed := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append([]string{"--bin-dir", bin, "--dir", state, "--samples", "../../deploy/samples/dev"}, args...), printed)
+	}()
+	return state, printed, done, ctrlC
 }
 
 // ours lists processes whose command line mentions dir (the hub and agents get their kubeconfigs there).
