@@ -37,7 +37,7 @@ func TestDevRealChain(t *testing.T) {
 	for _, c := range []string{"us", "eu", "ap"} {
 		g.Expect(text).To(MatchRegexp(`(?m)^` + c + `\s+validators-\d\s+validator\s+Running\s+\d+`))
 	}
-	rpcs := regexp.MustCompile(`http://(198\.19\.\d+\.\d+):26657`).FindAllStringSubmatch(text, -1)
+	rpcs := regexp.MustCompile(`(?m)^\s+(?:us|eu|ap)\s+sei/\S+\s+http://(198\.19\.\d+\.\d+):26657$`).FindAllStringSubmatch(text, -1)
 	g.Expect(rpcs).To(HaveLen(7), "the summary says how to reach each node's RPC")
 	conn, err := net.DialTimeout("tcp", net.JoinHostPort(rpcs[0][1], "26657"), 5*time.Second)
 	g.Expect(err).NotTo(HaveOccurred(), "a node's RPC answers at the address printed")
