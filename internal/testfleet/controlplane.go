@@ -1,12 +1,11 @@
 package testfleet
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -32,6 +31,9 @@ type ControlPlane struct {
 
 	stopSim context.CancelFunc
 	simDone chan struct{}
+	// thread forks the processes (see pdeathsig.go); dir holds their files (see rundir.go).
+	thread *osThread
+	dir    string
 }
 
 // StartSimulator starts a Simulator on this cluster (see Options.Simulate).
@@ -89,8 +91,13 @@ func (cp *ControlPlane) Resume() error { return cp.signalAPIServer(syscall.SIGCO
 // StopAPIServer stops the apiserver and keeps etcd, so a later StartAPIServer serves the same data
 // (with new serving certificates: refresh kubeconfigs with AdminKubeconfig).
 func (cp *ControlPlane) StopAPIServer() error {
-	if err := cp.Env.ControlPlane.APIServer.Stop(); err != nil {
+	api := cp.Env.ControlPlane.APIServer
+	if err := api.Stop(); err != nil {
 		return fmt.Errorf("stop apiserver of %s: %w", cp.Name, err)
+	}
+	// The next start mints new serving certificates only into an empty directory.
+	if err := os.RemoveAll(api.CertDir); err != nil {
+		return fmt.Errorf("remove certificates of %s: %w", cp.Name, err)
 	}
 	return nil
 }
@@ -98,7 +105,11 @@ func (cp *ControlPlane) StopAPIServer() error {
 // StartAPIServer starts the apiserver again after StopAPIServer, on the same etcd, and refreshes
 // Config, Client and Kubeconfig.
 func (cp *ControlPlane) StartAPIServer() error {
-	if err := cp.Env.ControlPlane.APIServer.Start(); err != nil {
+	api := cp.Env.ControlPlane.APIServer
+	if err := os.MkdirAll(api.CertDir, 0o700); err != nil {
+		return fmt.Errorf("make certificate directory of %s: %w", cp.Name, err)
+	}
+	if err := cp.thread.do(api.Start); err != nil {
 		return fmt.Errorf("start apiserver of %s: %w", cp.Name, err)
 	}
 	return cp.connect()
@@ -119,29 +130,11 @@ func (cp *ControlPlane) signalAPIServer(sig syscall.Signal) error {
 // keeps the process handle private, so the port in its command line identifies it.
 func (cp *ControlPlane) apiserverPID() (int, error) {
 	port := cp.Env.ControlPlane.APIServer.Port
-	want := []byte("--secure-port=" + port)
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return 0, fmt.Errorf("list processes: %w", err)
+	pids := processesWhere(func(argv []string) bool {
+		return strings.HasSuffix(argv[0], "kube-apiserver") && slices.Contains(argv[1:], "--secure-port="+port)
+	})
+	if len(pids) == 0 {
+		return 0, fmt.Errorf("no kube-apiserver process with --secure-port=%s for %s", port, cp.Name)
 	}
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil {
-			continue
-		}
-		args := bytes.Split(cmdline, []byte{0})
-		if len(args) == 0 || !strings.HasSuffix(string(args[0]), "kube-apiserver") {
-			continue
-		}
-		for _, a := range args {
-			if bytes.Equal(a, want) {
-				return pid, nil
-			}
-		}
-	}
-	return 0, fmt.Errorf("no kube-apiserver process with --secure-port=%s for %s", port, cp.Name)
+	return pids[0], nil
 }

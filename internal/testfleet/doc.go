@@ -15,6 +15,12 @@
 // When the binaries are missing, Main skips the package locally and fails it when CI=true, with a
 // message that says how to install them.
 //
+// A killed test process (SIGKILL, a `go test -timeout` panic) leaves nothing running: etcd and
+// kube-apiserver run under `setpriv --pdeathsig KILL` (util-linux; without it they run as they are,
+// with a warning, and CI=true fails). Their files live in $TMPDIR/sei-fleet-run/<pid>-<start time>,
+// which Stop removes and which the next Start, in any process, sweeps once that process is gone.
+// Linux only: it reads /proc.
+//
 // The package owns control-plane lifecycles, kubeconfigs and fault injection (pausing or stopping a
 // member's apiserver). It owns no controller.
 package testfleet

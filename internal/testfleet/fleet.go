@@ -2,6 +2,8 @@ package testfleet
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/hashicorp/go-multierror"
@@ -61,7 +63,7 @@ func Scheme() (*runtime.Scheme, error) {
 // Start starts the hub and every member in parallel and installs their CRDs. On error, whatever did
 // start is stopped.
 func Start(opts Options) (*Fleet, error) {
-	assets, err := AssetsDir()
+	bins, err := prepare()
 	if err != nil {
 		return nil, err
 	}
@@ -99,8 +101,7 @@ func Start(opts Options) (*Fleet, error) {
 
 	var starts multierror.Group
 	for _, cp := range planes {
-		cp.Env = environment(assets, scheme, timeout, crdsFor[cp])
-		starts.Go(func() error { return cp.start(scheme) })
+		starts.Go(func() error { return cp.launch(bins, scheme, timeout, crdsFor[cp]) })
 	}
 	if err := aggregate.Of(starts.Wait()); err != nil {
 		_ = f.Stop()
@@ -114,11 +115,53 @@ func Start(opts Options) (*Fleet, error) {
 	return f, nil
 }
 
-func (cp *ControlPlane) start(scheme *runtime.Scheme) error {
-	if _, err := cp.Env.Start(); err != nil {
+// prepare finds the binaries a control plane runs and sweeps what killed test processes left.
+func prepare() (binaries, error) {
+	assets, err := AssetsDir()
+	if err != nil {
+		return binaries{}, err
+	}
+	if err := sweepRunDirs(); err != nil {
+		// What is left only takes space; it is no reason to fail the tests.
+		fmt.Fprintf(os.Stderr, "testfleet: WARNING: %v\n", err)
+	}
+	return controlPlaneBinaries(assets)
+}
+
+// launch starts cp's etcd and apiserver, with their files in a directory of this process's run
+// directory and forked from a thread of cp's own (see pdeathsig.go).
+func (cp *ControlPlane) launch(bins binaries, scheme *runtime.Scheme, startTimeout time.Duration, crds []*apiextensionsv1.CustomResourceDefinition) error {
+	dir, err := newPlaneDir(cp.Name)
+	if err != nil {
+		return err
+	}
+	cp.dir, cp.thread = dir, newOSThread()
+	cp.Env = environment(bins, dir, scheme, startTimeout, crds)
+	if err := os.Mkdir(cp.Env.ControlPlane.APIServer.CertDir, 0o700); err != nil {
+		return fmt.Errorf("make certificate directory of %s: %w", cp.Name, err)
+	}
+	if err := cp.thread.do(func() error { _, err := cp.Env.Start(); return err }); err != nil {
 		return fmt.Errorf("start control plane %s: %w", cp.Name, err)
 	}
 	return cp.connectWith(scheme)
+}
+
+// stop stops cp's processes and removes their files.
+func (cp *ControlPlane) stop() error {
+	cp.StopSimulator()
+	// A paused apiserver ignores SIGTERM until resumed.
+	_ = cp.Resume()
+	err := cp.Env.Stop()
+	if err != nil {
+		err = fmt.Errorf("stop %s: %w", cp.Name, err)
+	}
+	// Whatever did not stop gets its parent-death signal when the thread ends.
+	cp.thread.end()
+	if cp.dir != "" {
+		err = aggregate.Join(err, removeRunFiles(cp.dir))
+		cp.dir = ""
+	}
+	return err
 }
 
 func (cp *ControlPlane) connect() error { return cp.connectWith(cp.Env.Scheme) }
@@ -167,15 +210,7 @@ func (f *Fleet) Stop() error {
 		if cp == nil || cp.Env == nil {
 			continue
 		}
-		stops.Go(func() error {
-			cp.StopSimulator()
-			// A paused apiserver ignores SIGTERM until resumed.
-			_ = cp.Resume()
-			if err := cp.Env.Stop(); err != nil {
-				return fmt.Errorf("stop %s: %w", cp.Name, err)
-			}
-			return nil
-		})
+		stops.Go(cp.stop)
 	}
 	return aggregate.Of(stops.Wait())
 }
@@ -183,7 +218,7 @@ func (f *Fleet) Stop() error {
 // StartBare starts cp as a control plane with no CRDs at all (for tests of what a binary says about a
 // cluster that lacks them) and returns its stop function.
 func StartBare(cp *ControlPlane) (func() error, error) {
-	assets, err := AssetsDir()
+	bins, err := prepare()
 	if err != nil {
 		return nil, err
 	}
@@ -191,24 +226,31 @@ func StartBare(cp *ControlPlane) (func() error, error) {
 	if err != nil {
 		return nil, err
 	}
-	cp.Env = environment(assets, scheme, 90*time.Second, nil)
-	if err := cp.start(scheme); err != nil {
+	if err := cp.launch(bins, scheme, 90*time.Second, nil); err != nil {
+		if cp.Env != nil {
+			_ = cp.stop()
+		}
 		return nil, err
 	}
-	return cp.Env.Stop, nil
+	return cp.stop, nil
 }
 
-// environment is one control plane on the built binaries in assets, installing crds when it starts.
-func environment(assets string, scheme *runtime.Scheme, startTimeout time.Duration, crds []*apiextensionsv1.CustomResourceDefinition) *envtest.Environment {
+// environment is one control plane on bins with its files in dir, installing crds when it starts.
+func environment(bins binaries, dir string, scheme *runtime.Scheme, startTimeout time.Duration, crds []*apiextensionsv1.CustomResourceDefinition) *envtest.Environment {
 	env := &envtest.Environment{
-		BinaryAssetsDirectory:    assets,
+		BinaryAssetsDirectory:    bins.assets,
 		ControlPlaneStartTimeout: startTimeout,
 		ControlPlaneStopTimeout:  30 * time.Second,
 		Scheme:                   scheme,
 		CRDInstallOptions:        envtest.CRDInstallOptions{CRDs: crds, Scheme: scheme},
 		ErrorIfCRDPathMissing:    true,
 	}
+	// Explicit paths: KUBEBUILDER_ASSETS would win over BinaryAssetsDirectory, and envtest's own
+	// directories (os.MkdirTemp) outlive a killed process.
+	api := env.ControlPlane.GetAPIServer()
+	api.Path, api.CertDir = bins.apiserver, filepath.Join(dir, "apiserver")
+	env.ControlPlane.Etcd = &envtest.Etcd{Path: bins.etcd, DataDir: filepath.Join(dir, "etcd")}
 	// A graceful stop otherwise waits for open watches longer than envtest's stop timeout.
-	env.ControlPlane.GetAPIServer().Configure().Set("shutdown-watch-termination-grace-period", "1s")
+	api.Configure().Set("shutdown-watch-termination-grace-period", "1s")
 	return env
 }

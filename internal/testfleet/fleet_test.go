@@ -20,6 +20,9 @@ import (
 var fleet *testfleet.Fleet
 
 func TestMain(m *testing.M) {
+	if os.Getenv(killedChildEnv) != "" {
+		os.Exit(killedChild(m))
+	}
 	os.Exit(testfleet.Main(m, testfleet.Options{Members: []string{"us", "eu"}}, &fleet))
 }
 

@@ -1,0 +1,9 @@
+package testfleet
+
+// For tests of what a killed test process leaves behind.
+var (
+	OwnRunDir             = ownRunDir
+	ControlPlaneProcesses = controlPlaneProcesses
+	StartTime             = startTime
+	Running               = running
+)
