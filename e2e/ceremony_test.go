@@ -113,7 +113,7 @@ func TestCeremonyAcrossThreeClusters(t *testing.T) {
 	// An image rollout never takes 1/3 or more of the voting power down: one validator at a time here.
 	watch := watchRollout(t, ns, "net")
 	update(t, key, func(d *seiv1alpha1.SeiNodeDeployment) { d.Spec.Image = "seid:v2" })
-	g.Eventually(func() int32 { return getDeployment(t, key).Status.UpdatedReplicas }).WithTimeout(120 * time.Second).Should(Equal(int32(4)))
+	g.Eventually(updatedReplicas(t, key)).WithTimeout(120 * time.Second).Should(Equal(int32(4)))
 	g.Eventually(readyCount(t, key)).WithTimeout(30 * time.Second).Should(Equal("4/4"))
 	order, maxDown := watch()
 	g.Expect(order).To(HaveLen(4))

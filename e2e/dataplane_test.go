@@ -47,7 +47,8 @@ func startDataPlane(f *testfleet.Fleet) (func(*framework.Local), func(), error) 
 	if len(missing) > 0 {
 		return nil, nil, fmt.Errorf("the dataplane tier needs %s (make test-dataplane installs them)", strings.Join(missing, ", "))
 	}
-	dir, err := os.MkdirTemp("", "sei-fleet-e2e-dataplane-")
+	// In testfleet's run directory: swept by a later run if this process is killed.
+	dir, removeDir, err := testfleet.NewRunDir("dataplane")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -57,7 +58,7 @@ func startDataPlane(f *testfleet.Fleet) (func(*framework.Local), func(), error) 
 		Dir: dir, BinDir: assets, SeidBin: seid, SeictlBin: seictl, SeidTags: []string{seidTag, seidTagNext},
 	})
 	if err != nil {
-		return nil, nil, aggregate.Join(err, os.RemoveAll(dir))
+		return nil, nil, aggregate.Join(err, removeDir())
 	}
 	dataPlane, localSeidImage = d, d.Seid[seidTag]
 	configure := func(l *framework.Local) {
@@ -66,7 +67,7 @@ func startDataPlane(f *testfleet.Fleet) (func(*framework.Local), func(), error) 
 	}
 	stop := func() {
 		d.Stop()
-		_ = os.RemoveAll(dir)
+		_ = removeDir()
 	}
 	return configure, stop, nil
 }

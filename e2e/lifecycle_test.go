@@ -99,7 +99,7 @@ func TestScaleRollOutAcrossRegionsAndDelete(t *testing.T) {
 	g.Eventually(readyCount(t, key)).WithTimeout(60 * time.Second).Should(Equal("3/3"))
 	watch := watchRollout(t, ns, "rpc")
 	update(t, key, func(d *seiv1alpha1.SeiNodeDeployment) { d.Spec.Image = "seid:v2" })
-	g.Eventually(func() int32 { return getDeployment(t, key).Status.UpdatedReplicas }).WithTimeout(90 * time.Second).Should(Equal(int32(3)))
+	g.Eventually(updatedReplicas(t, key)).WithTimeout(90 * time.Second).Should(Equal(int32(3)))
 	g.Eventually(readyCount(t, key)).WithTimeout(30 * time.Second).Should(Equal("3/3"))
 	order, maxDown := watch()
 	g.Expect(order).To(HaveLen(3))

@@ -231,9 +231,7 @@ func TestRealChainRolloutKeepsProducingBlocks(t *testing.T) {
 	next := dataPlane.Seid[seidTagNext]
 	update(t, vals, func(d *seiv1alpha1.SeiNodeDeployment) { d.Spec.Image = next })
 	g.Eventually(func(g Gomega) {
-		d := getDeployment(t, vals)
-		g.Expect(d.Status.ObservedGeneration).To(Equal(d.Generation), "the hub saw the new image")
-		g.Expect(d.Status.UpdatedReplicas).To(Equal(int32(4)))
+		g.Expect(updatedReplicas(t, vals)()).To(Equal(int32(4)))
 		for _, rec := range records(t, ns, vals.Name) {
 			g.Expect(rec.Status.CurrentImage).To(Equal(next), rec.Name)
 		}

@@ -71,7 +71,7 @@ func TestHubRestartDuringPlacementAndRollout(t *testing.T) {
 		d := getDeployment(t, key)
 		return planner.IsActive(d.Status.Plan) && d.Status.Plan.Type == "rollout" && d.Status.UpdatedReplicas >= 1
 	})
-	g.Eventually(func() int32 { return getDeployment(t, key).Status.UpdatedReplicas }).WithTimeout(120 * time.Second).Should(Equal(int32(6)))
+	g.Eventually(updatedReplicas(t, key)).WithTimeout(120 * time.Second).Should(Equal(int32(6)))
 	g.Eventually(readyCount(t, key)).WithTimeout(30 * time.Second).Should(Equal("6/6"))
 	assertOneCopyPerRecord(t, ns, "rpc", 6)
 }

@@ -237,6 +237,18 @@ func readyCount(t *testing.T, key client.ObjectKey) func() string {
 	}
 }
 
+// updatedReplicas polls how many of a deployment's nodes run its current template, or -1 while the
+// hub has not yet seen the latest spec: right after an update, the count it reports is the old one.
+func updatedReplicas(t *testing.T, key client.ObjectKey) func() int32 {
+	return func() int32 {
+		d := &seiv1alpha1.SeiNodeDeployment{}
+		if err := fleet.Hub.Client.Get(t.Context(), key, d); err != nil || d.Status.ObservedGeneration != d.Generation {
+			return -1
+		}
+		return d.Status.UpdatedReplicas
+	}
+}
+
 func condition(d *seiv1alpha1.SeiNodeDeployment, typ string) metav1.Condition {
 	if c := meta.FindStatusCondition(d.Status.Conditions, typ); c != nil {
 		return *c

@@ -69,6 +69,12 @@ func Start(ctx context.Context, o Options) (_ *DataPlane, err error) {
 		errs []error
 	)
 	for _, m := range o.Members {
+		// What a killed run left (its nodes died with their namespaces; their files did not).
+		if err := os.RemoveAll(filepath.Join(o.Dir, m.Name)); err != nil {
+			return nil, fmt.Errorf("remove the state a previous run left for %s: %w", m.Name, err)
+		}
+	}
+	for _, m := range o.Members {
 		wg.Go(func() {
 			c, err := cluster.Start(ctx, cluster.Options{
 				Name: m.Name, Dir: filepath.Join(o.Dir, m.Name), BinDir: o.BinDir, Fabric: fab,

@@ -215,3 +215,14 @@ func processesWhere(match func(argv []string) bool) []int {
 	}
 	return pids
 }
+
+// NewRunDir makes a directory in this process's run directory for other state that must not outlive
+// the process (a data plane's nodes, say): a later Start sweeps it if the process is killed. remove
+// deletes it.
+func NewRunDir(name string) (dir string, remove func() error, err error) {
+	dir, err = newPlaneDir(name)
+	if err != nil {
+		return "", nil, err
+	}
+	return dir, func() error { return removeRunFiles(dir) }, nil
+}
