@@ -27,7 +27,9 @@ func (r *Reconciler) podHost(node *seiv1alpha1.SeiNode) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	var pod corev1.Pod
-	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: node.Namespace, Name: resources.PodName(node)}, &pod); err != nil || pod.Status.PodIP == "" {
+	// A terminating pod's address still answers, but it is not the node's pod any more.
+	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: node.Namespace, Name: resources.PodName(node)}, &pod); err != nil ||
+		pod.Status.PodIP == "" || !pod.DeletionTimestamp.IsZero() {
 		return podIPUnknown
 	}
 	return pod.Status.PodIP

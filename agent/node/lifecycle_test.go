@@ -183,6 +183,56 @@ func TestImageChangeRollsTheNode(t *testing.T) {
 	g.Expect(pod.Labels[appsv1.StatefulSetRevisionLabel]).To(Equal(sts.Status.UpdateRevision))
 }
 
+// After replace-pod the old pod terminates for a while (its grace period) and its sidecar still
+// answers. The update plan must configure and release the new pod's sidecar, not that one: seen on
+// real nodes, where releasing the old one left the new pod's seid waiting for ever.
+func TestImageRolloutWaitsForTheNewPod(t *testing.T) {
+	g := NewWithT(t)
+	ctx := t.Context()
+	sidecars := sidecartest.NewFleet()
+	defer sidecars.Close()
+	startAgent(t, agentOpts{sidecars: sidecars})
+	ns := namespace(t)
+	key := create(t, fullNode(ns, "rpc-2"))
+	g.Eventually(phaseOf(t, key)).WithTimeout(60 * time.Second).Should(Equal(seiv1alpha1.NodeRunning))
+
+	// A finalizer holds the old pod in Terminating, as a kubelet does during the grace period.
+	const hold = "test.sei.io/hold"
+	pod := &corev1.Pod{}
+	podKey := client.ObjectKey{Namespace: ns, Name: "rpc-2-0"}
+	g.Expect(member().Client.Get(ctx, podKey, pod)).To(Succeed())
+	pod.Finalizers = append(pod.Finalizers, hold)
+	g.Expect(member().Client.Update(ctx, pod)).To(Succeed())
+	oldUID := pod.UID
+
+	node := get(t, key)
+	node.Spec.Image = "seid:v2"
+	g.Expect(member().Client.Update(ctx, node)).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		g.Expect(member().Client.Get(ctx, podKey, pod)).To(Succeed())
+		g.Expect(pod.DeletionTimestamp).NotTo(BeNil(), "replace-pod deleted the old pod")
+	}).WithTimeout(30 * time.Second).Should(Succeed())
+	g.Consistently(func(g Gomega) {
+		n := get(t, key)
+		g.Expect(n.Status.Plan).NotTo(BeNil())
+		for _, task := range n.Status.Plan.Tasks {
+			if task.Type == "sidecar-config-apply" {
+				g.Expect(task.Status).To(Equal(seiv1alpha1.TaskPending), "nothing is sent to the terminating pod's sidecar")
+			}
+		}
+	}).WithTimeout(3 * time.Second).WithPolling(100 * time.Millisecond).Should(Succeed())
+
+	pod.Finalizers = nil
+	g.Expect(member().Client.Update(ctx, pod)).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		n := get(t, key)
+		g.Expect(n.Status.CurrentImage).To(Equal("seid:v2"))
+		g.Expect(n.Status.Plan).To(BeNil())
+	}).WithTimeout(60 * time.Second).Should(Succeed())
+	g.Expect(member().Client.Get(ctx, podKey, pod)).To(Succeed())
+	g.Expect(pod.UID).NotTo(Equal(oldUID))
+}
+
 func TestPausedNodeScalesToZero(t *testing.T) {
 	g := NewWithT(t)
 	ctx := t.Context()

@@ -44,6 +44,27 @@ func replacePod(ctx context.Context, env *Env) (planner.Result, error) {
 	return planner.Done()
 }
 
+// currentPod reports whether the node's pod exists, is not terminating and runs the StatefulSet's
+// update revision (read uncached, as replacePod does).
+func currentPod(ctx context.Context, env *Env) (bool, error) {
+	sts, err := statefulSet(ctx, env.Reader, env)
+	if err != nil || sts == nil {
+		return false, err
+	}
+	if sts.Status.ObservedGeneration < sts.Generation || sts.Status.UpdateRevision == "" {
+		return false, nil
+	}
+	pod := &corev1.Pod{}
+	key := client.ObjectKey{Namespace: env.Node.Namespace, Name: resources.PodName(env.Node)}
+	if err := env.Reader.Get(ctx, key, pod); err != nil {
+		if apierrors.IsNotFound(err) {
+			return false, nil
+		}
+		return false, fmt.Errorf("get pod %s: %w", key, err)
+	}
+	return pod.DeletionTimestamp.IsZero() && pod.Labels[appsv1.StatefulSetRevisionLabel] == sts.Status.UpdateRevision, nil
+}
+
 // awaitRollout waits until the StatefulSet has rolled its pod to the current template and the pod is
 // ready, then stamps the image the node now runs.
 func awaitRollout(ctx context.Context, env *Env) (planner.Result, error) {

@@ -22,6 +22,16 @@ const sidecarPatience = 15 * time.Minute
 // awaitSidecar waits until the node's sidecar answers at all (ready or not): sidecar tasks after it
 // would otherwise spend their retry budget on a pod that is still starting.
 func awaitSidecar(ctx context.Context, env *Env, p *seiv1alpha1.PlannedTask) (planner.Result, error) {
+	// The sidecar that answers must be the new pod's: right after replace-pod the old pod is still
+	// terminating and its sidecar still answers at its address, and configuring and releasing that
+	// one left the new pod's seid waiting for ever (seen on real nodes).
+	current, err := currentPod(ctx, env)
+	if err != nil {
+		return planner.Result{}, err
+	}
+	if !current {
+		return waitOrFail(env, p, errors.New("the node's pod at the StatefulSet's current revision is not there yet"))
+	}
 	if _, err := env.Sidecar.Healthz(ctx); err != nil {
 		return waitOrFail(env, p, fmt.Errorf("sidecar unreachable: %w", err))
 	}
