@@ -2,8 +2,6 @@ package node
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"strings"
 
@@ -42,12 +40,7 @@ func (r *Reconciler) observePod(ctx context.Context, node *seiv1alpha1.SeiNode) 
 	if g := node.Spec.Genesis; g != nil && g.ConfigMapName != "" {
 		cm := &corev1.ConfigMap{}
 		if err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: node.Namespace, Name: g.ConfigMapName}, cm); err == nil {
-			data := []byte(cm.Data[tasks.GenesisKey])
-			if len(data) == 0 {
-				data = cm.BinaryData[tasks.GenesisKey]
-			}
-			sum := sha256.Sum256(data)
-			obs.genesisSHA256 = hex.EncodeToString(sum[:])
+			obs.genesisSHA256, _ = tasks.GenesisHash(cm)
 		}
 	}
 	return obs

@@ -21,6 +21,17 @@ import (
 // GenesisKey is the ConfigMap key holding genesis.json.
 const GenesisKey = "genesis.json"
 
+// GenesisHash returns the sha256 (hex) of a genesis ConfigMap's genesis.json, and its bytes, from
+// data or binaryData.
+func GenesisHash(cm *corev1.ConfigMap) (string, []byte) {
+	data := []byte(cm.Data[GenesisKey])
+	if len(data) == 0 {
+		data = cm.BinaryData[GenesisKey]
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:]), data
+}
+
 // verifyGenesis checks that the genesis ConfigMap the node is pointed at hashes to spec.genesis.sha256
 // and records the hash in status. A mismatch is terminal: a node must never start from a genesis other
 // than the one the ceremony hashed. (The pod's init container checks the same hash again before it
@@ -38,15 +49,10 @@ func verifyGenesis(ctx context.Context, env *Env) (planner.Result, error) {
 		}
 		return planner.Result{}, fmt.Errorf("read genesis ConfigMap %s: %w", ref, err)
 	}
-	data := []byte(cm.Data[GenesisKey])
-	if len(data) == 0 {
-		data = cm.BinaryData[GenesisKey]
-	}
+	got, data := GenesisHash(cm)
 	if len(data) == 0 {
 		return planner.Result{}, planner.Terminalf("genesis ConfigMap %s has no %s", ref, GenesisKey)
 	}
-	sum := sha256.Sum256(data)
-	got := hex.EncodeToString(sum[:])
 	if got != g.SHA256 {
 		return planner.Result{}, planner.Terminalf("genesis ConfigMap %s hashes to %s but spec.genesis.sha256 is %s: refusing to use it", ref, got, g.SHA256)
 	}

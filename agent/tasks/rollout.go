@@ -27,19 +27,18 @@ func replacePod(ctx context.Context, env *Env) (planner.Result, error) {
 	if sts.Status.ObservedGeneration < sts.Generation {
 		return planner.Running(2 * time.Second) // the controller has not computed the new revision yet
 	}
-	pod := &corev1.Pod{}
-	key := client.ObjectKey{Namespace: env.Node.Namespace, Name: resources.PodName(env.Node)}
-	if err := env.Reader.Get(ctx, key, pod); err != nil {
-		if apierrors.IsNotFound(err) {
-			return planner.Done() // nothing to replace: the StatefulSet creates the pod at the new revision
-		}
-		return planner.Result{}, fmt.Errorf("get pod %s: %w", key, err)
+	pod, err := uncachedPod(ctx, env)
+	if err != nil {
+		return planner.Result{}, err
+	}
+	if pod == nil {
+		return planner.Done() // nothing to replace: the StatefulSet creates the pod at the new revision
 	}
 	if pod.Labels[appsv1.StatefulSetRevisionLabel] == sts.Status.UpdateRevision || !pod.DeletionTimestamp.IsZero() {
 		return planner.Done()
 	}
 	if err := env.Client.Delete(ctx, pod, client.Preconditions{UID: &pod.UID}); err != nil && !apierrors.IsNotFound(err) {
-		return planner.Result{}, fmt.Errorf("delete pod %s: %w", key, err)
+		return planner.Result{}, fmt.Errorf("delete pod %s: %w", client.ObjectKeyFromObject(pod), err)
 	}
 	return planner.Done()
 }
@@ -54,15 +53,24 @@ func currentPod(ctx context.Context, env *Env) (bool, error) {
 	if sts.Status.ObservedGeneration < sts.Generation || sts.Status.UpdateRevision == "" {
 		return false, nil
 	}
+	pod, err := uncachedPod(ctx, env)
+	if err != nil || pod == nil {
+		return false, err
+	}
+	return pod.DeletionTimestamp.IsZero() && pod.Labels[appsv1.StatefulSetRevisionLabel] == sts.Status.UpdateRevision, nil
+}
+
+// uncachedPod reads the node's pod from the apiserver; nil when there is none.
+func uncachedPod(ctx context.Context, env *Env) (*corev1.Pod, error) {
 	pod := &corev1.Pod{}
 	key := client.ObjectKey{Namespace: env.Node.Namespace, Name: resources.PodName(env.Node)}
 	if err := env.Reader.Get(ctx, key, pod); err != nil {
 		if apierrors.IsNotFound(err) {
-			return false, nil
+			return nil, nil
 		}
-		return false, fmt.Errorf("get pod %s: %w", key, err)
+		return nil, fmt.Errorf("get pod %s: %w", key, err)
 	}
-	return pod.DeletionTimestamp.IsZero() && pod.Labels[appsv1.StatefulSetRevisionLabel] == sts.Status.UpdateRevision, nil
+	return pod, nil
 }
 
 // awaitRollout waits until the StatefulSet has rolled its pod to the current template and the pod is

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
+	"github.com/sei-protocol/sei-fleet/agent/resources"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/dataplane/dataplanetest"
 	"github.com/sei-protocol/sei-fleet/e2e/framework"
@@ -72,10 +73,10 @@ func printRPC(ctx context.Context, out io.Writer, fleet *testfleet.Fleet) {
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "  CLUSTER\tNODE\tRPC")
 	for _, r := range rows {
-		fmt.Fprintf(w, "  %s\t%s\thttp://%s:26657\n", r.cluster, r.node, r.ip)
+		fmt.Fprintf(w, "  %s\t%s\thttp://%s:%d\n", r.cluster, r.node, r.ip, resources.PortRPC)
 	}
 	_ = w.Flush()
 	if len(rows) > 0 {
-		fmt.Fprintf(out, "  e.g. curl -s http://%s:26657/status\n", rows[0].ip)
+		fmt.Fprintf(out, "  e.g. curl -s http://%s:%d/status\n", rows[0].ip, resources.PortRPC)
 	}
 }
