@@ -194,7 +194,7 @@ func TestInvalidManifestsAreRejectedNamingTheField(t *testing.T) {
 		}, []string{"spec.genesis.overrides[app_state.staking.params.unbonding_time]", "must be JSON"}},
 		{"deployment: maxUnavailable zero", func(t *testing.T) *unstructured.Unstructured {
 			return patch(t, validDeployment, `updateStrategy: {maxUnavailable: 0}`)
-		}, []string{"spec.updateStrategy.maxUnavailable", "at least 1 or a percentage"}},
+		}, []string{"spec.updateStrategy.maxUnavailable", "from 1 to 200"}},
 		{"deployment: maxUnavailable 150%", func(t *testing.T) *unstructured.Unstructured {
 			return patch(t, validDeployment, `updateStrategy: {maxUnavailable: "150%"}`)
 		}, []string{"spec.updateStrategy.maxUnavailable", "percentage from 1% to 100%"}},
@@ -245,6 +245,40 @@ func TestInvalidManifestsAreRejectedNamingTheField(t *testing.T) {
 		{"policy: negative toleration", func(t *testing.T) *unstructured.Unstructured {
 			return patch(t, validPolicy, `failover: {fullNodes: {tolerationSeconds: -1}}`)
 		}, []string{"spec.failover.fullNodes.tolerationSeconds", "greater than or equal to 0"}},
+		// What only fails later is refused now: a duration Go cannot parse stops every List of the kind.
+		{"deploy: startDelay in words", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validValidators, `genesis: {startDelay: soon}`)
+		}, []string{"spec.genesis.startDelay", "should match"}},
+		{"deploy: startDelay in days", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validValidators, `genesis: {startDelay: 1d}`)
+		}, []string{"spec.genesis.startDelay", "should match"}},
+		{"deploy: negative startDelay", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validValidators, `genesis: {startDelay: -30s}`)
+		}, []string{"spec.genesis.startDelay", "should match"}},
+		{"deploy: startDelay of a year", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validValidators, `genesis: {startDelay: 8760h}`)
+		}, []string{"spec.genesis.startDelay", "from 0s to 24h"}},
+		{"deploy: zero deadline", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validValidators, `genesis: {deadline: 0s}`)
+		}, []string{"spec.genesis.deadline", "from 1m to 168h"}},
+		{"deploy: maxUnavailable past int32", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validDeployment, `updateStrategy: {maxUnavailable: 2147483648}`)
+		}, []string{"spec.updateStrategy.maxUnavailable", "from 1 to 200"}},
+		{"deploy: negative data volume", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validDeployment, `template: {dataVolume: {size: -1Gi}}`)
+		}, []string{"spec.template.dataVolume.size", "larger than zero"}},
+		{"deploy: joins itself", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validDeployment, `joins: {deployment: deploy-a}`)
+		}, []string{"cannot join the network it creates"}},
+		{"node: zero data volume", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validNode, `dataVolume: {size: "0"}`)
+		}, []string{"spec.dataVolume.size", "larger than zero"}},
+		{"node: peer port above 65535", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validNode, `peers: ["0123456789abcdef0123456789abcdef01234567@host:65536"]`)
+		}, []string{"spec.peers[0]", "should match"}},
+		{"node: external address port zero", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validNode, `externalAddress: "host:0"`)
+		}, []string{"spec.externalAddress", "should match"}},
 		{"policy: selector with Exists and values", func(t *testing.T) *unstructured.Unstructured {
 			return patch(t, validPolicy, `clusterSelector: {matchExpressions: [{key: region, operator: Exists, values: [us]}]}`)
 		}, []string{"spec.clusterSelector", "empty for Exists and DoesNotExist"}},

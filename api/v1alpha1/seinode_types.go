@@ -61,13 +61,13 @@ type SeiNodeSpec struct {
 	// +optional
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=200
-	// +kubebuilder:validation:items:Pattern=`^[0-9a-f]{40}@[A-Za-z0-9.-]+:[0-9]{1,5}$`
+	// +kubebuilder:validation:items:Pattern=`^[0-9a-f]{40}@[A-Za-z0-9.-]+:([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$`
 	Peers []string `json:"peers,omitempty"`
 
 	// externalAddress (host:port) is what the node advertises to peers; it overrides the address the
 	// agent derives from the node's P2P Service.
 	// +optional
-	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9.-]+:[0-9]{1,5}$`
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9.-]+:([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$`
 	ExternalAddress string `json:"externalAddress,omitempty"`
 
 	// genesis is the genesis the node must use, checked against its sha256 before use. Unset, the node

@@ -150,11 +150,17 @@ type GenesisCeremonySpec struct {
 	// startDelay sets genesis_time to assembly time plus this delay, so every validator starts together.
 	// +optional
 	// +kubebuilder:default="30s"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^([0-9]+([.][0-9]*)?(ns|us|µs|ms|s|m|h))+$`
+	// +kubebuilder:validation:XValidation:rule="duration(self) <= duration('24h')",message="genesis.startDelay must be a duration from 0s to 24h, such as 30s or 5m"
 	StartDelay metav1.Duration `json:"startDelay,omitempty"`
 
 	// deadline bounds how long the hub waits for every validator's gentx before the ceremony fails.
 	// +optional
 	// +kubebuilder:default="30m"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^([0-9]+([.][0-9]*)?(ns|us|µs|ms|s|m|h))+$`
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1m') && duration(self) <= duration('168h')",message="genesis.deadline must be a duration from 1m to 168h, such as 30m or 2h"
 	Deadline metav1.Duration `json:"deadline,omitempty"`
 }
 
@@ -217,7 +223,7 @@ type UpdateStrategy struct {
 	// +optional
 	// +kubebuilder:default=1
 	// +kubebuilder:validation:XIntOrString
-	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 1 : self.matches('^([1-9][0-9]?|100)%$')",message="updateStrategy.maxUnavailable must be an integer of at least 1 or a percentage from 1% to 100%"
+	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 1 && self <= 200 : self.matches('^([1-9][0-9]?|100)%$')",message="updateStrategy.maxUnavailable must be an integer from 1 to 200 (the most replicas a deployment has) or a percentage from 1% to 100%"
 	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable,omitempty"`
 
 	// byTopology rolls one topology domain at a time.
@@ -304,6 +310,7 @@ type SeiNodeDeploymentStatus struct {
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=snd,categories=sei
+// +kubebuilder:validation:XValidation:rule="!has(self.spec.joins) || self.spec.joins.deployment != self.metadata.name",message="spec.joins.deployment names this deployment: a deployment cannot join the network it creates"
 // +kubebuilder:printcolumn:name="Chain",type=string,JSONPath=`.spec.chainId`
 // +kubebuilder:printcolumn:name="Role",type=string,JSONPath=`.spec.role`
 // +kubebuilder:printcolumn:name="Desired",type=integer,JSONPath=`.spec.replicas`

@@ -9,6 +9,7 @@ import (
 type DataVolumeSpec struct {
 	// size of the data volume; defaults come from the agent's configuration per mode.
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="quantity(string(self)).isGreaterThan(quantity('0'))",message="dataVolume.size must be larger than zero, such as 100Gi"
 	Size *resource.Quantity `json:"size,omitempty"`
 
 	// storageClassName of the data volume; defaults come from the agent's configuration per mode.
