@@ -87,7 +87,7 @@ func TestOnlyTheHubMovesFencesOrDeletesAValidator(t *testing.T) {
 		cur.Spec.ClusterName = clusterName
 		return c.Update(ctx, cur)
 	}
-	g.Eventually(func() error { return moveTo(user, "us") }).WithTimeout(30*time.Second).
+	g.Eventually(func() error { return moveTo(user, "us") }).WithTimeout(30 * time.Second).
 		Should(MatchError(ContainSubstring("only the sei-fleet hub may change it")))
 	err := moveTo(user, "us")
 	g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "%v", err)
