@@ -10,8 +10,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/sei-protocol/sei-fleet/agent/resources"
-	"github.com/sei-protocol/sei-fleet/agent/tasks"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/internal/genesiscm"
 )
 
 // podObservation is what the agent saw of a running node's pod and genesis this reconcile: the
@@ -40,7 +40,7 @@ func (r *Reconciler) observePod(ctx context.Context, node *seiv1alpha1.SeiNode) 
 	if g := node.Spec.Genesis; g != nil && g.ConfigMapName != "" {
 		cm := &corev1.ConfigMap{}
 		if err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: node.Namespace, Name: g.ConfigMapName}, cm); err == nil {
-			obs.genesisSHA256, _ = tasks.GenesisHash(cm)
+			obs.genesisSHA256, _ = genesiscm.Hash(cm)
 		}
 	}
 	return obs

@@ -2,8 +2,6 @@ package tasks
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -15,22 +13,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/internal/genesiscm"
 	"github.com/sei-protocol/sei-fleet/planner"
 )
-
-// GenesisKey is the ConfigMap key holding genesis.json.
-const GenesisKey = "genesis.json"
-
-// GenesisHash returns the sha256 (hex) of a genesis ConfigMap's genesis.json, and its bytes, from
-// data or binaryData.
-func GenesisHash(cm *corev1.ConfigMap) (string, []byte) {
-	data := []byte(cm.Data[GenesisKey])
-	if len(data) == 0 {
-		data = cm.BinaryData[GenesisKey]
-	}
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:]), data
-}
 
 // verifyGenesis checks that the genesis ConfigMap the node is pointed at hashes to spec.genesis.sha256
 // and records the hash in status. A mismatch is terminal: a node must never start from a genesis other
@@ -49,9 +34,9 @@ func verifyGenesis(ctx context.Context, env *Env) (planner.Result, error) {
 		}
 		return planner.Result{}, fmt.Errorf("read genesis ConfigMap %s: %w", ref, err)
 	}
-	got, data := GenesisHash(cm)
+	got, data := genesiscm.Hash(cm)
 	if len(data) == 0 {
-		return planner.Result{}, planner.Terminalf("genesis ConfigMap %s has no %s", ref, GenesisKey)
+		return planner.Result{}, planner.Terminalf("genesis ConfigMap %s has no %s", ref, genesiscm.Key)
 	}
 	if got != g.SHA256 {
 		return planner.Result{}, planner.Terminalf("genesis ConfigMap %s hashes to %s but spec.genesis.sha256 is %s: refusing to use it", ref, got, g.SHA256)

@@ -139,7 +139,7 @@ func minimal(s apiextensionsv1.JSONSchemaProps) any {
 
 // set returns a copy of obj with the leaf at path set to v, creating what lies on the way.
 func set(obj map[string]any, root apiextensionsv1.JSONSchemaProps, path []string, v any) map[string]any {
-	out := runtimeCopy(obj)
+	out := jsonCopy(obj)
 	var walk func(cur any, s apiextensionsv1.JSONSchemaProps, path []string) any
 	walk = func(cur any, s apiextensionsv1.JSONSchemaProps, path []string) any {
 		if len(path) == 0 {
@@ -173,7 +173,8 @@ func set(obj map[string]any, root apiextensionsv1.JSONSchemaProps, path []string
 	return walk(out, root, path).(map[string]any)
 }
 
-func runtimeCopy(m map[string]any) map[string]any {
+// jsonCopy deep-copies a JSON object, keeping numbers as json.Number.
+func jsonCopy(m map[string]any) map[string]any {
 	raw, _ := json.Marshal(m)
 	out := map[string]any{}
 	d := json.NewDecoder(bytes.NewReader(raw))
@@ -205,7 +206,7 @@ func bases(t *testing.T) map[string][]map[string]any {
 		}
 		meta, _ := m["metadata"].(map[string]any)
 		delete(meta, "namespace")
-		out[kind] = append(out[kind], runtimeCopy(m))
+		out[kind] = append(out[kind], jsonCopy(m))
 	}
 	return out
 }
@@ -250,7 +251,7 @@ func TestWhateverTheAPIServerAcceptsTheTypedClientDecodes(t *testing.T) {
 		// Status is written through the status subresource of an object that exists.
 		stored := make([]map[string]any, len(objects[c.kind]))
 		for i, base := range objects[c.kind] {
-			obj := runtimeCopy(base)
+			obj := jsonCopy(base)
 			obj["metadata"].(map[string]any)["name"] = fmt.Sprintf("decode-%d", i)
 			code, body := send(t, httpClient, http.MethodPost, url, obj)
 			g.Expect(code).To(Equal(http.StatusCreated), "create %s base %d at %s: %s", c.kind, i, url, body)

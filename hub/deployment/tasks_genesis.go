@@ -17,8 +17,8 @@ import (
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	hubgenesis "github.com/sei-protocol/sei-fleet/hub/genesis"
-	"github.com/sei-protocol/sei-fleet/hub/member"
 	"github.com/sei-protocol/sei-fleet/internal/genesis"
+	"github.com/sei-protocol/sei-fleet/internal/genesiscm"
 	"github.com/sei-protocol/sei-fleet/internal/kube"
 	"github.com/sei-protocol/sei-fleet/planner"
 )
@@ -150,7 +150,7 @@ func createGenesis(ctx context.Context, env *Env) (*corev1.ConfigMap, error) {
 			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(dep, seiv1alpha1.GroupVersion.WithKind("SeiNodeDeployment"))},
 		},
 		Immutable: ptr.To(true),
-		Data:      map[string]string{member.GenesisKey: string(res.Genesis), genesisPeersKey: string(peers)},
+		Data:      map[string]string{genesiscm.Key: string(res.Genesis), genesisPeersKey: string(peers)},
 	}
 	if err := env.Hub.Create(ctx, cm); err != nil {
 		if apierrors.IsAlreadyExists(err) { // an earlier attempt won: use that one, never a second genesis
@@ -168,7 +168,7 @@ func createGenesis(ctx context.Context, env *Env) (*corev1.ConfigMap, error) {
 // genesisStatus reads a genesis ConfigMap back, checking its content against its recorded hash.
 func genesisStatus(cm *corev1.ConfigMap) (*seiv1alpha1.GenesisStatus, error) {
 	want := cm.Annotations[seiv1alpha1.AnnotationGenesisSHA256]
-	if got, _ := member.GenesisHash(cm); got != want {
+	if got, _ := genesiscm.Hash(cm); got != want {
 		return nil, fmt.Errorf("genesis ConfigMap %s/%s hashes to %s but records %s", cm.Namespace, cm.Name, got, want)
 	}
 	t, err := time.Parse(time.RFC3339, cm.Annotations[annotationGenesisTime])

@@ -6,8 +6,6 @@ package member
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
@@ -18,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/internal/genesiscm"
 	"github.com/sei-protocol/sei-fleet/internal/kube"
 )
 
@@ -34,8 +33,6 @@ const (
 	ManagedByHub = "sei-fleet-hub"
 	// AnnotationOrphaned marks a member copy the hub let go of (deletionPolicy Retain).
 	AnnotationOrphaned = "sei.io/orphaned-from-hub"
-	// GenesisKey is the key holding genesis.json in a genesis ConfigMap.
-	GenesisKey = "genesis.json"
 )
 
 // EnsureNamespace creates namespace on the member if it does not exist. Reads are uncached (r): the hub
@@ -56,28 +53,18 @@ func EnsureNamespace(ctx context.Context, r client.Reader, c client.Client, name
 	return nil
 }
 
-// GenesisHash returns the sha256 of a genesis ConfigMap's genesis.json, and the data.
-func GenesisHash(cm *corev1.ConfigMap) (string, []byte) {
-	data := []byte(cm.Data[GenesisKey])
-	if len(data) == 0 {
-		data = cm.BinaryData[GenesisKey]
-	}
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:]), data
-}
-
 // CopyGenesis makes the member hold an immutable copy of the hub's genesis ConfigMap. It verifies the
 // hub copy against want first, and never overwrites a member ConfigMap with other contents. Reads are
 // uncached (r): the hub may not list or watch a member's ConfigMaps.
 func CopyGenesis(ctx context.Context, r client.Reader, member client.Client, hubCopy *corev1.ConfigMap, want string) error {
-	got, data := GenesisHash(hubCopy)
+	got, data := genesiscm.Hash(hubCopy)
 	if got != want {
 		return fmt.Errorf("hub genesis ConfigMap %s/%s hashes to %s, not %s: refusing to distribute it", hubCopy.Namespace, hubCopy.Name, got, want)
 	}
 	existing := &corev1.ConfigMap{}
 	err := r.Get(ctx, client.ObjectKeyFromObject(hubCopy), existing)
 	if err == nil {
-		if have, _ := GenesisHash(existing); have != want {
+		if have, _ := genesiscm.Hash(existing); have != want {
 			return fmt.Errorf("member ConfigMap %s/%s holds a different genesis (sha256 %s, want %s): not overwriting it", existing.Namespace, existing.Name, have, want)
 		}
 		return nil
@@ -91,7 +78,7 @@ func CopyGenesis(ctx context.Context, r client.Reader, member client.Client, hub
 			Annotations: map[string]string{seiv1alpha1.AnnotationGenesisSHA256: want},
 		},
 		Immutable: ptr.To(true),
-		Data:      map[string]string{GenesisKey: string(data)},
+		Data:      map[string]string{genesiscm.Key: string(data)},
 	}
 	if err := member.Create(ctx, cm); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("create genesis ConfigMap %s/%s: %w", cm.Namespace, cm.Name, err)
