@@ -59,6 +59,17 @@ const (
 	// AnnotationFencedCluster on a hub SeiNode records a member cluster that confirmed the node's
 	// removal, which is what allows a validator to move (see SeiPlacementPolicy failover).
 	AnnotationFencedCluster = "sei.io/fenced-cluster"
+	// AnnotationClusterIdentity on a ManagedCluster pins the member's identity, the UID of its
+	// kube-system namespace, as the hub first saw it. The hub engages, places on, fences and sweeps a
+	// member only while the cluster its kubeconfig reaches still has that UID: a swapped kubeconfig or a
+	// cluster rebuilt under the same name is another cluster, and "not found" there proves nothing.
+	AnnotationClusterIdentity = "sei.io/cluster-identity"
+	// AnnotationHubID on a member copy names the hub that made it (the UID of the hub's kube-system
+	// namespace). A hub sweeps only copies that carry its own ID.
+	AnnotationHubID = "sei.io/hub-id"
+	// AnnotationMemberCopyUID on a hub SeiNode record is the UID of the member copy the hub last saw on
+	// spec.clusterName. A fence accepts "gone" only for that copy.
+	AnnotationMemberCopyUID = "sei.io/member-copy-uid"
 )
 
 // The agent's heartbeat: a Lease the agent renews in its own namespace on its member cluster, naming

@@ -92,6 +92,7 @@ type ArchiveSpec struct{}
 type SeedSpec struct{}
 
 // ValidatorSpec configures a validator.
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.signingStateFloor) || (has(self.signingStateFloor) && self.signingStateFloor >= oldSelf.signingStateFloor)",message="validator.signingStateFloor never decreases"
 type ValidatorSpec struct {
 	// identity says where the validator's keys come from. Keys never leave the member cluster.
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="validator.identity is immutable: a new identity is a new validator"
@@ -101,6 +102,15 @@ type ValidatorSpec struct {
 	// +optional
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="validator.ceremony is immutable"
 	Ceremony *CeremonySpec `json:"ceremony,omitempty"`
+
+	// signingStateFloor is the lowest height the validator may sign at. seid-init raises the signing
+	// state (priv_validator_state.json) to it when the state on the data volume is missing or lower, so
+	// a key that starts on a new volume never signs a height it may already have signed elsewhere. The
+	// hub sets it from the highest block it saw when it places a validator anew; it never decreases.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=9007199254740991
+	SigningStateFloor int64 `json:"signingStateFloor,omitempty"`
 }
 
 // ValidatorIdentity is either minted by the agent in its cluster or read from existing Secrets there.
