@@ -178,7 +178,10 @@ func startFenceHub(t *testing.T, f *testfleet.Fleet) *fenceHub {
 	go func() { done <- mgr.Start(ctx) }()
 	t.Cleanup(func() {
 		select {
-		case <-done:
+		case err := <-done:
+			if err != nil {
+				t.Errorf("hub manager: %v", err)
+			}
 		case <-time.After(30 * time.Second):
 			t.Errorf("hub manager did not stop within 30s")
 		}
