@@ -1,6 +1,8 @@
 package deploy_test
 
 import (
+	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -10,6 +12,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
+	clusterv1 "open-cluster-management.io/api/cluster/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
@@ -29,7 +32,7 @@ func as(t *testing.T, user string) client.Client {
 		Subjects:   []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: user}},
 	}
 	g.Expect(fleet.Hub.Client.Create(t.Context(), binding)).To(Succeed())
-	t.Cleanup(func() { _ = fleet.Hub.Client.Delete(t.Context(), binding) })
+	t.Cleanup(func() { _ = fleet.Hub.Client.Delete(context.WithoutCancel(t.Context()), binding) })
 	cfg := rest.CopyConfig(fleet.Hub.Config)
 	cfg.Impersonate = rest.ImpersonationConfig{UserName: user, Groups: []string{"system:authenticated"}}
 	c, err := client.New(cfg, client.Options{Scheme: fleet.Scheme})
@@ -49,9 +52,10 @@ func installHubPolicy(t *testing.T) {
 		}
 		n++
 		g.Expect(fleet.Hub.Client.Create(t.Context(), o)).To(Succeed())
-		t.Cleanup(func() { _ = fleet.Hub.Client.Delete(t.Context(), o) })
+		// t.Context() is already cancelled when cleanups run.
+		t.Cleanup(func() { _ = fleet.Hub.Client.Delete(context.WithoutCancel(t.Context()), o) })
 	}
-	g.Expect(n).To(Equal(2), "deploy/hub ships a ValidatingAdmissionPolicy and its binding")
+	g.Expect(n).To(Equal(4), "deploy/hub ships two ValidatingAdmissionPolicies and their bindings")
 }
 
 func validatorRecord(name, clusterName string) *seiv1alpha1.SeiNode {
@@ -122,6 +126,14 @@ func TestOnlyTheHubMovesFencesOrDeletesAValidator(t *testing.T) {
 		To(MatchError(ContainSubstring("only the sei-fleet hub may set, change or remove them")))
 	g.Expect(setAnnotation(user, seiv1alpha1.AnnotationFencing, "us")).
 		To(MatchError(ContainSubstring("only the sei-fleet hub may set, change or remove them")))
+	// The UID of the member copy the hub saw is the fence's too: only the hub writes it.
+	g.Expect(setAnnotation(user, seiv1alpha1.AnnotationMemberCopyUID, "forged")).
+		To(MatchError(ContainSubstring("only the sei-fleet hub may set, change or remove them")))
+	g.Expect(setAnnotation(hub, seiv1alpha1.AnnotationMemberCopyUID, "uid-1")).To(Succeed())
+	for _, v := range []string{"uid-2", ""} {
+		g.Expect(setAnnotation(user, seiv1alpha1.AnnotationMemberCopyUID, v)).
+			To(MatchError(ContainSubstring("only the sei-fleet hub may set, change or remove them")), "%q", v)
+	}
 	forged := validatorRecord("validators-9", "us")
 	forged.Annotations = map[string]string{seiv1alpha1.AnnotationFencedCluster: "eu"}
 	g.Expect(user.Create(ctx, forged)).To(MatchError(ContainSubstring("only the sei-fleet hub may set")))
@@ -144,4 +156,57 @@ func TestOnlyTheHubMovesFencesOrDeletesAValidator(t *testing.T) {
 	g.Expect(user.Update(ctx, cur)).To(Succeed(), "full nodes are not the policy's")
 	g.Expect(user.Delete(ctx, fullNode)).To(Succeed())
 	g.Expect(hub.Delete(ctx, record)).To(Succeed())
+}
+
+// The member identity the hub pins on a ManagedCluster is set only by the hub and never changed; an
+// admin may remove it (a cluster rebuilt on purpose), and the hub pins afresh.
+func TestOnlyTheHubPinsAMemberIdentity(t *testing.T) {
+	g := NewWithT(t)
+	ctx := t.Context()
+	installHubPolicy(t)
+	user, hub := as(t, "alice"), as(t, hubUser)
+	setPin := func(c client.Client, name, value string) error {
+		mc := &clusterv1.ManagedCluster{}
+		if err := c.Get(ctx, client.ObjectKey{Name: name}, mc); err != nil {
+			return err
+		}
+		if mc.Annotations == nil {
+			mc.Annotations = map[string]string{}
+		}
+		if value == "" {
+			delete(mc.Annotations, seiv1alpha1.AnnotationClusterIdentity)
+		} else {
+			mc.Annotations[seiv1alpha1.AnnotationClusterIdentity] = value
+		}
+		return c.Update(ctx, mc)
+	}
+
+	// An admin cannot register a cluster with a pin of their choosing.
+	forged := &clusterv1.ManagedCluster{ObjectMeta: metav1.ObjectMeta{Name: "pinned-by-hand",
+		Annotations: map[string]string{seiv1alpha1.AnnotationClusterIdentity: "uid-x"}}}
+	g.Eventually(func() error {
+		err := user.Create(ctx, forged.DeepCopy())
+		if err == nil { // the policy is not enforced yet
+			err = errors.New("created")
+			_ = fleet.Hub.Client.Delete(ctx, forged)
+		}
+		return err
+	}).WithTimeout(30 * time.Second).Should(MatchError(ContainSubstring("only the hub may set it")))
+
+	mc := &clusterv1.ManagedCluster{ObjectMeta: metav1.ObjectMeta{Name: "pin-test"}, Spec: clusterv1.ManagedClusterSpec{HubAcceptsClient: true}}
+	g.Expect(user.Create(ctx, mc)).To(Succeed())
+	t.Cleanup(func() { _ = fleet.Hub.Client.Delete(context.WithoutCancel(ctx), mc) })
+	g.Expect(setPin(user, "pin-test", "uid-a")).To(MatchError(ContainSubstring("only the hub may set it")))
+	g.Expect(setPin(hub, "pin-test", "uid-a")).To(Succeed())
+	for _, c := range []client.Client{user, hub} {
+		err := setPin(c, "pin-test", "uid-b")
+		g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "%v", err)
+		g.Expect(err).To(MatchError(ContainSubstring("sei.io/cluster-identity of pin-test is uid-a and is never changed")))
+	}
+	// Everything else on the ManagedCluster stays the admin's; the pin may go.
+	g.Expect(user.Get(ctx, client.ObjectKeyFromObject(mc), mc)).To(Succeed())
+	mc.Labels = map[string]string{"region": "us"}
+	g.Expect(user.Update(ctx, mc)).To(Succeed())
+	g.Expect(setPin(user, "pin-test", "")).To(Succeed())
+	g.Expect(setPin(hub, "pin-test", "uid-b")).To(Succeed())
 }

@@ -6,10 +6,14 @@ package hub
 import (
 	"context"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	clusterv1 "open-cluster-management.io/api/cluster/v1"
@@ -87,11 +91,17 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts *Options) (mcmanager
 	if opts.Hooks.Resync > 0 {
 		resync = opts.Hooks.Resync
 	}
+	hubID, err := readHubID(ctx, cfg, opts.StartupTimeout)
+	if err != nil {
+		return nil, err
+	}
 	provider := clusters.New(clusters.Options{
-		Namespace:     opts.Namespace,
-		Scheme:        scheme,
-		ClientTimeout: opts.MemberTimeout,
-		Resync:        resync,
+		Namespace:          opts.Namespace,
+		Scheme:             scheme,
+		ClientTimeout:      opts.MemberTimeout,
+		Resync:             resync,
+		HeartbeatNamespace: opts.AgentNamespace,
+		HubID:              hubID,
 	})
 	logger := ctrl.Log
 	if opts.Hooks.Logger != nil {
@@ -128,13 +138,16 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts *Options) (mcmanager
 	}
 	if err := (&deployment.Reconciler{
 		Hub: local.GetClient(), HubReader: local.GetAPIReader(), Scheme: scheme,
-		Recorder: local.GetEventRecorder("sei-hub"), Inventory: inventory, Members: mgr,
+		Recorder: local.GetEventRecorder("sei-hub"), Inventory: inventory, Members: members{mgr, provider},
 		HealthEvents: deploymentEvents, Executor: opts.Hooks.Executor, Resync: resync,
 	}).SetupWithManager(local); err != nil {
 		return nil, fmt.Errorf("set up deployment controller: %w", err)
 	}
 	mirrorOpts := controller.TypedOptions[mcreconcile.Request]{MaxConcurrentReconciles: 4, SkipNameValidation: &opts.Hooks.SkipNameValidation}
-	if err := (&mirror.Reconciler{Scheme: scheme, Retry: opts.Hooks.MemberRetry, Options: mirrorOpts}).SetupWithManager(mgr); err != nil {
+	mirrorReconciler := &mirror.Reconciler{
+		Scheme: scheme, HubID: string(hubID), Identity: provider, Retry: opts.Hooks.MemberRetry, Options: mirrorOpts,
+	}
+	if err := mirrorReconciler.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("set up SeiNode mirror: %w", err)
 	}
 	sweeper := &mirror.Sweeper{
@@ -142,8 +155,12 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts *Options) (mcmanager
 		Get: func(ctx context.Context, name multicluster.ClusterName) (mirror.ClusterClient, error) {
 			return mgr.GetCluster(ctx, name)
 		},
-		Hub:      local.GetAPIReader(),
-		Interval: opts.Hooks.SweepInterval,
+		Identity:     provider,
+		HubID:        string(hubID),
+		Hub:          local.GetAPIReader(),
+		Recorder:     local.GetEventRecorder("sei-hub"),
+		Interval:     opts.Hooks.SweepInterval,
+		MaxDeletions: opts.SweepMaxDeletions,
 	}
 	if err := local.Add(sweeper); err != nil {
 		return nil, fmt.Errorf("add member sweeper: %w", err)
@@ -155,4 +172,34 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts *Options) (mcmanager
 		return nil, fmt.Errorf("add ready check: %w", err)
 	}
 	return mgr, nil
+}
+
+// members is how the deployment controller reaches members: the manager's clusters, verified by the
+// provider that pinned them.
+type members struct {
+	mcmanager.Manager
+	provider *clusters.Provider
+}
+
+func (m members) VerifyIdentity(ctx context.Context, name string) error {
+	return m.provider.VerifyIdentity(ctx, name)
+}
+
+// readHubID reads the hub's own identity, the UID of its kube-system namespace, once: member copies
+// carry it, and a member with the same identity is the hub itself.
+func readHubID(ctx context.Context, cfg *rest.Config, timeout time.Duration) (types.UID, error) {
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return "", fmt.Errorf("build hub client: %w", err)
+	}
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	ns, err := cs.CoreV1().Namespaces().Get(ctx, metav1.NamespaceSystem, metav1.GetOptions{})
+	if err != nil {
+		return "", fmt.Errorf("read the hub's kube-system namespace (the hub's identity): %w", err)
+	}
+	return ns.UID, nil
 }

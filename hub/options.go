@@ -10,6 +10,7 @@ import (
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/hub/deployment"
+	"github.com/sei-protocol/sei-fleet/hub/mirror"
 	"github.com/sei-protocol/sei-fleet/internal/aggregate"
 	"github.com/sei-protocol/sei-fleet/internal/cli"
 	"github.com/sei-protocol/sei-fleet/planner"
@@ -29,6 +30,8 @@ type Options struct {
 	Resync time.Duration
 	// AgentNamespace is where agents keep their heartbeat Lease on members.
 	AgentNamespace string
+	// SweepMaxDeletions caps how many stale member copies one sweep deletes.
+	SweepMaxDeletions int
 
 	// Hooks for in-process tests; never set from flags.
 	Hooks Hooks
@@ -55,11 +58,12 @@ type Hooks struct {
 // NewOptions returns the defaults.
 func NewOptions() *Options {
 	return &Options{
-		ManagerOptions: cli.NewManagerOptions("hub"),
-		MemberTimeout:  10 * time.Second,
-		ProbeInterval:  10 * time.Second,
-		Resync:         30 * time.Second,
-		AgentNamespace: seiv1alpha1.DefaultSystemNamespace,
+		ManagerOptions:    cli.NewManagerOptions("hub"),
+		MemberTimeout:     10 * time.Second,
+		ProbeInterval:     10 * time.Second,
+		Resync:            30 * time.Second,
+		AgentNamespace:    seiv1alpha1.DefaultSystemNamespace,
+		SweepMaxDeletions: mirror.DefaultMaxDeletions,
 	}
 }
 
@@ -70,12 +74,16 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.ProbeInterval, "probe-interval", o.ProbeInterval, "how often member clusters' health is probed")
 	fs.DurationVar(&o.Resync, "resync", o.Resync, "how often every registration and deployment is re-evaluated (failover tolerations expire without an event)")
 	fs.StringVar(&o.AgentNamespace, "agent-namespace", o.AgentNamespace, "namespace of the agents' heartbeat Lease on member clusters")
+	fs.IntVar(&o.SweepMaxDeletions, "sweep-max-deletions", o.SweepMaxDeletions, "at most this many stale member copies are deleted per sweep (validators never are)")
 }
 
 // Validate reports every invalid option, each naming its flag.
 func (o *Options) Validate() error {
 	errs := o.ManagerOptions.Validate()
 	errs = append(errs, cli.NamespaceFlag("--agent-namespace", o.AgentNamespace))
+	if o.SweepMaxDeletions <= 0 {
+		errs = append(errs, fmt.Errorf("--sweep-max-deletions must be positive, got %d", o.SweepMaxDeletions))
+	}
 	for flagName, d := range map[string]time.Duration{
 		"--member-timeout": o.MemberTimeout, "--probe-interval": o.ProbeInterval, "--resync": o.Resync,
 	} {

@@ -30,6 +30,7 @@ const (
 	ReasonNoAgentHeartbeat         = "NoAgentHeartbeat"
 	ReasonAgentHeartbeatStale      = "AgentHeartbeatStale"
 	ReasonHeartbeatClusterMismatch = "HeartbeatClusterMismatch"
+	ReasonIdentityChanged          = "IdentityChanged"
 	ReasonOCMUnavailable           = "OCMUnavailable"
 	ReasonTainted                  = "Tainted"
 )
@@ -137,9 +138,14 @@ func (m *Monitor) probe(ctx context.Context, mc *clusterv1.ManagedCluster) Healt
 	}
 	cl, err := m.Provider.Get(ctx, multicluster.ClusterName(mc.Name))
 	if err != nil {
-		reason := m.Provider.NotEngagedReason(mc.Name)
-		if reason == "" {
-			reason = "not engaged yet"
+		why := m.Provider.NotEngagedError(mc.Name)
+		if IsIdentityChanged(why) {
+			// It overrides OCM's verdict: this one needs an admin whatever OCM says.
+			return unhealthy(h, ReasonIdentityChanged, why.Error())
+		}
+		reason := "not engaged yet"
+		if why != nil {
+			reason = why.Error()
 		}
 		if h.Reason == "" {
 			h = unhealthy(h, ReasonNotEngaged, reason)
@@ -153,6 +159,16 @@ func (m *Monitor) probe(ctx context.Context, mc *clusterv1.ManagedCluster) Healt
 	}
 	probeCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	// The endpoint may reach another cluster now without any Secret change (DNS, a load balancer, a
+	// rebuilt cluster behind the same address): re-read its identity on every probe. A change
+	// disengages the cluster.
+	if _, err := m.Provider.verifyPin(probeCtx, mc.Name); err != nil {
+		if IsIdentityChanged(err) {
+			h.Engaged = false
+			return unhealthy(h, ReasonIdentityChanged, err.Error())
+		}
+		return keepFirst(h, ReasonAPIUnreachable, err.Error())
+	}
 	lease := &coordinationv1.Lease{}
 	key := types.NamespacedName{Namespace: m.heartbeatNamespace(), Name: seiv1alpha1.AgentHeartbeatLease}
 	err = cl.GetAPIReader().Get(probeCtx, key, lease)

@@ -15,7 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clusterv1 "open-cluster-management.io/api/cluster/v1"
@@ -33,7 +33,8 @@ import (
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 )
 
-// +kubebuilder:rbac:groups=cluster.open-cluster-management.io,resources=managedclusters,verbs=get;list;watch
+// The provider pins each member's identity on its ManagedCluster (patch).
+// +kubebuilder:rbac:groups=cluster.open-cluster-management.io,resources=managedclusters,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch,namespace=sei-fleet-system
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get
 
@@ -56,6 +57,12 @@ type Options struct {
 	// Workers is how many clusters are (re-)engaged at once (default 4). An unreachable member holds
 	// one worker for up to ClientTimeout per attempt; the others keep engaging the rest.
 	Workers int
+	// HeartbeatNamespace is where agents keep their heartbeat Lease on members (VerifyIdentity reads
+	// it); default sei-fleet-system.
+	HeartbeatNamespace string
+	// HubID is the hub's own identity, the UID of its kube-system namespace (read from the hub when
+	// empty). A member with the same identity is the hub itself and is refused.
+	HubID types.UID
 }
 
 func (o *Options) setDefaults() {
@@ -74,6 +81,9 @@ func (o *Options) setDefaults() {
 	if o.Workers == 0 {
 		o.Workers = 4
 	}
+	if o.HeartbeatNamespace == "" {
+		o.HeartbeatNamespace = seiv1alpha1.DefaultSystemNamespace
+	}
 }
 
 // Provider engages the hub's member clusters. See the package documentation.
@@ -85,7 +95,7 @@ type Provider struct {
 	members  map[multicluster.ClusterName]*member
 	indexers []index
 	// refused records, per cluster, why it is registered but not engaged.
-	refused map[string]string
+	refused map[string]error
 
 	mgr     mcmanager.Manager
 	hub     client.Client
@@ -101,7 +111,8 @@ func New(opts Options) *Provider {
 		opts:    opts,
 		log:     ctrl.Log.WithName("cluster-provider"),
 		members: map[multicluster.ClusterName]*member{},
-		refused: map[string]string{},
+		refused: map[string]error{},
+		hubUID:  opts.HubID,
 	}
 }
 
@@ -154,56 +165,72 @@ func (p *Provider) Reconcile(ctx context.Context, req reconcile.Request) (reconc
 	mc := &clusterv1.ManagedCluster{}
 	if err := p.hub.Get(ctx, types.NamespacedName{Name: name}, mc); err != nil {
 		if apierrors.IsNotFound(err) {
-			p.disengage(name, "")
+			p.disengage(name, nil)
 			return reconcile.Result{}, nil
 		}
 		return reconcile.Result{}, fmt.Errorf("get ManagedCluster %s: %w", name, err)
 	}
 	if !mc.DeletionTimestamp.IsZero() {
-		p.disengage(name, "ManagedCluster is being deleted")
+		p.disengage(name, errors.New("ManagedCluster is being deleted"))
 		return reconcile.Result{}, nil
 	}
 	if !mc.Spec.HubAcceptsClient {
-		p.disengage(name, "the hub has not accepted the cluster (spec.hubAcceptsClient is false)")
+		p.disengage(name, errors.New("the hub has not accepted the cluster (spec.hubAcceptsClient is false)"))
 		return reconcile.Result{RequeueAfter: p.opts.Resync}, nil
 	}
 	secret := &corev1.Secret{}
 	key := types.NamespacedName{Namespace: p.opts.Namespace, Name: KubeconfigSecretName(name)}
 	if err := p.hub.Get(ctx, key, secret); err != nil {
 		if apierrors.IsNotFound(err) {
-			p.disengage(name, fmt.Sprintf("no kubeconfig Secret %s", key))
+			p.disengage(name, fmt.Errorf("no kubeconfig Secret %s", key))
 			return reconcile.Result{RequeueAfter: p.opts.Resync}, nil
 		}
 		return reconcile.Result{}, fmt.Errorf("get kubeconfig Secret %s: %w", key, err)
 	}
 	raw := secret.Data[seiv1alpha1.KubeconfigSecretKey]
 	if len(raw) == 0 {
-		p.disengage(name, fmt.Sprintf("kubeconfig Secret %s has no %q key", key, seiv1alpha1.KubeconfigSecretKey))
+		p.disengage(name, fmt.Errorf("kubeconfig Secret %s has no %q key", key, seiv1alpha1.KubeconfigSecretKey))
 		return reconcile.Result{RequeueAfter: p.opts.Resync}, nil
 	}
 	sum := sha256.Sum256(raw)
 	hash := hex.EncodeToString(sum[:])
-	if m := p.member(multicluster.ClusterName(name)); m != nil && m.hash == hash {
+	// Same kubeconfig, same pin: nothing to do. A pin removed by an admin is set again by engaging
+	// anew, which re-reads the cluster's identity.
+	if m := p.member(multicluster.ClusterName(name)); m != nil && m.hash == hash &&
+		mc.Annotations[seiv1alpha1.AnnotationClusterIdentity] == string(m.identity) {
 		return reconcile.Result{RequeueAfter: p.opts.Resync}, nil
 	}
-	if err := p.engage(ctx, name, raw, hash); err != nil {
+	if err := p.engage(ctx, mc, raw, hash); err != nil {
 		// The Secret is the truth: an instance built from an earlier kubeconfig goes too, so the hub
 		// never keeps writing to a cluster the Secret no longer names.
 		log.Info("Cluster not engaged", "reason", err.Error())
-		p.disengage(name, err.Error())
+		p.disengage(name, err)
+		if IsIdentityChanged(err) {
+			// Not transient: it waits for the Secret or the pin to change (both watched) or the resync.
+			return reconcile.Result{RequeueAfter: p.opts.Resync}, nil
+		}
 		return reconcile.Result{}, err
 	}
 	log.Info("Engaged member cluster")
 	return reconcile.Result{RequeueAfter: p.opts.Resync}, nil
 }
 
-func (p *Provider) engage(ctx context.Context, name string, kubeconfig []byte, hash string) error {
+func (p *Provider) engage(ctx context.Context, mc *clusterv1.ManagedCluster, kubeconfig []byte, hash string) error {
+	name := mc.Name
 	cfg, err := clientcmd.RESTConfigFromKubeConfig(kubeconfig)
 	if err != nil {
 		return fmt.Errorf("parse kubeconfig of cluster %s: %w", name, err)
 	}
 	withRequestTimeout(cfg, p.opts.ClientTimeout)
-	if err := p.refuseHub(ctx, name, cfg); err != nil {
+	clientset, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return fmt.Errorf("build client for cluster %s: %w", name, err)
+	}
+	identity, err := p.identify(ctx, name, clientset)
+	if err != nil {
+		return err
+	}
+	if err := p.pin(ctx, mc, identity); err != nil {
 		return err
 	}
 	opts := append([]cluster.Option{func(o *cluster.Options) { o.Scheme = p.opts.Scheme }}, p.opts.ClusterOptions...)
@@ -222,7 +249,7 @@ func (p *Provider) engage(ctx context.Context, name string, kubeconfig []byte, h
 
 	// Replace whatever instance was there in one step, so Get never reports the cluster missing.
 	clusterCtx, cancel := context.WithCancel(p.ctx)
-	m := &member{cluster: cl, cancel: cancel, hash: hash}
+	m := &member{cluster: cl, cancel: cancel, hash: hash, identity: identity, clientset: clientset}
 	p.mu.Lock()
 	old := p.members[multicluster.ClusterName(name)]
 	p.members[multicluster.ClusterName(name)] = m
@@ -232,45 +259,41 @@ func (p *Provider) engage(ctx context.Context, name string, kubeconfig []byte, h
 		old.cancel()
 	}
 	go func() {
-		reason := ""
+		var reason error
 		if err := cl.Start(clusterCtx); err != nil {
 			p.log.Error(err, "Member cluster stopped", "cluster", name)
-			reason = fmt.Sprintf("the client of cluster %s stopped: %v", name, err)
+			reason = fmt.Errorf("the client of cluster %s stopped: %w", name, err)
 		}
 		// Remove this instance only: a replacement may already hold the name. The next resync
 		// engages the cluster again.
 		p.removeIf(name, m, reason)
 	}()
 	if err := p.mgr.Engage(clusterCtx, multicluster.ClusterName(name), cl); err != nil {
-		p.removeIf(name, m, "")
+		p.removeIf(name, m, nil)
 		return fmt.Errorf("engage cluster %s: %w", name, err)
 	}
 	p.notify(name)
 	return nil
 }
 
-// refuseHub refuses a member whose kubeconfig points at the hub itself: the hub record and the member
-// copy of a SeiNode would be one object. It is also the first contact with the member: one request,
-// without discovery, bounded by ClientTimeout.
-func (p *Provider) refuseHub(ctx context.Context, name string, cfg *rest.Config) error {
+// identify reads the identity of the cluster a kubeconfig reaches, and refuses the hub itself: the hub
+// record and the member copy of a SeiNode would be one object. It is the first contact with the
+// member: one request, without discovery, bounded by ClientTimeout.
+func (p *Provider) identify(ctx context.Context, name string, clientset kubernetes.Interface) (types.UID, error) {
 	hubUID, err := p.hubIdentity(ctx)
 	if err != nil {
-		return err
-	}
-	core, err := corev1client.NewForConfig(cfg)
-	if err != nil {
-		return fmt.Errorf("build client for cluster %s: %w", name, err)
+		return "", err
 	}
 	probeCtx, cancel := context.WithTimeout(ctx, p.opts.ClientTimeout)
 	defer cancel()
-	ns, err := core.Namespaces().Get(probeCtx, metav1.NamespaceSystem, metav1.GetOptions{})
+	uid, err := readIdentity(probeCtx, clientset)
 	if err != nil {
-		return fmt.Errorf("reach cluster %s: %w", name, err)
+		return "", fmt.Errorf("reach cluster %s: %w", name, err)
 	}
-	if ns.UID == hubUID {
-		return fmt.Errorf("cluster %s is the hub itself: a hub cannot be its own member; register a separate cluster", name)
+	if uid == hubUID {
+		return "", fmt.Errorf("cluster %s is the hub itself: a hub cannot be its own member; register a separate cluster", name)
 	}
-	return nil
+	return uid, nil
 }
 
 // hubIdentity returns the UID of the hub's kube-system namespace, read once.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/cluster"
 	"sigs.k8s.io/multicluster-runtime/pkg/multicluster"
@@ -20,6 +22,10 @@ type member struct {
 	cluster cluster.Cluster
 	cancel  context.CancelFunc
 	hash    string
+	// identity is the cluster's pinned identity, verified when the instance was engaged.
+	identity types.UID
+	// clientset makes the identity and heartbeat reads: typed, so they need no discovery.
+	clientset kubernetes.Interface
 }
 
 type index struct {
@@ -34,12 +40,12 @@ func (p *Provider) member(name multicluster.ClusterName) *member {
 	return p.members[name]
 }
 
-// disengage removes whatever instance is engaged as name and records why ("" clears the reason).
-func (p *Provider) disengage(name, reason string) {
+// disengage removes whatever instance is engaged as name and records why (nil clears the reason).
+func (p *Provider) disengage(name string, reason error) {
 	p.mu.Lock()
 	m := p.members[multicluster.ClusterName(name)]
 	delete(p.members, multicluster.ClusterName(name))
-	if reason != "" {
+	if reason != nil {
 		p.refused[name] = reason
 	} else {
 		delete(p.refused, name)
@@ -53,12 +59,12 @@ func (p *Provider) disengage(name, reason string) {
 }
 
 // removeIf removes instance m, and only m, recording reason when it was engaged.
-func (p *Provider) removeIf(name string, m *member, reason string) {
+func (p *Provider) removeIf(name string, m *member, reason error) {
 	p.mu.Lock()
 	removed := p.members[multicluster.ClusterName(name)] == m
 	if removed {
 		delete(p.members, multicluster.ClusterName(name))
-		if reason != "" {
+		if reason != nil {
 			p.refused[name] = reason
 		}
 	}
@@ -115,6 +121,15 @@ func (p *Provider) Engaged() []string {
 
 // NotEngagedReason says why a registered cluster is not engaged ("" when it is, or is unknown).
 func (p *Provider) NotEngagedReason(name string) string {
+	if err := p.NotEngagedError(name); err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+// NotEngagedError is why a registered cluster is not engaged (nil when it is, or is unknown); an
+// IdentityError when its kubeconfig reaches another cluster than the one pinned.
+func (p *Provider) NotEngagedError(name string) error {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	return p.refused[name]

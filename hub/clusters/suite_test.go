@@ -115,7 +115,7 @@ func startHub(t *testing.T, o hubOptions) *hubEnv {
 	}
 
 	e.provider = clusters.New(clusters.Options{
-		Namespace: e.ns, Scheme: fleet.Scheme, ClientTimeout: o.clientTimeout, Resync: time.Minute,
+		Namespace: e.ns, Scheme: fleet.Scheme, ClientTimeout: o.clientTimeout, Resync: time.Minute, HeartbeatNamespace: e.ns,
 	})
 	// Each change is logged with what Get returns at that moment: the instance, or "gone".
 	e.provider.OnChange(func(name string) { e.changes.add(name + "=" + e.instance(ctx, name)) })

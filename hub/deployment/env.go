@@ -17,6 +17,9 @@ import (
 // Members gives access to engaged member clusters.
 type Members interface {
 	GetCluster(ctx context.Context, name multicluster.ClusterName) (cluster.Cluster, error)
+	// VerifyIdentity knows how to confirm, with fresh reads, that name still reaches the cluster pinned
+	// for it (hub/clusters): the fence deletes and trusts "not found" only on a verified cluster.
+	VerifyIdentity(ctx context.Context, name string) error
 }
 
 // Env is what the deployment's tasks work with.

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/klog/v2"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/multicluster-runtime/pkg/multicluster"
 
@@ -108,7 +110,9 @@ const fencePatience = 10 * time.Minute
 
 // fenceNode makes the old member of a validator delete its copy, then records the member's positive
 // confirmation that the copy — and with it the pod that could sign — is gone. An unreachable cluster
-// confirms nothing: the validator stays where it is.
+// confirms nothing: the validator stays where it is. Nor does a cluster whose identity is not verified
+// afresh (hub/clusters VerifyIdentity) before each delete and each "not found": a kubeconfig that now
+// reaches another cluster answers "not found" for a copy that runs on.
 func fenceNode(ctx context.Context, env *Env, pt *seiv1alpha1.PlannedTask, f FenceTarget) (planner.Result, error) {
 	rec := env.record(f.Ordinal)
 	if rec == nil || rec.Spec.ClusterName != f.Cluster {
@@ -117,6 +121,7 @@ func fenceNode(ctx context.Context, env *Env, pt *seiv1alpha1.PlannedTask, f Fen
 	if rec.Annotations[seiv1alpha1.AnnotationFencedCluster] == f.Cluster {
 		return planner.Done()
 	}
+	log := ctrl.LoggerFrom(ctx).WithValues("SeiNode", klog.KObj(rec), "cluster", f.Cluster)
 	waitOrFail := func(why string) (planner.Result, error) {
 		if pt.StartedAt != nil && env.now().Sub(pt.StartedAt.Time) > fencePatience {
 			return planner.Result{}, planner.Terminalf("cannot fence %s on %s: %s", rec.Name, f.Cluster, why)
@@ -133,22 +138,36 @@ func fenceNode(ctx context.Context, env *Env, pt *seiv1alpha1.PlannedTask, f Fen
 	if err != nil {
 		return waitOrFail("the cluster is not reachable")
 	}
+	if err := env.Members.VerifyIdentity(ctx, f.Cluster); err != nil {
+		log.Info("Not fencing on a cluster whose identity is not verified", "reason", err.Error())
+		return waitOrFail(err.Error())
+	}
 	memberCopy := &seiv1alpha1.SeiNode{}
 	err = cl.GetAPIReader().Get(ctx, client.ObjectKeyFromObject(rec), memberCopy)
 	switch {
 	case apierrors.IsNotFound(err):
+		// Gone from the verified cluster: no copy of that name, the one the hub last saw included.
 		if err := annotate(ctx, env, rec, seiv1alpha1.AnnotationFencedCluster, f.Cluster); err != nil {
 			return planner.Result{}, err
 		}
 		return planner.Done()
 	case err != nil:
 		return waitOrFail(err.Error())
-	case memberCopy.DeletionTimestamp.IsZero():
-		if err := cl.GetClient().Delete(ctx, memberCopy); err != nil && !apierrors.IsNotFound(err) {
+	}
+	why := "the agent has not confirmed the node is gone"
+	if seen := rec.Annotations[seiv1alpha1.AnnotationMemberCopyUID]; seen != "" && seen != string(memberCopy.UID) {
+		// Not the copy the hub saw there: another one (re-created since, or made by someone else).
+		// It could sign as well, so it goes too, and the fence waits for it.
+		why = fmt.Sprintf("another copy (uid %s) is there than the one the hub saw (uid %s): it is deleted too", memberCopy.UID, seen)
+		log.Info("Fence found another member copy than the one the hub saw", "uid", memberCopy.UID, "seen", seen)
+	}
+	if memberCopy.DeletionTimestamp.IsZero() {
+		pre := client.Preconditions{UID: &memberCopy.UID}
+		if err := cl.GetClient().Delete(ctx, memberCopy, pre); err != nil && !apierrors.IsNotFound(err) {
 			return waitOrFail(err.Error())
 		}
 	}
-	return waitOrFail("the agent has not confirmed the node is gone")
+	return waitOrFail(why)
 }
 
 // clearFence removes a record's fence marks for its own cluster.

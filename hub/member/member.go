@@ -12,6 +12,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -86,17 +87,18 @@ func CopyGenesis(ctx context.Context, r client.Reader, member client.Client, hub
 	return nil
 }
 
-// Copy builds the member copy of a hub record: the same name, namespace, labels and spec, and the
+// Copy builds the member copy of a hub record: the same name, namespace, labels and spec; the
 // record's deletion policy, so a copy whose record vanished while its cluster was away is still
-// handled as its owner asked.
-func Copy(record *seiv1alpha1.SeiNode) *seiv1alpha1.SeiNode {
+// handled as its owner asked; and the ID of the hub that made it (seiv1alpha1.AnnotationHubID), so a
+// hub sweeps only its own copies.
+func Copy(record *seiv1alpha1.SeiNode, hubID string) *seiv1alpha1.SeiNode {
 	labels := map[string]string{LabelManagedBy: ManagedByHub}
 	for k, v := range record.Labels {
 		labels[k] = v
 	}
-	var annotations map[string]string
+	annotations := map[string]string{seiv1alpha1.AnnotationHubID: hubID}
 	if p := record.Annotations[seiv1alpha1.AnnotationDeletionPolicy]; p != "" {
-		annotations = map[string]string{seiv1alpha1.AnnotationDeletionPolicy: p}
+		annotations[seiv1alpha1.AnnotationDeletionPolicy] = p
 	}
 	return &seiv1alpha1.SeiNode{
 		TypeMeta:   metav1.TypeMeta{APIVersion: seiv1alpha1.GroupVersion.String(), Kind: "SeiNode"},
@@ -105,9 +107,16 @@ func Copy(record *seiv1alpha1.SeiNode) *seiv1alpha1.SeiNode {
 	}
 }
 
-// Apply server-side applies the member copy as the hub (field owner sei-hub).
-func Apply(ctx context.Context, member client.Client, scheme *runtime.Scheme, copy *seiv1alpha1.SeiNode) error {
+// Create server-side applies a member copy that does not exist yet as the hub (field owner sei-hub).
+func Create(ctx context.Context, member client.Client, scheme *runtime.Scheme, copy *seiv1alpha1.SeiNode) error {
 	return kube.Apply(ctx, member, scheme, copy, seiv1alpha1.FieldOwnerHub)
+}
+
+// Update server-side applies an existing member copy, the one with uid, as the hub (field owner
+// sei-hub). It never creates one: if that copy is gone (a fence deleted it since it was read), the
+// apiserver refuses the write with a conflict.
+func Update(ctx context.Context, member client.Client, scheme *runtime.Scheme, copy *seiv1alpha1.SeiNode, uid types.UID) error {
+	return kube.ApplyExisting(ctx, member, scheme, copy, seiv1alpha1.FieldOwnerHub, uid)
 }
 
 // Orphan lets go of a member copy: it keeps running, and the hub no longer manages or sweeps it.

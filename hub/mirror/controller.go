@@ -36,10 +36,21 @@ import (
 // +kubebuilder:rbac:groups=sei.io,resources=seinodes/finalizers,verbs=update
 // +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch
 
+// IdentityVerifier knows how to confirm, with fresh reads, that a member cluster is still the cluster
+// pinned for its name (hub/clusters Provider.VerifyIdentity). "Not found" counts only on a verified
+// cluster, and nothing is deleted on any other.
+type IdentityVerifier interface {
+	VerifyIdentity(ctx context.Context, cluster string) error
+}
+
 // Reconciler mirrors hub SeiNode records to members and their status back.
 type Reconciler struct {
 	Manager mcmanager.Manager
 	Scheme  *runtime.Scheme
+	// HubID is this hub's identity (the UID of its kube-system namespace), stamped on every member copy.
+	HubID string
+	// Identity verifies a member before a release deletes its copy or trusts that the copy is gone.
+	Identity IdentityVerifier
 	// Retry is how soon an unreachable member is tried again (default 10s).
 	Retry time.Duration
 	// Options are the controller's options (mcbuilder does not inherit the manager's).
@@ -50,8 +61,8 @@ type Reconciler struct {
 
 // SetupWithManager registers the controller: records on the hub, member copies on every member.
 func (r *Reconciler) SetupWithManager(mgr mcmanager.Manager) error {
-	if mgr == nil || r.Scheme == nil {
-		return errors.New("mirror needs a manager and a scheme")
+	if mgr == nil || r.Scheme == nil || r.HubID == "" || r.Identity == nil {
+		return errors.New("mirror needs a manager, a scheme, the hub's ID and an identity verifier")
 	}
 	r.Manager = mgr
 	return mcbuilder.ControllerManagedBy(mgr).
@@ -100,59 +111,99 @@ func (r *Reconciler) Reconcile(ctx context.Context, req mcreconcile.Request) (ct
 	}
 
 	before := record.DeepCopy()
-	result := r.sync(ctx, record)
+	result, copyUID := r.sync(ctx, record)
 	if _, err := kube.PatchStatus(ctx, hub, before, record, nodeStatus); err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := recordCopyUID(ctx, hub, record, copyUID); err != nil {
 		return ctrl.Result{}, err
 	}
 	return result, nil
 }
 
+// recordCopyUID notes on the record which member copy the hub saw on its cluster, for the fence: a
+// copy there with another UID is another copy.
+func recordCopyUID(ctx context.Context, hub client.Client, record *seiv1alpha1.SeiNode, uid types.UID) error {
+	if uid == "" || record.Annotations[seiv1alpha1.AnnotationMemberCopyUID] == string(uid) {
+		return nil
+	}
+	patch := client.MergeFromWithOptions(record.DeepCopy(), client.MergeFromWithOptimisticLock{})
+	if record.Annotations == nil {
+		record.Annotations = map[string]string{}
+	}
+	record.Annotations[seiv1alpha1.AnnotationMemberCopyUID] = string(uid)
+	if err := hub.Patch(ctx, record, patch, client.FieldOwner(seiv1alpha1.FieldOwnerHub)); err != nil {
+		return fmt.Errorf("record member copy UID on SeiNode %s: %w", client.ObjectKeyFromObject(record), err)
+	}
+	return nil
+}
+
 func nodeStatus(o client.Object) any { return o.(*seiv1alpha1.SeiNode).Status }
 
-// sync pushes the record to its member and copies the member's status into record (in memory). Member
-// trouble is reported in the MemberSynced condition and retried, not returned as an error.
-func (r *Reconciler) sync(ctx context.Context, record *seiv1alpha1.SeiNode) ctrl.Result {
+// sync pushes the record to its member and copies the member's status into record (in memory). It
+// returns the UID of the member copy it saw. Member trouble is reported in the MemberSynced condition
+// and retried, not returned as an error.
+func (r *Reconciler) sync(ctx context.Context, record *seiv1alpha1.SeiNode) (ctrl.Result, types.UID) {
 	cl, err := r.Manager.GetCluster(ctx, multicluster.ClusterName(record.Spec.ClusterName))
 	if err != nil {
 		setSynced(record, false, seiv1alpha1.ReasonMemberUnreachable,
 			fmt.Sprintf("member cluster %s is not reachable from the hub: %v", record.Spec.ClusterName, err))
-		return ctrl.Result{RequeueAfter: r.retry()}
+		return ctrl.Result{RequeueAfter: r.retry()}, ""
 	}
 	mc := cl.GetClient()
 	cluster := record.Spec.ClusterName
-	if record.Annotations[seiv1alpha1.AnnotationFencing] == cluster || record.Annotations[seiv1alpha1.AnnotationFencedCluster] == cluster {
+	if fenced(record, cluster) {
 		// Never re-create a copy the hub is fencing: that would be a second signer.
-		setSynced(record, false, seiv1alpha1.ReasonAwaitingFence,
-			"the node is being fenced on "+cluster+": the hub does not recreate it there")
-		return ctrl.Result{}
+		setSynced(record, false, seiv1alpha1.ReasonAwaitingFence, awaitingFence(cluster))
+		return ctrl.Result{}, ""
 	}
 	if err := r.push(ctx, record, cl); err != nil {
+		var stale *staleRecordError
+		switch {
+		case errors.As(err, &stale) && stale.fenced:
+			setSynced(record, false, seiv1alpha1.ReasonAwaitingFence, awaitingFence(cluster))
+			return ctrl.Result{}, ""
+		case errors.As(err, &stale), apierrors.IsConflict(err):
+			// The cache is behind: the hub's record, or the member copy (deleted since it was read).
+			return ctrl.Result{RequeueAfter: time.Second}, ""
+		}
 		setSynced(record, false, seiv1alpha1.ReasonMemberUnreachable, err.Error())
-		return ctrl.Result{RequeueAfter: r.retry()}
+		return ctrl.Result{RequeueAfter: r.retry()}, ""
 	}
 	memberCopy := &seiv1alpha1.SeiNode{}
 	if err := mc.Get(ctx, client.ObjectKeyFromObject(record), memberCopy); err != nil {
 		if apierrors.IsNotFound(err) {
-			return ctrl.Result{RequeueAfter: time.Second} // applied a moment ago; the cache will catch up
+			return ctrl.Result{RequeueAfter: time.Second}, "" // applied a moment ago; the cache will catch up
 		}
 		setSynced(record, false, seiv1alpha1.ReasonMemberUnreachable, fmt.Sprintf("read member copy: %v", err))
-		return ctrl.Result{RequeueAfter: r.retry()}
+		return ctrl.Result{RequeueAfter: r.retry()}, ""
 	}
 	copyStatus(record, memberCopy)
 	if memberCopy.Status.ObservedGeneration != memberCopy.Generation {
 		setSynced(record, false, seiv1alpha1.ReasonAgentPending,
 			"the agent on "+record.Spec.ClusterName+" has not acted on the latest spec yet")
-		return ctrl.Result{}
+		return ctrl.Result{}, memberCopy.UID
 	}
 	setSynced(record, true, seiv1alpha1.ReasonMemberInSync, "member copy on "+record.Spec.ClusterName+" is up to date and the agent acted on it")
-	return ctrl.Result{}
+	return ctrl.Result{}, memberCopy.UID
+}
+
+// fenced reports whether record carries a fence mark for cluster.
+func fenced(record *seiv1alpha1.SeiNode, cluster string) bool {
+	return record.Annotations[seiv1alpha1.AnnotationFencing] == cluster ||
+		record.Annotations[seiv1alpha1.AnnotationFencedCluster] == cluster
+}
+
+func awaitingFence(cluster string) string {
+	return "the node is being fenced on " + cluster + ": the hub does not recreate it there"
 }
 
 // push makes the member hold what the record says: namespace, genesis ConfigMap, then the node.
-// It writes nothing when the member copy already matches.
+// It writes nothing when the member copy already matches. It updates only the copy it read (by UID),
+// and creates a copy only when the record, read fresh from the hub, still wants one there.
 func (r *Reconciler) push(ctx context.Context, record *seiv1alpha1.SeiNode, cl cluster.Cluster) error {
 	mc := cl.GetClient()
-	want := member.Copy(record)
+	want := member.Copy(record, r.HubID)
 	current := &seiv1alpha1.SeiNode{}
 	err := mc.Get(ctx, client.ObjectKeyFromObject(record), current)
 	switch {
@@ -160,6 +211,14 @@ func (r *Reconciler) push(ctx context.Context, record *seiv1alpha1.SeiNode, cl c
 		return nil
 	case err != nil && !apierrors.IsNotFound(err):
 		return fmt.Errorf("read member copy on %s: %w", record.Spec.ClusterName, err)
+	}
+	creating := err != nil
+	if creating {
+		// The record read from the cache may be older than a fence mark the hub already set (and the
+		// copy the fence then deleted is why there is none): decide on the hub's current record.
+		if err := r.wantsCopy(ctx, record); err != nil {
+			return err
+		}
 	}
 	if err := member.EnsureNamespace(ctx, cl.GetAPIReader(), mc, record.Namespace); err != nil {
 		return err
@@ -174,8 +233,56 @@ func (r *Reconciler) push(ctx context.Context, record *seiv1alpha1.SeiNode, cl c
 			return err
 		}
 	}
-	ctrl.LoggerFrom(ctx).Info("Applying member copy")
-	return member.Apply(ctx, mc, r.Scheme, want)
+	if !creating {
+		ctrl.LoggerFrom(ctx).Info("Updating member copy", "uid", current.UID)
+		return member.Update(ctx, mc, r.Scheme, want, current.UID)
+	}
+	ctrl.LoggerFrom(ctx).Info("Creating member copy")
+	if err := member.Create(ctx, mc, r.Scheme, want); err != nil {
+		return err
+	}
+	// A fence that started between the check and the create found no copy and may have confirmed
+	// the node gone: look again, and take back the copy just made if so.
+	if err := r.wantsCopy(ctx, record); err != nil {
+		var stale *staleRecordError
+		if errors.As(err, &stale) {
+			ctrl.LoggerFrom(ctx).Info("Deleting the member copy just created: the record changed meanwhile", "reason", stale.why)
+			if derr := mc.Delete(ctx, want); derr != nil && !apierrors.IsNotFound(derr) {
+				return fmt.Errorf("delete member copy created while the record changed: %w", derr)
+			}
+		}
+		return err
+	}
+	return nil
+}
+
+// staleRecordError says that the hub's current record no longer wants the copy the cached one did.
+type staleRecordError struct {
+	fenced bool
+	why    string
+}
+
+func (e *staleRecordError) Error() string { return "the record changed on the hub: " + e.why }
+
+// wantsCopy re-reads record uncached and reports, as a staleRecordError, when it no longer wants a
+// copy on the cluster the cached record names: a fence mark for it, a move, or a deletion.
+func (r *Reconciler) wantsCopy(ctx context.Context, record *seiv1alpha1.SeiNode) error {
+	cluster := record.Spec.ClusterName
+	fresh := &seiv1alpha1.SeiNode{}
+	err := r.Manager.GetLocalManager().GetAPIReader().Get(ctx, client.ObjectKeyFromObject(record), fresh)
+	switch {
+	case apierrors.IsNotFound(err):
+		return &staleRecordError{why: "it is gone"}
+	case err != nil:
+		return fmt.Errorf("re-read SeiNode %s before creating its member copy: %w", client.ObjectKeyFromObject(record), err)
+	case fenced(fresh, cluster):
+		return &staleRecordError{fenced: true, why: "it is being fenced on " + cluster}
+	case fresh.Spec.ClusterName != cluster:
+		return &staleRecordError{why: "it moved to " + fresh.Spec.ClusterName}
+	case !fresh.DeletionTimestamp.IsZero():
+		return &staleRecordError{why: "it is being deleted"}
+	}
+	return nil
 }
 
 // upToDate: the copy carries the record's spec and every label and annotation the hub sets.

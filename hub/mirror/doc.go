@@ -8,9 +8,14 @@
 // A member that cannot be reached holds the record's finalizer, with a condition that says so, until it
 // comes back or an admin annotates the record sei.io/release-unreachable-member=true.
 //
+// Every copy carries the hub's ID (sei.io/hub-id), and the record the UID of the copy the hub saw
+// (sei.io/member-copy-uid). A copy is created only when the record, re-read uncached, still wants it
+// there (no fence mark): stale caches never bring back a fenced copy.
+//
 // Sweeper removes member copies no record accounts for any more (a full node re-placed while its old
 // cluster was away, a record deleted while its cluster was away), so nothing is ever duplicated when a
-// cluster comes back.
+// cluster comes back — only on clusters whose identity it verified, only this hub's copies, never a
+// validator (reported instead), and a bounded number per pass.
 //
 // The package owns the hub-to-member copy and the member-to-hub status copy; it decides nothing about
 // placement.

@@ -50,6 +50,11 @@ func (r *Reconciler) releaseMember(ctx context.Context, record *seiv1alpha1.SeiN
 		return false, seiv1alpha1.ReasonMemberUnreachable,
 			fmt.Sprintf("member cluster %s is not reachable: its copy of the node cannot be released", record.Spec.ClusterName), nil
 	}
+	// "Not found" on another cluster than the pinned one would release a record whose copy runs on.
+	if err := r.Identity.VerifyIdentity(ctx, record.Spec.ClusterName); err != nil {
+		return false, seiv1alpha1.ReasonMemberUnreachable,
+			fmt.Sprintf("member cluster %s could not be verified (%v): its copy of the node cannot be released", record.Spec.ClusterName, err), nil
+	}
 	reader := cl.GetAPIReader()
 	memberCopy := &seiv1alpha1.SeiNode{}
 	if err := reader.Get(ctx, client.ObjectKeyFromObject(record), memberCopy); err != nil {

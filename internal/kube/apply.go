@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -18,6 +19,20 @@ import (
 // Apply server-side applies obj as owner, forcing ownership of the fields it sets: the fields obj
 // carries are the desired state, and nothing else is touched. obj's status is never sent.
 func Apply(ctx context.Context, c client.Client, scheme *runtime.Scheme, obj client.Object, owner string) error {
+	return apply(ctx, c, scheme, obj, owner, "")
+}
+
+// ApplyExisting is Apply for the existing object with uid only: server-side apply creates what does
+// not exist, unless the applied object names a UID (the apiserver then answers Conflict), so a write
+// meant as an update never brings back an object deleted since it was read.
+func ApplyExisting(ctx context.Context, c client.Client, scheme *runtime.Scheme, obj client.Object, owner string, uid types.UID) error {
+	if uid == "" {
+		return fmt.Errorf("apply existing %T %s: no UID", obj, client.ObjectKeyFromObject(obj))
+	}
+	return apply(ctx, c, scheme, obj, owner, uid)
+}
+
+func apply(ctx context.Context, c client.Client, scheme *runtime.Scheme, obj client.Object, owner string, uid types.UID) error {
 	gvk, err := apiutil.GVKForObject(obj, scheme)
 	if err != nil {
 		return fmt.Errorf("apply %T %s: %w", obj, client.ObjectKeyFromObject(obj), err)
@@ -35,6 +50,9 @@ func Apply(ctx context.Context, c client.Client, scheme *runtime.Scheme, obj cli
 	unstructured.RemoveNestedField(u.Object, "metadata", "uid")
 	unstructured.RemoveNestedField(u.Object, "metadata", "managedFields")
 	unstructured.RemoveNestedField(u.Object, "metadata", "generation")
+	if uid != "" {
+		u.SetUID(uid)
+	}
 	if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(owner), client.ForceOwnership); err != nil {
 		return fmt.Errorf("apply %s %s: %w", gvk.Kind, client.ObjectKeyFromObject(obj), err)
 	}
