@@ -21,7 +21,7 @@ func dep(role seiv1alpha1.NodeRole, replicas int32) *seiv1alpha1.SeiNodeDeployme
 			Placement: seiv1alpha1.PlacementSpec{PolicyName: "p"}},
 	}
 	if role == seiv1alpha1.RoleValidator {
-		d.Spec.Genesis = &seiv1alpha1.GenesisCeremonySpec{StakingAmount: "10000000usei", AccountBalance: "1usei",
+		d.Spec.Genesis = &seiv1alpha1.GenesisCeremonySpec{StakingAmount: "10000000usei", AccountBalance: "1000000000000usei",
 			Deadline: metav1.Duration{Duration: time.Minute}}
 	}
 	return d

@@ -43,7 +43,7 @@ func updateStatus(dep *seiv1alpha1.SeiNodeDeployment, records []seiv1alpha1.SeiN
 		s.Nodes = nil
 	}
 	setPlaced(dep, ev)
-	setGenesis(dep, sorted)
+	setGenesis(dep, sorted, ev)
 	setNodesReady(dep)
 	setRollout(dep)
 	setPausedCondition(dep)
@@ -76,10 +76,14 @@ func setPlaced(dep *seiv1alpha1.SeiNodeDeployment, ev *evaluation) {
 
 // setGenesis reports the ceremony. A failed ceremony keeps its failure condition (set when its plan
 // failed) until the generation changes.
-func setGenesis(dep *seiv1alpha1.SeiNodeDeployment, records []seiv1alpha1.SeiNode) {
+func setGenesis(dep *seiv1alpha1.SeiNodeDeployment, records []seiv1alpha1.SeiNode, ev *evaluation) {
 	if dep.Spec.Genesis == nil {
 		msg := "no genesis ceremony: the nodes join an existing network"
 		cond(dep, seiv1alpha1.DeploymentGenesisCeremonyComplete, true, seiv1alpha1.ReasonNotRequired, msg)
+		return
+	}
+	if ev.blockedReason == seiv1alpha1.ReasonInvalidGenesisInput {
+		cond(dep, seiv1alpha1.DeploymentGenesisCeremonyComplete, false, ev.blockedReason, ev.blockedMessage)
 		return
 	}
 	if c := meta.FindStatusCondition(dep.Status.Conditions, seiv1alpha1.DeploymentGenesisCeremonyComplete); c != nil &&
@@ -216,7 +220,8 @@ func phase(dep *seiv1alpha1.SeiNodeDeployment) seiv1alpha1.DeploymentPhase {
 	s := dep.Status
 	g := meta.FindStatusCondition(s.Conditions, seiv1alpha1.DeploymentGenesisCeremonyComplete)
 	switch {
-	case g != nil && (g.Reason == seiv1alpha1.ReasonCeremonyDeadline || g.Reason == seiv1alpha1.ReasonInvalidGentx):
+	case g != nil && (g.Reason == seiv1alpha1.ReasonCeremonyDeadline || g.Reason == seiv1alpha1.ReasonInvalidGentx ||
+		g.Reason == seiv1alpha1.ReasonInvalidGenesisInput):
 		return seiv1alpha1.DeploymentFailed
 	case planner.IsActive(s.Plan) && s.Plan.Type == PlanRollout:
 		return seiv1alpha1.DeploymentUpdating
