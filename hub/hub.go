@@ -118,7 +118,7 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts *Options) (mcmanager
 		HeartbeatNamespace: opts.AgentNamespace,
 	}
 	local := mgr.GetLocalManager()
-	policyEvents, deploymentEvents := monitor.Subscribe(), monitor.Subscribe()
+	policyEvents, deploymentEvents, mirrorEvents := monitor.Subscribe(), monitor.Subscribe(), monitor.Subscribe()
 	if err := local.Add(monitor); err != nil {
 		return nil, fmt.Errorf("add cluster health monitor: %w", err)
 	}
@@ -134,7 +134,9 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts *Options) (mcmanager
 		return nil, fmt.Errorf("set up deployment controller: %w", err)
 	}
 	mirrorOpts := controller.TypedOptions[mcreconcile.Request]{MaxConcurrentReconciles: 4, SkipNameValidation: &opts.Hooks.SkipNameValidation}
-	if err := (&mirror.Reconciler{Scheme: scheme, Retry: opts.Hooks.MemberRetry, Options: mirrorOpts}).SetupWithManager(mgr); err != nil {
+	if err := (&mirror.Reconciler{
+		Scheme: scheme, Retry: opts.Hooks.MemberRetry, Options: mirrorOpts, Health: monitor, HealthEvents: mirrorEvents,
+	}).SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("set up SeiNode mirror: %w", err)
 	}
 	sweeper := &mirror.Sweeper{
