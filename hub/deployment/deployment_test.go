@@ -330,3 +330,25 @@ func TestStatusNamesTheClustersItCannotRead(t *testing.T) {
 	updateStatus(d, recs, ev)
 	g.Expect(d.Status.Phase).To(Equal(seiv1alpha1.DeploymentReady), "read again: the member's status")
 }
+
+// For a ceremony's validators too, Ready names the cluster it cannot read, not the ceremony's count.
+func TestReadyNamesTheUnreadClusterOfACompletedCeremony(t *testing.T) {
+	g := NewWithT(t)
+	d := dep(seiv1alpha1.RoleValidator, 3)
+	d.Status.Genesis = &seiv1alpha1.GenesisStatus{SHA256: "ab"}
+	recs := genesisDone([]seiv1alpha1.SeiNode{record(d, 0, "us"), record(d, 1, "eu"), record(d, 2, "ap")})
+	for i := range recs {
+		ready(&recs[i])
+		recs[i].Status.GenesisSHA256 = "ab"
+	}
+	ev := decision(map[int]string{0: "us", 1: "eu", 2: "ap"})
+	updateStatus(d, recs, ev)
+	g.Expect(meta.IsStatusConditionTrue(d.Status.Conditions, seiv1alpha1.DeploymentReadyCondition)).To(BeTrue())
+
+	since := metav1.NewTime(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
+	recs[2].Status.Phase, recs[2].Status.PhaseTransitionTime = seiv1alpha1.NodeUnknown, &since
+	updateStatus(d, recs, ev)
+	r := meta.FindStatusCondition(d.Status.Conditions, seiv1alpha1.DeploymentReadyCondition)
+	g.Expect(r.Reason).To(Equal(seiv1alpha1.ReasonMembersUnreachable))
+	g.Expect(r.Message).To(Equal("NodesReady: 2/3 nodes ready: the hub cannot read member cluster ap since 2030-01-02T03:04:05Z (d-2)"))
+}

@@ -236,6 +236,12 @@ func setPausedCondition(dep *seiv1alpha1.SeiNodeDeployment) {
 // setReady summarises: placed, ceremony done (or none), every node ready, no rollout running or stalled.
 func setReady(dep *seiv1alpha1.SeiNodeDeployment) {
 	cs := dep.Status.Conditions
+	// Members the hub cannot read explain whatever else they make false (a completed ceremony whose
+	// validators are not seen running): say that first.
+	if c := meta.FindStatusCondition(cs, seiv1alpha1.DeploymentNodesReady); c != nil && c.Reason == seiv1alpha1.ReasonMembersUnreachable {
+		cond(dep, seiv1alpha1.DeploymentReadyCondition, false, c.Reason, c.Type+": "+c.Message)
+		return
+	}
 	for _, c := range []struct {
 		typ  string
 		want bool
