@@ -48,7 +48,8 @@ const (
 )
 
 func start(f *testfleet.Fleet) (func(), error) {
-	ctx, cancel := context.WithCancel(context.Background())
+	// TestMain's setup: no test context yet, and the controller outlives every test.
+	ctx, cancel := context.WithCancel(context.Background()) //nolint:forbidigo // see above
 	for _, r := range regions {
 		mc := &clusterv1.ManagedCluster{
 			ObjectMeta: metav1.ObjectMeta{Name: r, Labels: map[string]string{"region": r}},
@@ -81,7 +82,9 @@ func start(f *testfleet.Fleet) (func(), error) {
 	go func() { done <- mgr.Start(ctx) }()
 	return func() {
 		cancel()
-		<-done
+		if err := <-done; err != nil {
+			fmt.Fprintf(os.Stderr, "deployment controller: %v\n", err)
+		}
 	}, nil
 }
 
