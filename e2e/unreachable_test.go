@@ -2,10 +2,12 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
 	. "github.com/onsi/gomega"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	clusterv1 "open-cluster-management.io/api/cluster/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -176,4 +178,91 @@ func sampleCopies(t *testing.T, rec seiv1alpha1.SeiNode) func() (int, bool) {
 		<-done
 		return maxCopies, reappeared
 	}
+}
+
+// While a member's apiserver is hung, the hub does not report its nodes as they last were: their
+// records say Unknown, the deployment does not count them ready, and its NodesReady and Ready
+// conditions name the cluster and since when (the first failed probe, the policy's unhealthySince).
+// When the member answers again, status comes from the real copies. Before, the hub's caches of the
+// hung member went on serving the last status: every node Running, 3/3 ready, Ready=True.
+func TestAHungMembersNodesAreNotReportedReady(t *testing.T) {
+	requireLocal(t)
+	g := NewWithT(t)
+	ctx := t.Context()
+	ns := hubNamespace(t)
+	policy := "hung-" + ns
+	regionPolicy(t, policy, []string{"us", "eu", "ap"}, nil)
+	key := create(t, fullNodes(ns, "rpc", policy, 3))
+	dumpOnFailure(t, key)
+	g.Eventually(readyCount(t, key)).WithTimeout(90 * time.Second).Should(Equal("3/3"))
+	g.Eventually(func() string {
+		return string(condition(getDeployment(t, key), seiv1alpha1.DeploymentReadyCondition).Status)
+	}).
+		WithTimeout(30 * time.Second).Should(Equal("True"))
+	var onAP string
+	for _, r := range records(t, ns, "rpc") {
+		if r.Spec.ClusterName == "ap" {
+			onAP = r.Name
+		}
+	}
+	g.Expect(onAP).NotTo(BeEmpty())
+
+	ap := fleet.Member("ap")
+	g.Expect(ap.Pause()).To(Succeed())
+	resumed := false
+	defer func() {
+		if !resumed {
+			_ = ap.Resume()
+		}
+	}()
+
+	// The record on ap: Unknown, Ready Unknown.
+	g.Eventually(func(g Gomega) {
+		rec := &seiv1alpha1.SeiNode{}
+		g.Expect(fleet.Hub.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: onAP}, rec)).To(Succeed())
+		g.Expect(rec.Status.Phase).To(Equal(seiv1alpha1.NodeUnknown))
+		r := meta.FindStatusCondition(rec.Status.Conditions, seiv1alpha1.NodeReady)
+		g.Expect(r).NotTo(BeNil())
+		g.Expect(r.Status).To(Equal(metav1.ConditionUnknown))
+		g.Expect(r.Message).To(ContainSubstring("last reported phase Running"))
+	}).WithTimeout(30 * time.Second).Should(Succeed())
+
+	// The deployment: 2/3, and which cluster since when.
+	var since string
+	g.Eventually(func(g Gomega) {
+		pol := &seiv1alpha1.SeiPlacementPolicy{}
+		g.Expect(fleet.Hub.Client.Get(ctx, client.ObjectKey{Name: policy}, pol)).To(Succeed())
+		for _, c := range pol.Status.Clusters {
+			if c.Name == "ap" {
+				g.Expect(c.UnhealthySince).NotTo(BeNil())
+				since = c.UnhealthySince.UTC().Format(time.RFC3339)
+			}
+		}
+		g.Expect(since).NotTo(BeEmpty())
+	}).WithTimeout(30 * time.Second).Should(Succeed())
+	g.Eventually(func(g Gomega) {
+		d := getDeployment(t, key)
+		g.Expect(d.Status.ReadyReplicas).To(Equal(int32(2)))
+		nr := condition(d, seiv1alpha1.DeploymentNodesReady)
+		g.Expect(nr.Status).To(Equal(metav1.ConditionFalse))
+		g.Expect(nr.Reason).To(Equal(seiv1alpha1.ReasonMembersUnreachable))
+		g.Expect(nr.Message).To(Equal(fmt.Sprintf("2/3 nodes ready: the hub cannot read member cluster ap since %s (%s)", since, onAP)))
+		r := condition(d, seiv1alpha1.DeploymentReadyCondition)
+		g.Expect(r.Status).To(Equal(metav1.ConditionFalse))
+		g.Expect(r.Reason).To(Equal(seiv1alpha1.ReasonMembersUnreachable))
+		g.Expect(d.Status.Phase).To(Equal(seiv1alpha1.DeploymentDegraded))
+	}).WithTimeout(30 * time.Second).Should(Succeed())
+
+	// ap answers again: the real copy's status, and Ready.
+	g.Expect(ap.Resume()).To(Succeed())
+	resumed = true
+	g.Eventually(readyCount(t, key)).WithTimeout(60 * time.Second).Should(Equal("3/3"))
+	g.Eventually(func(g Gomega) {
+		d := getDeployment(t, key)
+		g.Expect(condition(d, seiv1alpha1.DeploymentReadyCondition).Status).To(Equal(metav1.ConditionTrue))
+		g.Expect(condition(d, seiv1alpha1.DeploymentNodesReady).Reason).To(Equal(seiv1alpha1.ReasonAllNodesReady))
+		rec := &seiv1alpha1.SeiNode{}
+		g.Expect(fleet.Hub.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: onAP}, rec)).To(Succeed())
+		g.Expect(rec.Status.Phase).To(Equal(seiv1alpha1.NodeRunning))
+	}).WithTimeout(30 * time.Second).Should(Succeed())
 }

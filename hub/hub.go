@@ -128,7 +128,7 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts *Options) (mcmanager
 		HeartbeatNamespace: opts.AgentNamespace,
 	}
 	local := mgr.GetLocalManager()
-	policyEvents, deploymentEvents := monitor.Subscribe(), monitor.Subscribe()
+	policyEvents, deploymentEvents, mirrorEvents := monitor.Subscribe(), monitor.Subscribe(), monitor.Subscribe()
 	if err := local.Add(monitor); err != nil {
 		return nil, fmt.Errorf("add cluster health monitor: %w", err)
 	}
@@ -146,6 +146,7 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts *Options) (mcmanager
 	mirrorOpts := controller.TypedOptions[mcreconcile.Request]{MaxConcurrentReconciles: 4, SkipNameValidation: &opts.Hooks.SkipNameValidation}
 	mirrorReconciler := &mirror.Reconciler{
 		Scheme: scheme, HubID: string(hubID), Identity: provider, Retry: opts.Hooks.MemberRetry, Options: mirrorOpts,
+		Health: monitor, HealthEvents: mirrorEvents,
 	}
 	if err := mirrorReconciler.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("set up SeiNode mirror: %w", err)

@@ -186,6 +186,31 @@ func TestInvalidManifestsAreRejectedNamingTheField(t *testing.T) {
 		{"deployment: bad genesis account address", func(t *testing.T) *unstructured.Unstructured {
 			return patch(t, validValidators, `genesis: {accounts: [{address: cosmos1abc, balance: 1usei}]}`)
 		}, []string{"spec.genesis.accounts[0].address", "should match"}},
+		// What genesis assembly would refuse, where a schema rule says it exactly (issue 11).
+		{"deployment: zero stakingAmount", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validValidators, `genesis: {stakingAmount: "000usei"}`)
+		}, []string{"spec.genesis.stakingAmount", "must be positive"}},
+		{"deployment: two-letter denom", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validValidators, `genesis: {stakingAmount: "10000000us"}`)
+		}, []string{"spec.genesis.stakingAmount", "should match"}},
+		{"deployment: a zero amount in accountBalance", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validValidators, `genesis: {accountBalance: "1000000000000usei,0uatom"}`)
+		}, []string{"spec.genesis.accountBalance", "amounts must be positive"}},
+		{"deployment: a zero account balance", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validValidators, `genesis: {accounts: [{address: sei15f7sdzduxh5umchk433z275xz8gnw8lq9qsqvu, balance: 0usei}]}`)
+		}, []string{"spec.genesis.accounts[0].balance", "amounts must be positive"}},
+		{"deployment: an account address of 21 bytes", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validValidators, `genesis: {accounts: [{address: sei15f7sdzduxh5umchk433z275xz8gnw8lq9qsqqqvu, balance: 1usei}]}`)
+		}, []string{"spec.genesis.accounts[0].address", "should match"}},
+		{"deployment: genesis override of a path assembly fills", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validValidators, `genesis: {overrides: {app_state.bank.supply: '[]'}}`)
+		}, []string{"spec.genesis.overrides", "must not set app_state.auth.accounts"}},
+		{"deployment: genesis override of a parent of one", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validValidators, `genesis: {overrides: {app_state.genutil: '{}'}}`)
+		}, []string{"spec.genesis.overrides", "or a parent of them"}},
+		{"node: zero ceremony stakingAmount", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validNode, "fullNode: null\nvalidator: {identity: {mint: true}, ceremony: {moniker: m, stakingAmount: 0usei, accountBalance: 1usei}}")
+		}, []string{"spec.validator.ceremony.stakingAmount", "must be positive"}},
 		{"deployment: genesis override outside app_state", func(t *testing.T) *unstructured.Unstructured {
 			return patch(t, validValidators, `genesis: {overrides: {chain_id: '"x"'}}`)
 		}, []string{"spec.genesis.overrides", "dotted paths under app_state or consensus_params"}},

@@ -88,6 +88,10 @@ const (
 	ReasonWaitingForGentxs    = "WaitingForGentxs"
 	ReasonCeremonyDeadline    = "DeadlineExceeded"
 	ReasonInvalidGentx        = "InvalidGentx"
+	// ReasonInvalidGenesisInput: spec.genesis would be refused by assembly (an account address, a
+	// balance, an external gentx, an override, the validator set). Checked before anything is placed:
+	// no record is written and no key minted, and the message is assembly's own.
+	ReasonInvalidGenesisInput = "InvalidGenesisInput"
 	ReasonGenesisDistributed  = "GenesisDistributed"
 	ReasonCeremonyComplete    = "Complete"
 	ReasonNotRequired         = "NotRequired"
@@ -96,7 +100,10 @@ const (
 	ReasonRollingOut          = "RollingOut"
 	ReasonRolloutStalled      = "RolloutStalled"
 	ReasonJoinTargetNotReady  = "JoinTargetNotReady"
-	ReasonMembersUnreachable  = "MembersUnreachable"
+	// ReasonMembersUnreachable: on NodesReady (and so Ready), some nodes are on member clusters the hub
+	// cannot read; the message names each cluster and since when. On DeletionBlocked, the nodes whose
+	// members cannot be reached.
+	ReasonMembersUnreachable = "MembersUnreachable"
 
 	// Policy reasons.
 	ReasonHealthyClusters   = "HealthyClusters"

@@ -150,16 +150,20 @@ type CeremonySpec struct {
 	Moniker string `json:"moniker"`
 
 	// stakingAmount is the self-delegation, e.g. 10000000usei.
-	// +kubebuilder:validation:Pattern=`^[0-9]{1,30}[a-z][a-z0-9/]{1,127}$`
+	// +kubebuilder:validation:MaxLength=158
+	// +kubebuilder:validation:Pattern=`^[0-9]{1,30}[a-z][a-z0-9/]{2,127}$`
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^0+[a-z]')",message="validator.ceremony.stakingAmount must be positive"
 	StakingAmount string `json:"stakingAmount"`
 
 	// accountBalance is the operator account's genesis balance, e.g. 1000000000000usei.
-	// +kubebuilder:validation:Pattern=`^[0-9]{1,30}[a-z][a-z0-9/]{1,127}(,[0-9]{1,30}[a-z][a-z0-9/]{1,127})*$`
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^[0-9]{1,30}[a-z][a-z0-9/]{2,127}(,[0-9]{1,30}[a-z][a-z0-9/]{2,127})*$`
+	// +kubebuilder:validation:XValidation:rule="!self.matches('(^|,)0+[a-z]')",message="validator.ceremony.accountBalance amounts must be positive"
 	AccountBalance string `json:"accountBalance"`
 }
 
 // NodePhase is where a node stands.
-// +kubebuilder:validation:Enum=Pending;Initializing;Running;Failed;Terminating
+// +kubebuilder:validation:Enum=Pending;Initializing;Running;Failed;Terminating;Unknown
 type NodePhase string
 
 const (
@@ -168,6 +172,12 @@ const (
 	NodeRunning      NodePhase = "Running"
 	NodeFailed       NodePhase = "Failed"
 	NodeTerminating  NodePhase = "Terminating"
+	// NodeUnknown is set by the hub on its record, never by an agent: the hub cannot read the member
+	// copy now (its cluster is not engaged, its API does not answer, or a request to it failed), so it
+	// does not know the node's phase. The rest of the status is the last the member reported; the Ready
+	// condition is Unknown and says since when and what the phase last was (as a Pod's phase is Unknown
+	// when its node cannot be reached).
+	NodeUnknown NodePhase = "Unknown"
 )
 
 // SeiNodeStatus is written by the agent on the member copy and copied to the hub record by the hub.

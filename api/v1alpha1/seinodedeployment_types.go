@@ -112,16 +112,21 @@ type SeiNodeDeploymentSpec struct {
 
 // GenesisCeremonySpec creates a new network.
 type GenesisCeremonySpec struct {
-	// stakingAmount is each validator's self-delegation.
+	// stakingAmount is each validator's self-delegation: a positive amount and a denom of 3-128
+	// characters (the Cosmos SDK's denom rule, lower case).
 	// +optional
 	// +kubebuilder:default="10000000usei"
-	// +kubebuilder:validation:Pattern=`^[0-9]{1,30}[a-z][a-z0-9/]{1,127}$`
+	// +kubebuilder:validation:MaxLength=158
+	// +kubebuilder:validation:Pattern=`^[0-9]{1,30}[a-z][a-z0-9/]{2,127}$`
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^0+[a-z]')",message="genesis.stakingAmount must be positive"
 	StakingAmount string `json:"stakingAmount,omitempty"`
 
 	// accountBalance is each validator's operator account balance at genesis.
 	// +optional
 	// +kubebuilder:default="1000000000000usei"
-	// +kubebuilder:validation:Pattern=`^[0-9]{1,30}[a-z][a-z0-9/]{1,127}(,[0-9]{1,30}[a-z][a-z0-9/]{1,127})*$`
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^[0-9]{1,30}[a-z][a-z0-9/]{2,127}(,[0-9]{1,30}[a-z][a-z0-9/]{2,127})*$`
+	// +kubebuilder:validation:XValidation:rule="!self.matches('(^|,)0+[a-z]')",message="genesis.accountBalance amounts must be positive"
 	AccountBalance string `json:"accountBalance,omitempty"`
 
 	// accounts are extra genesis accounts.
@@ -145,6 +150,7 @@ type GenesisCeremonySpec struct {
 	// +optional
 	// +kubebuilder:validation:MaxProperties=64
 	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^(app_state|consensus_params)([.][a-z0-9_]+)+$'))",message="genesis.overrides keys must be dotted paths under app_state or consensus_params, e.g. app_state.staking.params.unbonding_time"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, !(k in ['app_state.auth', 'app_state.auth.accounts', 'app_state.bank', 'app_state.bank.balances', 'app_state.bank.supply', 'app_state.genutil', 'app_state.genutil.gen_txs']))",message="genesis.overrides must not set app_state.auth.accounts, app_state.bank.balances, app_state.bank.supply, app_state.genutil.gen_txs or a parent of them: assembly fills them from accounts and gentxs"
 	Overrides map[string]GenesisOverrideValue `json:"overrides,omitempty"`
 
 	// startDelay sets genesis_time to assembly time plus this delay, so every validator starts together.
@@ -171,12 +177,15 @@ type GenesisOverrideValue string
 
 // GenesisAccount is an extra genesis account.
 type GenesisAccount struct {
-	// address is a sei1... bech32 account address.
-	// +kubebuilder:validation:Pattern=`^sei1[02-9ac-hj-np-z]{38,58}$`
+	// address is a sei1... bech32 account address of 20 bytes (a key's) or 32 (a module's or a
+	// contract's). Its checksum is checked before anything is placed.
+	// +kubebuilder:validation:Pattern=`^sei1([02-9ac-hj-np-z]{38}|[02-9ac-hj-np-z]{58})$`
 	Address string `json:"address"`
 
 	// balance such as 1000000usei or 10usei,5uatom.
-	// +kubebuilder:validation:Pattern=`^[0-9]{1,30}[a-z][a-z0-9/]{1,127}(,[0-9]{1,30}[a-z][a-z0-9/]{1,127})*$`
+	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:Pattern=`^[0-9]{1,30}[a-z][a-z0-9/]{2,127}(,[0-9]{1,30}[a-z][a-z0-9/]{2,127})*$`
+	// +kubebuilder:validation:XValidation:rule="!self.matches('(^|,)0+[a-z]')",message="genesis.accounts[].balance amounts must be positive"
 	Balance string `json:"balance"`
 }
 

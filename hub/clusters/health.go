@@ -41,9 +41,13 @@ type Health struct {
 	Labels map[string]string
 	// Engaged: the hub holds a client for the cluster.
 	Engaged bool
-	Healthy bool
-	Reason  string
-	Message string
+	// APIReachable: the last probe read the cluster's API (its heartbeat Lease, or that there is none).
+	// False while it does not answer, whatever other verdict Reason reports first: what the hub's
+	// caches hold of the cluster is then not known to be current.
+	APIReachable bool
+	Healthy      bool
+	Reason       string
+	Message      string
 	// LastHeartbeat is the agent's last Lease renewal, when the Lease could be read.
 	LastHeartbeat *time.Time
 	// UnhealthySince is when the cluster was first seen unhealthy in this run of the hub.
@@ -172,6 +176,7 @@ func (m *Monitor) probe(ctx context.Context, mc *clusterv1.ManagedCluster) Healt
 	lease := &coordinationv1.Lease{}
 	key := types.NamespacedName{Namespace: m.heartbeatNamespace(), Name: seiv1alpha1.AgentHeartbeatLease}
 	err = cl.GetAPIReader().Get(probeCtx, key, lease)
+	h.APIReachable = err == nil || apierrors.IsNotFound(err)
 	switch {
 	case apierrors.IsNotFound(err):
 		return keepFirst(h, ReasonNoAgentHeartbeat, fmt.Sprintf("no agent heartbeat Lease %s: is the sei-fleet agent running there?", key))
@@ -261,7 +266,7 @@ func (m *Monitor) record(results []Health) {
 			}
 			h.UnhealthySince = &since
 		}
-		if !seen || prev.Healthy != h.Healthy || prev.Reason != h.Reason || prev.Engaged != h.Engaged {
+		if !seen || prev.Healthy != h.Healthy || prev.Reason != h.Reason || prev.Engaged != h.Engaged || prev.APIReachable != h.APIReachable {
 			changed = append(changed, h.Name)
 		}
 		next[h.Name] = h

@@ -76,6 +76,7 @@ func TestMonitorReportsAHungMemberInBoundedTime(t *testing.T) {
 	g.Expect(h.UnhealthySince).NotTo(BeNil())
 	since := *h.UnhealthySince
 	g.Expect(h).To(HaveField("Engaged", BeTrue()))
+	g.Expect(h).To(HaveField("APIReachable", BeFalse()))
 
 	// A round ends with its probe timeout, far sooner than the member client's 10s timeout.
 	round := &clusters.Monitor{Provider: e.provider, Hub: fleet.Hub.Client, ProbeTimeout: probeTimeout, HeartbeatNamespace: e.ns}
@@ -95,6 +96,36 @@ func TestMonitorReportsAHungMemberInBoundedTime(t *testing.T) {
 	g.Expect(eu.Resume()).To(Succeed())
 	h = e.health(t, hung, clusters.ReasonHealthy)
 	g.Expect(h.UnhealthySince).To(BeNil())
+	g.Expect(h.APIReachable).To(BeTrue())
+}
+
+// A verdict that comes first (here an admin's taint) does not hide that the API stopped answering:
+// the mirror must not trust its cache of that cluster.
+func TestMonitorSaysTheAPIIsUnreachableBehindAnotherVerdict(t *testing.T) {
+	g := NewWithT(t)
+	ctx := t.Context()
+	e := startHub(t, hubOptions{})
+	eu := fleet.Member("eu")
+	name := e.name("eu")
+	e.heartbeat(t, eu, name, time.Now())
+	e.register(t, name, true, eu.Kubeconfig)
+	e.health(t, name, clusters.ReasonHealthy)
+
+	mc := &clusterv1.ManagedCluster{}
+	g.Expect(fleet.Hub.Client.Get(ctx, types.NamespacedName{Name: name}, mc)).To(Succeed())
+	mc.Spec.Taints = []clusterv1.Taint{{Key: "sei.io/drain", Effect: clusterv1.TaintEffectNoSelect, TimeAdded: metav1.Now()}}
+	g.Expect(fleet.Hub.Client.Update(ctx, mc)).To(Succeed())
+	g.Expect(e.health(t, name, clusters.ReasonTainted)).To(HaveField("APIReachable", BeTrue()))
+
+	g.Expect(eu.Pause()).To(Succeed())
+	t.Cleanup(func() { _ = eu.Resume() })
+	g.Eventually(func() bool { h, _ := e.monitor.Get(name); return h.APIReachable }).
+		WithTimeout(wait).WithPolling(poll).Should(BeFalse())
+	g.Expect(reason(e.monitor, name)).To(Equal(clusters.ReasonTainted), "the first verdict stays the reason")
+
+	g.Expect(eu.Resume()).To(Succeed())
+	g.Eventually(func() bool { h, _ := e.monitor.Get(name); return h.APIReachable }).
+		WithTimeout(wait).WithPolling(poll).Should(BeTrue())
 }
 
 // The very first probe of a member, before its client has discovered the Lease API, is bounded by

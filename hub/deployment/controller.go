@@ -143,6 +143,9 @@ func (r *Reconciler) advance(ctx context.Context, dep *seiv1alpha1.SeiNodeDeploy
 		// fix changes the spec, which reconciles again).
 		return ctrl.Result{}, nil
 	}
+	if ev.blockedReason == seiv1alpha1.ReasonInvalidGenesisInput && dep.Status.Plan.Type == PlanPlace {
+		return ctrl.Result{}, nil // placing a validator mints its keys: not for a ceremony that cannot assemble
+	}
 	env := &Env{
 		Deployment: dep, Records: records, Hub: r.Hub, HubReader: r.HubReader, Scheme: r.Scheme,
 		Members: r.Members, Domains: ev.domains, Policy: ev.policy, PowerCap: ev.powerCap, Now: r.Now,

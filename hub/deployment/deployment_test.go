@@ -21,7 +21,7 @@ func dep(role seiv1alpha1.NodeRole, replicas int32) *seiv1alpha1.SeiNodeDeployme
 			Placement: seiv1alpha1.PlacementSpec{PolicyName: "p"}},
 	}
 	if role == seiv1alpha1.RoleValidator {
-		d.Spec.Genesis = &seiv1alpha1.GenesisCeremonySpec{StakingAmount: "10000000usei", AccountBalance: "1usei",
+		d.Spec.Genesis = &seiv1alpha1.GenesisCeremonySpec{StakingAmount: "10000000usei", AccountBalance: "1000000000000usei",
 			Deadline: metav1.Duration{Duration: time.Minute}}
 	}
 	return d
@@ -282,4 +282,73 @@ func genesisDone(recs []seiv1alpha1.SeiNode) []seiv1alpha1.SeiNode {
 		recs[i].Spec.Peers = []string{"x@y:1"}
 	}
 	return recs
+}
+
+// A node on a member the hub cannot read is not ready, and the deployment says which cluster and since
+// when; once the member is read again, the status is the member's.
+func TestStatusNamesTheClustersItCannotRead(t *testing.T) {
+	g := NewWithT(t)
+	d := dep(seiv1alpha1.RoleFullNode, 3)
+	recs := []seiv1alpha1.SeiNode{record(d, 0, "us"), record(d, 1, "eu"), record(d, 2, "ap")}
+	for i := range recs {
+		ready(&recs[i])
+	}
+	ev := decision(map[int]string{0: "us", 1: "eu", 2: "ap"})
+	updateStatus(d, recs, ev)
+	g.Expect(d.Status.Phase).To(Equal(seiv1alpha1.DeploymentReady))
+
+	// What the mirror writes on ap's record when ap stops answering.
+	since := metav1.NewTime(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
+	hung := recs[2].DeepCopy()
+	hung.Status.Phase, hung.Status.PhaseTransitionTime = seiv1alpha1.NodeUnknown, &since
+	meta.SetStatusCondition(&hung.Status.Conditions, metav1.Condition{Type: seiv1alpha1.NodeReady, Status: metav1.ConditionUnknown, Reason: seiv1alpha1.ReasonMemberUnreachable})
+	meta.SetStatusCondition(&hung.Status.Conditions, metav1.Condition{Type: seiv1alpha1.NodeMemberSynced, Status: metav1.ConditionFalse, Reason: seiv1alpha1.ReasonMemberUnreachable, ObservedGeneration: 1})
+	updateStatus(d, []seiv1alpha1.SeiNode{recs[0], recs[1], *hung}, ev)
+	g.Expect(d.Status.ReadyReplicas).To(Equal(int32(2)))
+	g.Expect(d.Status.Nodes[2].Phase).To(Equal(seiv1alpha1.NodeUnknown))
+	nr := meta.FindStatusCondition(d.Status.Conditions, seiv1alpha1.DeploymentNodesReady)
+	g.Expect(nr.Status).To(Equal(metav1.ConditionFalse))
+	g.Expect(nr.Reason).To(Equal(seiv1alpha1.ReasonMembersUnreachable))
+	g.Expect(nr.Message).To(Equal("2/3 nodes ready: the hub cannot read member cluster ap since 2030-01-02T03:04:05Z (d-2)"))
+	r := meta.FindStatusCondition(d.Status.Conditions, seiv1alpha1.DeploymentReadyCondition)
+	g.Expect(r.Status).To(Equal(metav1.ConditionFalse))
+	g.Expect(r.Reason).To(Equal(seiv1alpha1.ReasonMembersUnreachable))
+	g.Expect(r.Message).To(Equal("NodesReady: " + nr.Message))
+	g.Expect(d.Status.Phase).To(Equal(seiv1alpha1.DeploymentDegraded))
+
+	// A second cluster, earlier, and a node that is merely starting: clusters first, in name order.
+	eu := recs[1].DeepCopy()
+	earlier := metav1.NewTime(since.Add(-time.Minute))
+	eu.Status.Phase, eu.Status.PhaseTransitionTime = seiv1alpha1.NodeUnknown, &earlier
+	starting := recs[0].DeepCopy()
+	starting.Status.Phase = seiv1alpha1.NodeInitializing
+	updateStatus(d, []seiv1alpha1.SeiNode{*starting, *eu, *hung}, ev)
+	g.Expect(meta.FindStatusCondition(d.Status.Conditions, seiv1alpha1.DeploymentNodesReady).Message).To(Equal(
+		"0/3 nodes ready: the hub cannot read member cluster ap since 2030-01-02T03:04:05Z (d-2); " +
+			"the hub cannot read member cluster eu since 2030-01-02T03:03:05Z (d-1); d-0 on us is Initializing"))
+
+	updateStatus(d, recs, ev)
+	g.Expect(d.Status.Phase).To(Equal(seiv1alpha1.DeploymentReady), "read again: the member's status")
+}
+
+// For a ceremony's validators too, Ready names the cluster it cannot read, not the ceremony's count.
+func TestReadyNamesTheUnreadClusterOfACompletedCeremony(t *testing.T) {
+	g := NewWithT(t)
+	d := dep(seiv1alpha1.RoleValidator, 3)
+	d.Status.Genesis = &seiv1alpha1.GenesisStatus{SHA256: "ab"}
+	recs := genesisDone([]seiv1alpha1.SeiNode{record(d, 0, "us"), record(d, 1, "eu"), record(d, 2, "ap")})
+	for i := range recs {
+		ready(&recs[i])
+		recs[i].Status.GenesisSHA256 = "ab"
+	}
+	ev := decision(map[int]string{0: "us", 1: "eu", 2: "ap"})
+	updateStatus(d, recs, ev)
+	g.Expect(meta.IsStatusConditionTrue(d.Status.Conditions, seiv1alpha1.DeploymentReadyCondition)).To(BeTrue())
+
+	since := metav1.NewTime(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
+	recs[2].Status.Phase, recs[2].Status.PhaseTransitionTime = seiv1alpha1.NodeUnknown, &since
+	updateStatus(d, recs, ev)
+	r := meta.FindStatusCondition(d.Status.Conditions, seiv1alpha1.DeploymentReadyCondition)
+	g.Expect(r.Reason).To(Equal(seiv1alpha1.ReasonMembersUnreachable))
+	g.Expect(r.Message).To(Equal("NodesReady: 2/3 nodes ready: the hub cannot read member cluster ap since 2030-01-02T03:04:05Z (d-2)"))
 }

@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	hubgenesis "github.com/sei-protocol/sei-fleet/hub/genesis"
 	"github.com/sei-protocol/sei-fleet/hub/placement"
 	"github.com/sei-protocol/sei-fleet/hub/rollout"
 	"github.com/sei-protocol/sei-fleet/internal/nodeconfig"
@@ -38,6 +39,9 @@ func (r *Reconciler) evaluate(ctx context.Context, dep *seiv1alpha1.SeiNodeDeplo
 	ev := &evaluation{policy: dep.Spec.Placement.PolicyName, powerCap: rollout.DefaultPowerCap}
 	if msg := invalidOverrides(dep); msg != "" {
 		return ev.blocked(seiv1alpha1.ReasonInvalidOverrides, "%s", msg), nil
+	}
+	if msg := invalidGenesis(dep, r.now()); msg != "" {
+		return ev.blocked(seiv1alpha1.ReasonInvalidGenesisInput, "%s", msg), nil
 	}
 	pol := &seiv1alpha1.SeiPlacementPolicy{}
 	if err := r.Hub.Get(ctx, client.ObjectKey{Name: ev.policy}, pol); err != nil {
@@ -104,6 +108,23 @@ func (r *Reconciler) evaluate(ctx context.Context, dep *seiv1alpha1.SeiNodeDeplo
 func invalidOverrides(dep *seiv1alpha1.SeiNodeDeployment) string {
 	if err := nodeconfig.ValidateOverrides(string(dep.Spec.Role.Mode()), dep.Spec.Template.Overrides); err != nil {
 		return nodeconfig.Summary("spec.template.overrides", err)
+	}
+	return ""
+}
+
+// invalidGenesis checks a ceremony's input as assembly will, standing in for validators whose keys are
+// not minted yet, and says what assembly would refuse, or "". Checked before anything is placed, bad
+// input mints no key and starts no node; once the genesis exists there is nothing left to check.
+func invalidGenesis(dep *seiv1alpha1.SeiNodeDeployment, now time.Time) string {
+	if dep.Spec.Genesis == nil || dep.Status.Genesis != nil {
+		return ""
+	}
+	pending := make([]string, 0, dep.Spec.Replicas)
+	for ord := range int(dep.Spec.Replicas) {
+		pending = append(pending, RecordName(dep, ord)) // the moniker buildRecord gives the validator
+	}
+	if err := hubgenesis.Check(dep, nil, pending, now); err != nil {
+		return "spec.genesis: " + err.Error()
 	}
 	return ""
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -43,8 +44,8 @@ func updateStatus(dep *seiv1alpha1.SeiNodeDeployment, records []seiv1alpha1.SeiN
 		s.Nodes = nil
 	}
 	setPlaced(dep, ev)
-	setGenesis(dep, sorted)
-	setNodesReady(dep)
+	setGenesis(dep, sorted, ev)
+	setNodesReady(dep, sorted)
 	setRollout(dep)
 	setPausedCondition(dep)
 	setReady(dep)
@@ -76,10 +77,14 @@ func setPlaced(dep *seiv1alpha1.SeiNodeDeployment, ev *evaluation) {
 
 // setGenesis reports the ceremony. A failed ceremony keeps its failure condition (set when its plan
 // failed) until the generation changes.
-func setGenesis(dep *seiv1alpha1.SeiNodeDeployment, records []seiv1alpha1.SeiNode) {
+func setGenesis(dep *seiv1alpha1.SeiNodeDeployment, records []seiv1alpha1.SeiNode, ev *evaluation) {
 	if dep.Spec.Genesis == nil {
 		msg := "no genesis ceremony: the nodes join an existing network"
 		cond(dep, seiv1alpha1.DeploymentGenesisCeremonyComplete, true, seiv1alpha1.ReasonNotRequired, msg)
+		return
+	}
+	if ev.blockedReason == seiv1alpha1.ReasonInvalidGenesisInput {
+		cond(dep, seiv1alpha1.DeploymentGenesisCeremonyComplete, false, ev.blockedReason, ev.blockedMessage)
 		return
 	}
 	if c := meta.FindStatusCondition(dep.Status.Conditions, seiv1alpha1.DeploymentGenesisCeremonyComplete); c != nil &&
@@ -126,16 +131,20 @@ func setGenesisFailure(dep *seiv1alpha1.SeiNodeDeployment, plan *seiv1alpha1.Tas
 	cond(dep, seiv1alpha1.DeploymentGenesisCeremonyComplete, false, reason, msg)
 }
 
-func setNodesReady(dep *seiv1alpha1.SeiNodeDeployment) {
+// setNodesReady counts the ready nodes. Nodes on members the hub cannot read (phase Unknown, set by
+// the mirror) are not ready, and the message names each such cluster and since when.
+func setNodesReady(dep *seiv1alpha1.SeiNodeDeployment, records []seiv1alpha1.SeiNode) {
 	s := dep.Status
 	msg := fmt.Sprintf("%d/%d nodes ready", s.ReadyReplicas, dep.Spec.Replicas)
 	if s.ReadyReplicas == dep.Spec.Replicas && s.Replicas == dep.Spec.Replicas {
 		cond(dep, seiv1alpha1.DeploymentNodesReady, true, seiv1alpha1.ReasonAllNodesReady, msg)
 		return
 	}
+	parts := unreadClusters(records)
+	unreachable := len(parts) > 0
 	var waiting []string
 	for _, n := range s.Nodes {
-		if n.Phase != seiv1alpha1.NodeRunning {
+		if n.Phase != seiv1alpha1.NodeRunning && n.Phase != seiv1alpha1.NodeUnknown {
 			waiting = append(waiting, fmt.Sprintf("%s on %s is %s", n.Name, n.Cluster, phaseOrUnknown(n.Phase)))
 		}
 		if len(waiting) == 5 {
@@ -143,10 +152,47 @@ func setNodesReady(dep *seiv1alpha1.SeiNodeDeployment) {
 			break
 		}
 	}
-	if len(waiting) > 0 {
-		msg += ": " + strings.Join(waiting, "; ")
+	parts = append(parts, waiting...)
+	if len(parts) > 0 {
+		msg += ": " + strings.Join(parts, "; ")
 	}
-	cond(dep, seiv1alpha1.DeploymentNodesReady, false, seiv1alpha1.ReasonNodesNotReady, msg)
+	reason := seiv1alpha1.ReasonNodesNotReady
+	if unreachable {
+		reason = seiv1alpha1.ReasonMembersUnreachable
+	}
+	cond(dep, seiv1alpha1.DeploymentNodesReady, false, reason, msg)
+}
+
+// unreadClusters describes, per member cluster the hub cannot read, since when and which nodes it
+// holds: "the hub cannot read member cluster ap since 2026-01-02T03:04:05Z (rpc-2)". Sorted by cluster.
+func unreadClusters(records []seiv1alpha1.SeiNode) []string {
+	since := map[string]time.Time{}
+	nodes := map[string][]string{}
+	for i := range records {
+		rec := &records[i]
+		if !rec.DeletionTimestamp.IsZero() || rec.Status.Phase != seiv1alpha1.NodeUnknown {
+			continue
+		}
+		c := rec.Spec.ClusterName
+		nodes[c] = append(nodes[c], rec.Name)
+		if t := rec.Status.PhaseTransitionTime; t != nil && (since[c].IsZero() || t.Time.Before(since[c])) {
+			since[c] = t.Time
+		}
+	}
+	names := make([]string, 0, len(nodes))
+	for c := range nodes {
+		names = append(names, c)
+	}
+	sort.Strings(names)
+	out := make([]string, 0, len(names))
+	for _, c := range names {
+		when := "now"
+		if t := since[c]; !t.IsZero() {
+			when = "since " + t.UTC().Format(time.RFC3339)
+		}
+		out = append(out, fmt.Sprintf("the hub cannot read member cluster %s %s (%s)", c, when, strings.Join(nodes[c], ", ")))
+	}
+	return out
 }
 
 func phaseOrUnknown(p seiv1alpha1.NodePhase) string {
@@ -190,6 +236,12 @@ func setPausedCondition(dep *seiv1alpha1.SeiNodeDeployment) {
 // setReady summarises: placed, ceremony done (or none), every node ready, no rollout running or stalled.
 func setReady(dep *seiv1alpha1.SeiNodeDeployment) {
 	cs := dep.Status.Conditions
+	// Members the hub cannot read explain whatever else they make false (a completed ceremony whose
+	// validators are not seen running): say that first.
+	if c := meta.FindStatusCondition(cs, seiv1alpha1.DeploymentNodesReady); c != nil && c.Reason == seiv1alpha1.ReasonMembersUnreachable {
+		cond(dep, seiv1alpha1.DeploymentReadyCondition, false, c.Reason, c.Type+": "+c.Message)
+		return
+	}
 	for _, c := range []struct {
 		typ  string
 		want bool
@@ -216,7 +268,8 @@ func phase(dep *seiv1alpha1.SeiNodeDeployment) seiv1alpha1.DeploymentPhase {
 	s := dep.Status
 	g := meta.FindStatusCondition(s.Conditions, seiv1alpha1.DeploymentGenesisCeremonyComplete)
 	switch {
-	case g != nil && (g.Reason == seiv1alpha1.ReasonCeremonyDeadline || g.Reason == seiv1alpha1.ReasonInvalidGentx):
+	case g != nil && (g.Reason == seiv1alpha1.ReasonCeremonyDeadline || g.Reason == seiv1alpha1.ReasonInvalidGentx ||
+		g.Reason == seiv1alpha1.ReasonInvalidGenesisInput):
 		return seiv1alpha1.DeploymentFailed
 	case planner.IsActive(s.Plan) && s.Plan.Type == PlanRollout:
 		return seiv1alpha1.DeploymentUpdating

@@ -38,16 +38,34 @@ func GenesisConfigMapName(dep *seiv1alpha1.SeiNodeDeployment, sha256 string) str
 }
 
 // awaitGentxs waits until every validator published its signed gentx, up to spec.genesis.deadline.
+// Each gentx is checked with the others as it arrives: one that assembly would refuse (a minted
+// consensus key equal to an external gentx's) fails the ceremony at once, before any genesis exists.
 func awaitGentxs(_ context.Context, env *Env, pt *seiv1alpha1.PlannedTask) (planner.Result, error) {
 	missing := missingGentxs(env)
 	if len(missing) == 0 {
-		return planner.Done()
+		return planner.Done() // assembly checks the full set
+	}
+	if err := hubgenesis.Check(env.Deployment, publishedGentxs(env), missing, env.now()); err != nil {
+		return planner.Result{}, planner.Terminalf("%s: %v", seiv1alpha1.ReasonInvalidGentx, err)
 	}
 	deadline := env.Deployment.Spec.Genesis.Deadline.Duration
 	if deadline > 0 && pt.StartedAt != nil && env.now().Sub(pt.StartedAt.Time) > deadline {
 		return planner.Result{}, planner.Terminalf("%s: no gentx after %s from %s", seiv1alpha1.ReasonCeremonyDeadline, deadline, strings.Join(missing, ", "))
 	}
 	return planner.Running(3 * time.Second)
+}
+
+// publishedGentxs returns the gentxs the deployment's validators published, ordered by record name.
+func publishedGentxs(env *Env) [][]byte {
+	records := append([]seiv1alpha1.SeiNode(nil), env.Records...)
+	sort.Slice(records, func(i, j int) bool { return records[i].Name < records[j].Name })
+	var gentxs [][]byte
+	for i := range records {
+		if g := records[i].Status.Gentx; g != "" {
+			gentxs = append(gentxs, []byte(g))
+		}
+	}
+	return gentxs
 }
 
 func missingGentxs(env *Env) []string {
@@ -114,15 +132,7 @@ func persistedGenesis(ctx context.Context, env *Env) (*corev1.ConfigMap, error) 
 
 func createGenesis(ctx context.Context, env *Env) (*corev1.ConfigMap, error) {
 	dep := env.Deployment
-	var gentxs [][]byte
-	records := append([]seiv1alpha1.SeiNode(nil), env.Records...)
-	sort.Slice(records, func(i, j int) bool { return records[i].Name < records[j].Name })
-	for i := range records {
-		if g := records[i].Status.Gentx; g != "" {
-			gentxs = append(gentxs, []byte(g))
-		}
-	}
-	in, err := hubgenesis.Input(dep, gentxs, env.now())
+	in, err := hubgenesis.Input(dep, publishedGentxs(env), env.now())
 	if err != nil {
 		return nil, planner.Terminalf("%s: %v", seiv1alpha1.ReasonInvalidGentx, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/klog/v2"
@@ -18,8 +19,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cluster"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 	mcbuilder "sigs.k8s.io/multicluster-runtime/pkg/builder"
 	mchandler "sigs.k8s.io/multicluster-runtime/pkg/handler"
 	mcmanager "sigs.k8s.io/multicluster-runtime/pkg/manager"
@@ -27,6 +30,7 @@ import (
 	mcreconcile "sigs.k8s.io/multicluster-runtime/pkg/reconcile"
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/hub/clusters"
 	"github.com/sei-protocol/sei-fleet/hub/member"
 	"github.com/sei-protocol/sei-fleet/internal/kube"
 )
@@ -43,6 +47,11 @@ type IdentityVerifier interface {
 	VerifyIdentity(ctx context.Context, cluster string) error
 }
 
+// Health knows whether the hub can read each member cluster (hub/clusters.Monitor).
+type Health interface {
+	Get(name string) (clusters.Health, bool)
+}
+
 // Reconciler mirrors hub SeiNode records to members and their status back.
 type Reconciler struct {
 	Manager mcmanager.Manager
@@ -51,6 +60,12 @@ type Reconciler struct {
 	HubID string
 	// Identity verifies a member before a release deletes its copy or trusts that the copy is gone.
 	Identity IdentityVerifier
+	// Health, when set, says which members answer: a record on a member whose API does not answer
+	// is reported Unknown, whatever the hub's cache of that member still holds (a hung apiserver
+	// leaves informers silent and their caches stale).
+	Health Health
+	// HealthEvents wakes the records of a cluster whose health changed (Monitor.Subscribe).
+	HealthEvents <-chan event.GenericEvent
 	// Retry is how soon an unreachable member is tried again (default 10s).
 	Retry time.Duration
 	// Options are the controller's options (mcbuilder does not inherit the manager's).
@@ -65,13 +80,30 @@ func (r *Reconciler) SetupWithManager(mgr mcmanager.Manager) error {
 		return errors.New("mirror needs a manager, a scheme, the hub's ID and an identity verifier")
 	}
 	r.Manager = mgr
-	return mcbuilder.ControllerManagedBy(mgr).
+	b := mcbuilder.ControllerManagedBy(mgr).
 		Named("seinode-mirror").
 		For(&seiv1alpha1.SeiNode{}, mcbuilder.WithEngageWithLocalCluster(true), mcbuilder.WithEngageWithProviderClusters(false)).
 		Watches(&seiv1alpha1.SeiNode{}, toRecord,
 			mcbuilder.WithEngageWithLocalCluster(false), mcbuilder.WithEngageWithProviderClusters(true)).
-		WithOptions(r.Options).
-		Complete(r)
+		WithOptions(r.Options)
+	if r.HealthEvents != nil {
+		b = b.WatchesRawSource(source.TypedChannel(r.HealthEvents,
+			handler.TypedEnqueueRequestsFromMapFunc[client.Object, mcreconcile.Request](r.recordsOn)))
+	}
+	return b.Complete(r)
+}
+
+// recordsOn maps a cluster (a health event names it as a ManagedCluster) to the hub records placed on it.
+func (r *Reconciler) recordsOn(ctx context.Context, o client.Object) []mcreconcile.Request {
+	list := &seiv1alpha1.SeiNodeList{}
+	if err := r.Manager.GetLocalManager().GetClient().List(ctx, list, client.MatchingLabels{seiv1alpha1.LabelCluster: o.GetName()}); err != nil {
+		return nil
+	}
+	out := make([]mcreconcile.Request, 0, len(list.Items))
+	for i := range list.Items {
+		out = append(out, mcreconcile.Request{Request: reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])}})
+	}
+	return out
 }
 
 // toRecord maps a member copy to its hub record.
@@ -146,8 +178,7 @@ func nodeStatus(o client.Object) any { return o.(*seiv1alpha1.SeiNode).Status }
 func (r *Reconciler) sync(ctx context.Context, record *seiv1alpha1.SeiNode) (ctrl.Result, types.UID) {
 	cl, err := r.Manager.GetCluster(ctx, multicluster.ClusterName(record.Spec.ClusterName))
 	if err != nil {
-		setSynced(record, false, seiv1alpha1.ReasonMemberUnreachable,
-			fmt.Sprintf("member cluster %s is not reachable from the hub: %v", record.Spec.ClusterName, err))
+		r.unreachable(record, fmt.Sprintf("member cluster %s is not reachable from the hub: %v", record.Spec.ClusterName, err), nil)
 		return ctrl.Result{RequeueAfter: r.retry()}, ""
 	}
 	mc := cl.GetClient()
@@ -156,6 +187,11 @@ func (r *Reconciler) sync(ctx context.Context, record *seiv1alpha1.SeiNode) (ctr
 		// Never re-create a copy the hub is fencing: that would be a second signer.
 		setSynced(record, false, seiv1alpha1.ReasonAwaitingFence, awaitingFence(cluster))
 		return ctrl.Result{}, ""
+	}
+	if msg, since := r.unanswered(cluster); msg != "" {
+		// Neither pushed (it would hang until the client's timeout) nor copied from a stale cache.
+		r.unreachable(record, msg, since)
+		return ctrl.Result{RequeueAfter: r.retry()}, ""
 	}
 	if err := r.push(ctx, record, cl); err != nil {
 		var stale *staleRecordError
@@ -167,7 +203,7 @@ func (r *Reconciler) sync(ctx context.Context, record *seiv1alpha1.SeiNode) (ctr
 			// The cache is behind: the hub's record, or the member copy (deleted since it was read).
 			return ctrl.Result{RequeueAfter: time.Second}, ""
 		}
-		setSynced(record, false, seiv1alpha1.ReasonMemberUnreachable, err.Error())
+		r.unreachable(record, err.Error(), nil)
 		return ctrl.Result{RequeueAfter: r.retry()}, ""
 	}
 	memberCopy := &seiv1alpha1.SeiNode{}
@@ -175,7 +211,7 @@ func (r *Reconciler) sync(ctx context.Context, record *seiv1alpha1.SeiNode) (ctr
 		if apierrors.IsNotFound(err) {
 			return ctrl.Result{RequeueAfter: time.Second}, "" // applied a moment ago; the cache will catch up
 		}
-		setSynced(record, false, seiv1alpha1.ReasonMemberUnreachable, fmt.Sprintf("read member copy: %v", err))
+		r.unreachable(record, fmt.Sprintf("read member copy: %v", err), nil)
 		return ctrl.Result{RequeueAfter: r.retry()}, ""
 	}
 	copyStatus(record, memberCopy)
@@ -310,6 +346,50 @@ func copyStatus(record, memberCopy *seiv1alpha1.SeiNode) {
 	if synced != nil {
 		meta.SetStatusCondition(&record.Status.Conditions, *synced)
 	}
+}
+
+// unanswered says why the hub cannot read cluster now, and since when, or "" when it can (or has no
+// health verdict yet: then the requests themselves fail or succeed).
+func (r *Reconciler) unanswered(cluster string) (string, *time.Time) {
+	if r.Health == nil {
+		return "", nil
+	}
+	h, ok := r.Health.Get(cluster)
+	if !ok || (h.Engaged && h.APIReachable) {
+		return "", nil
+	}
+	msg := fmt.Sprintf("member cluster %s does not answer the hub", cluster)
+	if h.Message != "" {
+		msg += ": " + h.Message
+	}
+	return msg, h.UnhealthySince
+}
+
+// unreachable records that the hub cannot see the member copy now. The status last copied up stays
+// (image, node ID, height: what the node last was), but the phase becomes Unknown and Ready Unknown,
+// since when (the first failed probe if known, else now) and what the phase last was, so nothing
+// reads the node as running. The member's next read replaces all of it.
+func (r *Reconciler) unreachable(record *seiv1alpha1.SeiNode, msg string, since *time.Time) {
+	setSynced(record, false, seiv1alpha1.ReasonMemberUnreachable, msg)
+	s := &record.Status
+	if s.Phase == seiv1alpha1.NodeUnknown {
+		return // keeps when it started and what the phase was
+	}
+	t := metav1.NewTime(r.now())
+	if since != nil {
+		t = metav1.NewTime(*since)
+	}
+	last := string(s.Phase)
+	if last == "" {
+		last = "not reported"
+	}
+	s.Phase, s.PhaseTransitionTime = seiv1alpha1.NodeUnknown, &t
+	meta.SetStatusCondition(&s.Conditions, metav1.Condition{
+		Type: seiv1alpha1.NodeReady, Status: metav1.ConditionUnknown, Reason: seiv1alpha1.ReasonMemberUnreachable,
+		ObservedGeneration: record.Generation, LastTransitionTime: t,
+		Message: fmt.Sprintf("the hub cannot read the node on %s since %s (last reported phase %s): %s",
+			record.Spec.ClusterName, t.UTC().Format(time.RFC3339), last, msg),
+	})
 }
 
 func setSynced(record *seiv1alpha1.SeiNode, ok bool, reason, msg string) {

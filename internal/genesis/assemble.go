@@ -3,6 +3,7 @@ package genesis
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -16,14 +17,16 @@ const maxChainIDLen = 50
 // Assemble builds and validates a genesis (see the package doc for what it
 // writes and checks).
 func Assemble(in Input) (*Result, error) {
-	res, err := assemble(in)
+	res, err := assemble(in, nil)
 	if err != nil {
 		return nil, fmt.Errorf("assemble genesis for chain %q: %w", in.ChainID, err)
 	}
 	return res, nil
 }
 
-func assemble(in Input) (*Result, error) {
+// assemble builds and checks the genesis of in, with stand-ins for the
+// planned validators (see Check).
+func assemble(in Input, planned []Planned) (*Result, error) {
 	if in.ChainID == "" || len(in.ChainID) > maxChainIDLen {
 		return nil, fmt.Errorf("chain ID must have 1-%d characters", maxChainIDLen)
 	}
@@ -53,19 +56,23 @@ func assemble(in Input) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	vals, err := parseGentxs(in.Gentxs, in.ChainID, p)
+	standIns, standInAccounts, err := standIns(planned)
 	if err != nil {
 		return nil, err
 	}
-	balances, err := addAccounts(root, in.Accounts)
+	vals, err := parseGentxs(in.Gentxs, standIns, in.ChainID, p)
+	if err != nil {
+		return nil, err
+	}
+	balances, err := addAccounts(root, append(slices.Clone(in.Accounts), standInAccounts...))
 	if err != nil {
 		return nil, err
 	}
 	for _, v := range vals {
 		have := balances.amountOf(v.val.AccountAddress, p.bondDenom)
 		if have.Cmp(v.val.SelfBond.Amount) < 0 {
-			return nil, fmt.Errorf("validator %q (%s): account %s has %s%s in genesis, less than its self-bond %s",
-				v.val.Moniker, v.val.OperatorAddress, v.val.AccountAddress, have, p.bondDenom, v.val.SelfBond)
+			return nil, fmt.Errorf("validator %s: %s has %s%s in genesis, less than its self-bond %s",
+				v.label(), v.accountLabel(), have, p.bondDenom, v.val.SelfBond)
 		}
 	}
 	if err := setGentxs(root, vals); err != nil {
@@ -114,10 +121,10 @@ func addAccounts(root *node, accounts []Account) (*balanceSet, error) {
 	newAddrs := map[string][]byte{}
 	var assoc []*node
 	assocSeen := map[string]bool{}
-	for i, a := range accounts {
+	for _, a := range accounts {
 		raw, err := decodeAccount(a.Address)
 		if err != nil {
-			return nil, fmt.Errorf("account #%d: %w", i, err)
+			return nil, fmt.Errorf("genesis account: %w", err)
 		}
 		coins, err := gentx.NormalizeCoins(a.Coins)
 		if err != nil {

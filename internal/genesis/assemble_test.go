@@ -203,7 +203,7 @@ func TestAssembleRejects(t *testing.T) {
 			in.Accounts[1].Coins = []gentx.Coin{gentx.NewCoin("usei", 9999999), gentx.NewCoin("uatom", 1e12)}
 		}, []string{`validator "val-1"`, "9999999usei"}},
 		{"bad account address", func(in *Input) { in.Accounts[0].Address = vals[0].op.ValoperAddress() },
-			[]string{"account #0", `want "sei"`}},
+			[]string{"genesis account: decode bech32", `want "sei"`}},
 		{"25-byte address", func(in *Input) { in.Accounts[0].Address = mustBech32(t, make([]byte, 25)) },
 			[]string{"25 bytes, want 20 or 32"}},
 		{"zero coin", func(in *Input) { in.Accounts[0].Coins = []gentx.Coin{{Denom: "usei", Amount: big.NewInt(0)}} },

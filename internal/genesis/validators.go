@@ -24,16 +24,36 @@ const maxTotalVotingPower = math.MaxInt64 / 8
 type genValidator struct {
 	tx  *gentx.Gentx
 	val Validator
+	// standIn: tx stands in for a planned validator's gentx (see Check); its
+	// keys and addresses are not the real ones, so messages do not show them.
+	standIn bool
 }
 
-// parseGentxs parses, verifies and cross-checks the gentxs, and returns them
-// sorted by node ID: the order in which collect-gentxs reads the
-// config/gentx/gentx-<nodeID>.json files seid gentx writes.
-func parseGentxs(raws [][]byte, chainID string, p params) ([]genValidator, error) {
-	if len(raws) == 0 {
+// label names the validator in messages: moniker and operator.
+func (v genValidator) label() string {
+	if v.standIn {
+		return fmt.Sprintf("%q (keys not minted yet)", v.val.Moniker)
+	}
+	return fmt.Sprintf("%q (%s)", v.val.Moniker, v.val.OperatorAddress)
+}
+
+// accountLabel names the validator's account in messages.
+func (v genValidator) accountLabel() string {
+	if v.standIn {
+		return "its operator account"
+	}
+	return "account " + v.val.AccountAddress
+}
+
+// parseGentxs parses, verifies and cross-checks the gentxs and the stand-ins
+// of planned validators, and returns them sorted by node ID: the order in
+// which collect-gentxs reads the config/gentx/gentx-<nodeID>.json files seid
+// gentx writes.
+func parseGentxs(raws [][]byte, standIns []*gentx.Gentx, chainID string, p params) ([]genValidator, error) {
+	if len(raws)+len(standIns) == 0 {
 		return nil, fmt.Errorf("no gentxs: a chain needs at least one genesis validator")
 	}
-	out := make([]genValidator, 0, len(raws))
+	out := make([]genValidator, 0, len(raws)+len(standIns))
 	for i, raw := range raws {
 		g, err := gentx.Parse(raw)
 		if err != nil {
@@ -44,8 +64,16 @@ func parseGentxs(raws [][]byte, chainID string, p params) ([]genValidator, error
 		}
 		v, err := newGenValidator(g, p)
 		if err != nil {
-			return nil, fmt.Errorf("gentx #%d, validator %q (%s): %w", i, g.Moniker(), g.ValidatorAddress, err)
+			return nil, fmt.Errorf("validator %q (%s): %w", g.Moniker(), g.ValidatorAddress, err)
 		}
+		out = append(out, v)
+	}
+	for _, g := range standIns {
+		v, err := newGenValidator(g, p)
+		if err != nil {
+			return nil, fmt.Errorf("validator %q (keys not minted yet): %w", g.Moniker(), err)
+		}
+		v.standIn = true
 		out = append(out, v)
 	}
 	if err := checkDistinct(out); err != nil {
@@ -103,6 +131,9 @@ func newGenValidator(g *gentx.Gentx, p params) (genValidator, error) {
 	}, nil
 }
 
+// checkDistinct refuses two validators with one operator, consensus key, node
+// ID or moniker. Sei itself accepts two monikers; the fleet does not, as its
+// status and messages name validators by moniker.
 func checkDistinct(vs []genValidator) error {
 	seen := map[string]string{}
 	for _, v := range vs {
@@ -110,11 +141,11 @@ func checkDistinct(vs []genValidator) error {
 			{"operator", v.val.OperatorAddress},
 			{"consensus key", string(v.val.ConsensusPubKey)},
 			{"node ID", v.val.NodeID},
+			{"moniker", v.val.Moniker},
 		} {
 			id := k.kind + "\x00" + k.key
 			if other, dup := seen[id]; dup {
-				return fmt.Errorf("validators %q and %q (%s) share the same %s", other, v.val.Moniker,
-					v.val.OperatorAddress, k.kind)
+				return fmt.Errorf("validators %q and %s share the same %s", other, v.label(), k.kind)
 			}
 			seen[id] = v.val.Moniker
 		}

@@ -85,7 +85,7 @@ func build(key seikeys.OperatorKey, in Input) (*Gentx, error) {
 		SignerPubKey:      key.PubKey(),
 		Fee:               Fee{GasLimit: DefaultGasLimit},
 	}
-	if err := g.validateBasic(); err != nil {
+	if err := g.ValidateBasic(); err != nil {
 		return nil, err
 	}
 	g.Signature = key.SignDirect(g.SignBytes(in.ChainID))

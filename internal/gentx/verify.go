@@ -39,7 +39,7 @@ func (g *Gentx) verify(chainID string) error {
 	if err := validateChainID(chainID); err != nil {
 		return err
 	}
-	if err := g.validateBasic(); err != nil {
+	if err := g.ValidateBasic(); err != nil {
 		return err
 	}
 	if !bytes.Equal(seikeys.Secp256k1Address(g.SignerPubKey), g.delegatorBytes()) {
@@ -72,9 +72,11 @@ func (g *Gentx) delegatorBytes() []byte {
 // OperatorBytes returns the 20 bytes behind the delegator/validator address.
 func (g *Gentx) OperatorBytes() []byte { return g.delegatorBytes() }
 
-// validateBasic mirrors MsgCreateValidator.ValidateBasic and the description
-// and key checks of the staking msg server.
-func (g *Gentx) validateBasic() error {
+// ValidateBasic mirrors MsgCreateValidator.ValidateBasic and the description
+// and key checks of the staking msg server: everything Verify checks but the
+// signature and the signer. Build runs it on what it signs; package genesis
+// runs it on the stand-ins of validators whose gentxs do not exist yet.
+func (g *Gentx) ValidateBasic() error {
 	del, err := seikeys.DecodeAddress(g.DelegatorAddress, seikeys.AccountPrefix)
 	if err != nil {
 		return fmt.Errorf("delegator address: %w", err)
