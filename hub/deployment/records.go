@@ -110,11 +110,11 @@ func buildRecord(dep *seiv1alpha1.SeiNodeDeployment, in recordInput) *seiv1alpha
 				// The agent binds the keys it mints to one deployment by this (a deployment recreated
 				// under the same name is another network).
 				seiv1alpha1.LabelDeploymentUID: string(dep.UID),
-				seiv1alpha1.LabelOrdinal:    strconv.Itoa(in.Ordinal),
-				seiv1alpha1.LabelChain:      dep.Spec.ChainID,
-				seiv1alpha1.LabelRole:       string(spec.Mode()),
-				seiv1alpha1.LabelCluster:    in.Cluster,
-				seiv1alpha1.LabelPolicy:     in.Policy,
+				seiv1alpha1.LabelOrdinal:       strconv.Itoa(in.Ordinal),
+				seiv1alpha1.LabelChain:         dep.Spec.ChainID,
+				seiv1alpha1.LabelRole:          string(spec.Mode()),
+				seiv1alpha1.LabelCluster:       in.Cluster,
+				seiv1alpha1.LabelPolicy:        in.Policy,
 			},
 			Annotations: map[string]string{
 				seiv1alpha1.AnnotationDeletionPolicy: string(deletionPolicy(dep)),
