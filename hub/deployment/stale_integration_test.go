@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
@@ -13,6 +14,7 @@ import (
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/hub/deployment"
+	"github.com/sei-protocol/sei-fleet/hub/member"
 	"github.com/sei-protocol/sei-fleet/hub/rollout"
 	"github.com/sei-protocol/sei-fleet/internal/genesiscm"
 	"github.com/sei-protocol/sei-fleet/internal/kube"
@@ -109,4 +111,44 @@ func release(ctx context.Context, t *testing.T, key client.ObjectKey) {
 	if err := removeFinalizer(ctx, rec, seiv1alpha1.FinalizerNodeRecord); err != nil {
 		t.Logf("release %s: %v", key, err)
 	}
+}
+
+// A copy orphaned while its record was away (the sweeper lets go of a copy without a record under
+// deletion policy Retain) is the same name the record comes back with: the mirror's server-side apply
+// takes it back, the same object, managed by the hub again.
+func TestARecordTakesBackItsOrphanedCopy(t *testing.T) {
+	g := NewWithT(t)
+	ctx := t.Context()
+	ns := namespace(t)
+	dep := &seiv1alpha1.SeiNodeDeployment{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "adopt", UID: types.UID("adopt-" + ns)},
+		Spec: seiv1alpha1.SeiNodeDeploymentSpec{ChainID: "adopt", Image: "seid:v1", Replicas: 1, Role: seiv1alpha1.RoleFullNode,
+			Placement: seiv1alpha1.PlacementSpec{PolicyName: "none"}},
+	}
+	rec := deployment.BuildRecord(dep, 0, "us")
+	g.Expect(kube.Apply(ctx, fleet.Hub.Client, fleet.Scheme, rec, seiv1alpha1.FieldOwnerHub)).To(Succeed())
+	us := fleet.Member("us")
+	t.Cleanup(func() {
+		ctx := context.WithoutCancel(ctx)
+		release(ctx, t, client.ObjectKeyFromObject(rec))
+		_ = us.Client.Delete(ctx, &seiv1alpha1.SeiNode{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: rec.Name}})
+	})
+	memberCopy := &seiv1alpha1.SeiNode{}
+	g.Eventually(func() error { return us.Client.Get(ctx, client.ObjectKeyFromObject(rec), memberCopy) }).
+		WithTimeout(15 * time.Second).Should(Succeed())
+
+	g.Expect(member.Orphan(ctx, us.Client, memberCopy, "2026-01-01T00:00:00Z")).To(Succeed())
+	// Any change to the record makes the mirror push it again.
+	fresh := &seiv1alpha1.SeiNode{}
+	g.Expect(fleet.Hub.Client.Get(ctx, client.ObjectKeyFromObject(rec), fresh)).To(Succeed())
+	patch := client.MergeFrom(fresh.DeepCopy())
+	fresh.Annotations["test.sei.io/touch"] = "1"
+	g.Expect(fleet.Hub.Client.Patch(ctx, fresh, patch)).To(Succeed())
+
+	g.Eventually(func(g Gomega) {
+		after := &seiv1alpha1.SeiNode{}
+		g.Expect(us.Client.Get(ctx, client.ObjectKeyFromObject(rec), after)).To(Succeed())
+		g.Expect(after.UID).To(Equal(memberCopy.UID))
+		g.Expect(after.Labels).To(HaveKeyWithValue(member.LabelManagedBy, member.ManagedByHub))
+	}).WithTimeout(15 * time.Second).Should(Succeed())
 }
