@@ -59,7 +59,7 @@ func validatorsOn(t *testing.T, ns string, policy seiv1alpha1.DeletionPolicy) cl
 	g.Eventually(func() string {
 		d := getDeployment(t, key)
 		return fmt.Sprintf("%d/%d %s", d.Status.ReadyReplicas, d.Spec.Replicas, d.Status.Phase)
-	}).WithTimeout(3*time.Minute).WithPolling(time.Second).Should(Equal("2/2 Ready"))
+	}).WithTimeout(3 * time.Minute).WithPolling(time.Second).Should(Equal("2/2 Ready"))
 	return key
 }
 
