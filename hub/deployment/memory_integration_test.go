@@ -40,6 +40,11 @@ func validatorsOn(t *testing.T, ns string, policy seiv1alpha1.DeletionPolicy) cl
 	}
 	g.Expect(fleet.Hub.Client.Create(ctx, pol)).To(Succeed())
 	t.Cleanup(func() { _ = fleet.Hub.Client.Delete(context.WithoutCancel(ctx), pol) })
+	// Every member healthy (a taint an earlier test lifted may not be seen yet), so placement is known.
+	g.Eventually(func() int32 {
+		_ = fleet.Hub.Client.Get(ctx, client.ObjectKeyFromObject(pol), pol)
+		return pol.Status.HealthyClusters
+	}).WithTimeout(30 * time.Second).Should(Equal(int32(len(members))))
 	dep := &seiv1alpha1.SeiNodeDeployment{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "vals"},
 		Spec: seiv1alpha1.SeiNodeDeploymentSpec{
@@ -86,6 +91,16 @@ func TestADeletedValidatorRecordComesBackOnItsClusterOnly(t *testing.T) {
 			copyBefore := &seiv1alpha1.SeiNode{}
 			g.Expect(eu.Client.Get(ctx, client.ObjectKeyFromObject(old), copyBefore)).To(Succeed())
 			g.Eventually(func() int64 { return highestHeight(t, key) }).Should(BeNumerically(">", 0))
+			// The mirror records the UID of the copy it sees (sei.io/member-copy-uid); set here as it would.
+			patch := client.MergeFrom(old.DeepCopy())
+			old.Annotations[seiv1alpha1.AnnotationMemberCopyUID] = string(copyBefore.UID)
+			g.Expect(fleet.Hub.Client.Patch(ctx, old, patch)).To(Succeed())
+			g.Eventually(func() string {
+				if p := placement(getDeployment(t, key), old); p != nil {
+					return p.MemberCopyUID
+				}
+				return ""
+			}).Should(Equal(string(copyBefore.UID)))
 
 			// eu is evacuated by its admin: the scheduler would place a new validator elsewhere, and keeps
 			// this one where it is (failover Manual).
@@ -151,6 +166,12 @@ func TestADeletedValidatorRecordComesBackOnItsClusterOnly(t *testing.T) {
 			g.Expect(p).NotTo(BeNil())
 			g.Expect(p.Cluster).To(Equal("eu"))
 			g.Expect(p.SigningStateFloor).To(Equal(rec.Spec.Validator.SigningStateFloor))
+			g.Expect(p.MemberCopyUID).To(Equal(string(copyBefore.UID)))
+			g.Eventually(func() map[string]string {
+				_ = fleet.Hub.Client.Get(ctx, client.ObjectKeyFromObject(rec), rec)
+				return rec.Annotations
+			}).Should(HaveKeyWithValue(seiv1alpha1.AnnotationMemberCopyUID, string(copyBefore.UID)),
+				"the record written again names the copy it takes back: a fence accepts \"gone\" only for that copy")
 		})
 	}
 }
