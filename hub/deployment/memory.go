@@ -36,6 +36,9 @@ import (
 // (recoverable), never tombstone it.
 const floorMargin = 1000
 
+// maxReplicas is the most replicas a deployment has (spec.replicas' maximum): ordinals are below it.
+const maxReplicas = 200
+
 // placements indexes the deployment's memory by ordinal.
 func placements(dep *seiv1alpha1.SeiNodeDeployment) map[int]*seiv1alpha1.ValidatorPlacement {
 	out := make(map[int]*seiv1alpha1.ValidatorPlacement, len(dep.Status.ValidatorPlacements))
@@ -89,8 +92,8 @@ func remember(dep *seiv1alpha1.SeiNodeDeployment, records []seiv1alpha1.SeiNode)
 	for i := range records {
 		rec := &records[i]
 		ord := ordinalOf(rec)
-		if ord < 0 || rec.Spec.ClusterName == "" {
-			continue
+		if ord < 0 || ord >= maxReplicas || rec.Spec.ClusterName == "" {
+			continue // not one the deployment can have made: its memory could not hold it
 		}
 		alive[ord] = true
 		p := placementOf(dep, ord)

@@ -51,6 +51,12 @@ func TestRememberAddsFactsButNeverMovesAValidator(t *testing.T) {
 	remember(vals, nil)
 	g.Expect(vals.Status.ValidatorPlacements).To(HaveLen(1))
 
+	// A record no deployment can have made (someone labelled it so) does not break the status write.
+	stray := record(vals, 0, "us")
+	stray.Labels[seiv1alpha1.LabelOrdinal] = "500"
+	remember(vals, []seiv1alpha1.SeiNode{us, stray})
+	g.Expect(vals.Status.ValidatorPlacements).To(HaveLen(1))
+
 	full := dep(seiv1alpha1.RoleFullNode, 1)
 	remember(full, []seiv1alpha1.SeiNode{record(full, 0, "us")})
 	g.Expect(full.Status.ValidatorPlacements).To(BeNil(), "full nodes move freely: nothing to remember")
