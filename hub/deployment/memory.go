@@ -39,16 +39,6 @@ const floorMargin = 1000
 // maxReplicas is the most replicas a deployment has (spec.replicas' maximum): ordinals are below it.
 const maxReplicas = 200
 
-// placements indexes the deployment's memory by ordinal.
-func placements(dep *seiv1alpha1.SeiNodeDeployment) map[int]*seiv1alpha1.ValidatorPlacement {
-	out := make(map[int]*seiv1alpha1.ValidatorPlacement, len(dep.Status.ValidatorPlacements))
-	for i := range dep.Status.ValidatorPlacements {
-		p := &dep.Status.ValidatorPlacements[i]
-		out[int(p.Ordinal)] = p
-	}
-	return out
-}
-
 // placementOf returns the memory of ordinal, or nil.
 func placementOf(dep *seiv1alpha1.SeiNodeDeployment, ordinal int) *seiv1alpha1.ValidatorPlacement {
 	for i := range dep.Status.ValidatorPlacements {
