@@ -141,6 +141,8 @@ func TestValidatorMovesOnlyAfterFence(t *testing.T) {
 	moved := &seiv1alpha1.SeiNode{}
 	g.Expect(fleet.Hub.Client.Get(ctx, client.ObjectKeyFromObject(&victim), moved)).To(Succeed())
 	g.Expect(fromCluster.Client.Get(ctx, client.ObjectKeyFromObject(&victim), &seiv1alpha1.SeiNode{})).NotTo(Succeed(), "no copy left on the old cluster")
+	g.Expect(moved.Spec.Validator.SigningStateFloor).To(BeNumerically(">=", 1000),
+		"moved after the genesis time: the key starts on a new volume above every height the hub saw (none here) by the margin")
 	g.Eventually(readyCount(t, key)).WithTimeout(90 * time.Second).Should(Equal("3/3"))
 	assertOneCopyPerRecord(t, ns, "vals", 3)
 	maxCopies, reappeared := stopSampling()

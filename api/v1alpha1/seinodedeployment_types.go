@@ -274,6 +274,45 @@ type NodeRow struct {
 	Height int64 `json:"height,omitempty"`
 }
 
+// ValidatorPlacement is what the hub remembers about one validator ordinal. The place plan writes it,
+// in the same status write as the plan, before the record is written; it changes cluster only when the
+// scheduler moves the validator after a confirmed fence, and it is dropped only when the ordinal is
+// scaled away and its record is gone, or with the deployment.
+type ValidatorPlacement struct {
+	// ordinal of the validator in the deployment (record <deployment>-<ordinal>).
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=199
+	Ordinal int32 `json:"ordinal"`
+	// cluster is the member cluster that runs, or last ran, this validator: the only cluster where a
+	// copy of it may exist.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Cluster string `json:"cluster"`
+	// memberCopyUID is the UID of the member copy on cluster the hub last saw (the record's
+	// sei.io/member-copy-uid).
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	MemberCopyUID string `json:"memberCopyUID,omitempty"`
+	// fenced: cluster confirmed that its copy is gone (the record's sei.io/fenced-cluster named it).
+	// +optional
+	Fenced bool `json:"fenced,omitempty"`
+	// signingStateFloor is the highest spec.validator.signingStateFloor the hub wrote for this
+	// ordinal; a record written again never gets a lower one.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=9007199254740991
+	SigningStateFloor int64 `json:"signingStateFloor,omitempty"`
+	// height is the highest block height the hub saw this validator report.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=9007199254740991
+	Height int64 `json:"height,omitempty"`
+	// nodeID is the validator's node ID (public), so that a record written again keeps the peers it had.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	NodeID string `json:"nodeID,omitempty"`
+}
+
 // GenesisStatus records the genesis a ceremony produced. Once sha256 is set it never changes.
 type GenesisStatus struct {
 	SHA256 string `json:"sha256"`
@@ -306,6 +345,14 @@ type SeiNodeDeploymentStatus struct {
 	// genesis records the ceremony's result.
 	// +optional
 	Genesis *GenesisStatus `json:"genesis,omitempty"`
+	// validatorPlacements is the hub's memory of where each validator ordinal runs, kept apart from
+	// the records so that it survives them: a validator whose record is deleted is placed again only on
+	// the cluster named here, unless that cluster confirmed its copy gone. Validators only.
+	// +optional
+	// +listType=map
+	// +listMapKey=ordinal
+	// +kubebuilder:validation:MaxItems=200
+	ValidatorPlacements []ValidatorPlacement `json:"validatorPlacements,omitempty"`
 	// plan is the plan in progress, if any.
 	// +optional
 	Plan *TaskPlan `json:"plan,omitempty"`

@@ -18,6 +18,7 @@ import (
 
 	"github.com/sei-protocol/sei-fleet/agent"
 	"github.com/sei-protocol/sei-fleet/agent/config"
+	"github.com/sei-protocol/sei-fleet/agent/node"
 	"github.com/sei-protocol/sei-fleet/agent/sidecar"
 	"github.com/sei-protocol/sei-fleet/agent/sidecar/sidecartest"
 	"github.com/sei-protocol/sei-fleet/agent/tasks"
@@ -47,6 +48,9 @@ type Local struct {
 	// RealPods makes the agents talk to the real sidecars and seid RPC of real pods (a data plane
 	// such as dataplane/members), instead of the fake sidecars.
 	RealPods bool
+	// Height, when set, is every agent's block height reader (read each second): heights for nodes
+	// that have no seid RPC to ask.
+	Height node.HeightReader
 
 	ctx    context.Context
 	mu     sync.Mutex
@@ -170,6 +174,10 @@ func (l *Local) StartAgent(ctx context.Context, name string) error {
 	agentCfg := config.Default()
 	if l.AgentConfig != nil {
 		agentCfg = l.AgentConfig(name)
+	}
+	if l.Height != nil {
+		opts.Hooks.Height = l.Height
+		opts.HeightInterval = time.Second
 	}
 	if l.RealPods {
 		// The agent's own endpoints (agentCfg.NodeEndpoints) and seid's RPC heights.

@@ -106,6 +106,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (ctrl
 		return ctrl.Result{}, err
 	}
 	before := dep.DeepCopy()
+	remember(dep, records)
 	ev, err := r.evaluate(ctx, dep, records)
 	if err != nil {
 		return ctrl.Result{}, err

@@ -14,6 +14,11 @@
 //     or more of validator voting power down at once (hub/rollout decides);
 //   - pause: set spec.paused on every record.
 //
+// A validator's place is remembered apart from its record, in the deployment's
+// status.validatorPlacements (memory.go): a validator whose record is deleted is written again on the
+// cluster it runs on, never placed elsewhere unless that cluster confirmed its copy gone, and a
+// validator written onto a cluster anew after the genesis time gets a signing-state floor.
+//
 // Records reach members through hub/mirror, and their status comes back the same way; this controller
 // aggregates them into the deployment's status. Deletion goes through a finalizer: records are deleted
 // and hub/mirror honours their deletion policy on each member.

@@ -2,8 +2,10 @@ package deployment
 
 import (
 	"context"
+	"fmt"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/cluster"
@@ -72,6 +74,19 @@ func (e *Env) now() time.Time {
 		return e.Now()
 	}
 	return time.Now()
+}
+
+// fresh reads the deployment's record for ordinal from the apiserver, uncached; nil when there is none.
+func (e *Env) fresh(ctx context.Context, ordinal int) (*seiv1alpha1.SeiNode, error) {
+	rec := &seiv1alpha1.SeiNode{}
+	key := client.ObjectKey{Namespace: e.Deployment.Namespace, Name: RecordName(e.Deployment, ordinal)}
+	if err := e.HubReader.Get(ctx, key, rec); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("read SeiNode %s: %w", key, err)
+	}
+	return rec, nil
 }
 
 // record returns the deployment's record for ordinal, or nil.

@@ -26,6 +26,11 @@ type evaluation struct {
 	policy                        string
 	powerCap                      rollout.Fraction
 	join                          *JoinTarget
+	// unconfirmed are validator ordinals the scheduler would move whose fence an uncached read of
+	// the record does not confirm (the cache is behind): they are not moved by this decision.
+	unconfirmed map[int]bool
+	// now is when the decision was made (signing-state floors start at the genesis time).
+	now time.Time
 }
 
 func (e *evaluation) blocked(reason, format string, args ...any) *evaluation {
@@ -36,7 +41,7 @@ func (e *evaluation) blocked(reason, format string, args ...any) *evaluation {
 // evaluate reads the policy, the cluster inventory, other deployments' usage and, for joiners, the
 // network they join, and runs the scheduler over the deployment's current records.
 func (r *Reconciler) evaluate(ctx context.Context, dep *seiv1alpha1.SeiNodeDeployment, records []seiv1alpha1.SeiNode) (*evaluation, error) {
-	ev := &evaluation{policy: dep.Spec.Placement.PolicyName, powerCap: rollout.DefaultPowerCap}
+	ev := &evaluation{policy: dep.Spec.Placement.PolicyName, powerCap: rollout.DefaultPowerCap, now: r.now()}
 	if msg := invalidOverrides(dep); msg != "" {
 		return ev.blocked(seiv1alpha1.ReasonInvalidOverrides, "%s", msg), nil
 	}
@@ -75,30 +80,64 @@ func (r *Reconciler) evaluate(ctx context.Context, dep *seiv1alpha1.SeiNodeDeplo
 	if err != nil {
 		return nil, err
 	}
+	validators := dep.Spec.Role == seiv1alpha1.RoleValidator
 	current, fenced := map[int]string{}, map[int]bool{}
-	for i := range records {
-		rec := &records[i]
-		ord := ordinalOf(rec)
-		if ord < 0 || !rec.DeletionTimestamp.IsZero() {
-			continue
+	if validators {
+		// A validator is where the memory says, with or without a live record: one whose record is
+		// gone or going still runs there, and is placed nowhere else until that cluster confirms it gone.
+		for _, p := range dep.Status.ValidatorPlacements {
+			current[int(p.Ordinal)], fenced[int(p.Ordinal)] = p.Cluster, p.Fenced
 		}
-		current[ord] = rec.Spec.ClusterName
-		if rec.Annotations[seiv1alpha1.AnnotationFencedCluster] == rec.Spec.ClusterName {
-			fenced[ord] = true
+	} else {
+		for i := range records {
+			rec := &records[i]
+			if ord := ordinalOf(rec); ord >= 0 && rec.DeletionTimestamp.IsZero() {
+				current[ord] = rec.Spec.ClusterName
+			}
 		}
 	}
-	validators := dep.Spec.Role == seiv1alpha1.RoleValidator
 	d := placement.Schedule(placement.Input{
 		Policy: pol.Spec, DeploymentSelector: dep.Spec.Placement.ClusterSelector, Clusters: clusters,
 		Replicas: int(dep.Spec.Replicas), Validators: validators, NodePower: nodePower(dep), ExternalPower: externalPower(dep),
 		Current: current, Fenced: fenced, Usage: usage, Now: r.now(),
 	})
 	ev.decision = &d
+	if validators {
+		if ev.unconfirmed, err = r.unconfirmedMoves(ctx, dep, d.Moves); err != nil {
+			return nil, err
+		}
+	}
 	ev.domains = map[string]string{}
 	for _, c := range d.Clusters {
 		ev.domains[c.Name] = c.Domain
 	}
 	return ev, nil
+}
+
+// unconfirmedMoves re-reads, uncached, the record of every validator the scheduler moves, and returns
+// those whose record does not confirm the fence the memory holds: the record exists and is not fenced
+// on the cluster the validator leaves, or names another cluster. A move changes the memory for good,
+// so it is decided on the apiserver's word, not the cache's. With no record at all the memory's own
+// fence (kept from the record when it had one) stands.
+func (r *Reconciler) unconfirmedMoves(ctx context.Context, dep *seiv1alpha1.SeiNodeDeployment, moves []placement.Move) (map[int]bool, error) {
+	var out map[int]bool
+	for _, m := range moves {
+		rec := &seiv1alpha1.SeiNode{}
+		err := r.HubReader.Get(ctx, client.ObjectKey{Namespace: dep.Namespace, Name: RecordName(dep, m.Ordinal)}, rec)
+		switch {
+		case apierrors.IsNotFound(err):
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("read record of validator %d to confirm its fence: %w", m.Ordinal, err)
+		case rec.Spec.ClusterName == m.From && rec.Annotations[seiv1alpha1.AnnotationFencedCluster] == m.From:
+			continue
+		}
+		if out == nil {
+			out = map[int]bool{}
+		}
+		out[m.Ordinal] = true
+	}
+	return out, nil
 }
 
 // invalidOverrides checks the template's overrides as the agent and the sidecar will, and says what is

@@ -10,7 +10,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
-	"github.com/sei-protocol/sei-fleet/hub/placement"
 	"github.com/sei-protocol/sei-fleet/planner"
 )
 
@@ -26,6 +25,7 @@ const (
 
 // nextPlan decides the plan a deployment without one needs now, or nil. Order matters: pausing first,
 // then fencing and placement (nodes must exist before a ceremony), the ceremony, and rollouts last.
+// A record being deleted is never written: its ordinal waits until the record is gone.
 func nextPlan(dep *seiv1alpha1.SeiNodeDeployment, ev *evaluation, records []seiv1alpha1.SeiNode) (*seiv1alpha1.TaskPlan, error) {
 	for i := range records {
 		if records[i].DeletionTimestamp.IsZero() && records[i].Spec.Paused != dep.Spec.Paused {
@@ -36,27 +36,19 @@ func nextPlan(dep *seiv1alpha1.SeiNodeDeployment, ev *evaluation, records []seiv
 		return nil, nil
 	}
 	d := ev.decision
+	live, going := liveRecords(records)
 	for _, b := range d.Blocked {
-		if b.Reason == seiv1alpha1.ReasonAwaitingFence {
+		// A fence marks the record: a validator without a live record on that cluster is written
+		// there again first (below), and fenced after.
+		if rec := live[b.Ordinal]; b.Reason == seiv1alpha1.ReasonAwaitingFence && rec != nil && rec.Spec.ClusterName == b.Cluster {
 			return newPlan(dep, PlanFence, planner.Step{Type: TaskFence, Params: FenceTarget{Ordinal: b.Ordinal, Cluster: b.Cluster}})
 		}
 	}
-	if p, err := unfencePlan(dep, d, records); p != nil || err != nil {
+	if p, err := unfencePlan(dep, ev, records); p != nil || err != nil {
 		return p, err
 	}
-	byOrd, _ := byOrdinal(records)
-	place := Placement{Place: map[int]string{}, Remove: d.Removed, Join: ev.join}
-	for ord, cluster := range d.Assignments {
-		rec := byOrd[ord]
-		switch {
-		case rec == nil, rec.Spec.ClusterName != cluster:
-			place.Place[ord] = cluster
-		case ev.join != nil && !joined(rec, ev.join):
-			place.Place[ord] = cluster
-		}
-	}
-	if len(place.Place) > 0 || len(place.Remove) > 0 {
-		return newPlan(dep, PlanPlace, planner.Step{Type: TaskWriteRecords, Params: place, MaxRetries: 5})
+	if p, err := placePlan(dep, ev, records, live, going); p != nil || err != nil {
+		return p, err
 	}
 	if steps := genesisSteps(dep, records); steps != nil {
 		return newPlan(dep, PlanGenesis, steps...)
@@ -76,9 +68,95 @@ func nextPlan(dep *seiv1alpha1.SeiNodeDeployment, ev *evaluation, records []seiv
 	return nil, nil
 }
 
+// liveRecords indexes the records not being deleted by ordinal, and marks the ordinals whose record is
+// being deleted.
+func liveRecords(records []seiv1alpha1.SeiNode) (map[int]*seiv1alpha1.SeiNode, map[int]bool) {
+	live, going := map[int]*seiv1alpha1.SeiNode{}, map[int]bool{}
+	for i := range records {
+		ord := ordinalOf(&records[i])
+		switch {
+		case ord < 0:
+		case records[i].DeletionTimestamp.IsZero():
+			live[ord] = &records[i]
+		default:
+			going[ord] = true
+		}
+	}
+	return live, going
+}
+
+// placePlan writes the records the decision needs: new ordinals, moves, validators whose record is gone
+// (again on the cluster the memory names) or names another cluster than the memory, and removals. For
+// validators it persists the memory with the plan, so where a validator may run is on record before
+// any record says so; one written onto a cluster anew after the genesis time gets a signing-state
+// floor above every height the hub saw.
+func placePlan(dep *seiv1alpha1.SeiNodeDeployment, ev *evaluation, records []seiv1alpha1.SeiNode,
+	live map[int]*seiv1alpha1.SeiNode, going map[int]bool) (*seiv1alpha1.TaskPlan, error) {
+	d := ev.decision
+	validators := dep.Spec.Role == seiv1alpha1.RoleValidator
+	place := Placement{Place: map[int]string{}, From: map[int]string{}, Join: ev.join}
+	for _, ord := range d.Removed {
+		if !going[ord] {
+			place.Remove = append(place.Remove, ord)
+		}
+	}
+	floor := signingFloor(dep, records, ev.now)
+	floors := map[int]int64{}
+	for ord, cluster := range d.Assignments {
+		if going[ord] {
+			continue // written again once its record is gone
+		}
+		remembered := placementOf(dep, ord)
+		if validators && remembered != nil && ev.unconfirmed[ord] {
+			cluster = remembered.Cluster // the cache says fenced, the apiserver does not: stay
+		}
+		rec := live[ord]
+		switch {
+		case rec == nil, rec.Spec.ClusterName != cluster:
+			place.Place[ord] = cluster
+		case ev.join != nil && !joined(rec, ev.join):
+			place.Place[ord] = cluster
+		default:
+			continue
+		}
+		place.From[ord] = clusterOf(rec)
+		if !validators {
+			continue
+		}
+		// Anew: no record, or a cluster other than the one it ran on. A record written back to the
+		// cluster the memory names keeps the floor the memory holds.
+		if remembered == nil || rec == nil || remembered.Cluster != cluster {
+			floors[ord] = floor
+		}
+		if remembered != nil {
+			floors[ord] = max(floors[ord], remembered.SigningStateFloor)
+		}
+		if floors[ord] == 0 {
+			delete(floors, ord)
+		}
+	}
+	if len(place.Place) == 0 && len(place.Remove) == 0 {
+		return nil, nil
+	}
+	if len(floors) > 0 {
+		place.Floors = floors
+	}
+	plan, err := newPlan(dep, PlanPlace, planner.Step{Type: TaskWriteRecords, Params: place, MaxRetries: 5})
+	if err != nil || !validators {
+		return plan, err
+	}
+	for ord, cluster := range place.Place {
+		rememberPlacement(dep, ord, cluster, floors[ord])
+	}
+	return plan, nil
+}
+
 // unfencePlan clears the fence marks of a record that stays on its cluster after all (the cluster came
-// back before the move): the old copy is confirmed gone, so a new one there is the only one.
-func unfencePlan(dep *seiv1alpha1.SeiNodeDeployment, d *placement.Decision, records []seiv1alpha1.SeiNode) (*seiv1alpha1.TaskPlan, error) {
+// back before the move): the old copy is confirmed gone, so a new one there is the only one. After the
+// genesis time a validator whose copy was confirmed gone gets its signing-state floor first: the copy
+// the mirror creates once the marks are gone starts on a new data volume.
+func unfencePlan(dep *seiv1alpha1.SeiNodeDeployment, ev *evaluation, records []seiv1alpha1.SeiNode) (*seiv1alpha1.TaskPlan, error) {
+	d := ev.decision
 	blocked := map[int]bool{}
 	for _, b := range d.Blocked {
 		blocked[b.Ordinal] = true
@@ -87,9 +165,27 @@ func unfencePlan(dep *seiv1alpha1.SeiNodeDeployment, d *placement.Decision, reco
 		rec := &records[i]
 		ord, c := ordinalOf(rec), rec.Spec.ClusterName
 		marked := rec.Annotations[seiv1alpha1.AnnotationFencing] == c || rec.Annotations[seiv1alpha1.AnnotationFencedCluster] == c
-		if marked && rec.DeletionTimestamp.IsZero() && !blocked[ord] && d.Assignments[ord] == c {
-			return newPlan(dep, PlanUnfence, planner.Step{Type: TaskClearFence, Params: FenceTarget{Ordinal: ord, Cluster: c}, MaxRetries: 5})
+		if !marked || !rec.DeletionTimestamp.IsZero() || blocked[ord] || d.Assignments[ord] != c {
+			continue
 		}
+		clear := planner.Step{Type: TaskClearFence, Params: FenceTarget{Ordinal: ord, Cluster: c}, MaxRetries: 5}
+		floor := int64(0)
+		if dep.Spec.Role == seiv1alpha1.RoleValidator && rec.Annotations[seiv1alpha1.AnnotationFencedCluster] == c {
+			floor = signingFloor(dep, records, ev.now)
+			if p := placementOf(dep, ord); p != nil {
+				floor = max(floor, p.SigningStateFloor)
+			}
+		}
+		if floor == 0 {
+			return newPlan(dep, PlanUnfence, clear)
+		}
+		write := planner.Step{Type: TaskWriteRecords, MaxRetries: 5,
+			Params: Placement{Place: map[int]string{ord: c}, From: map[int]string{ord: c}, Floors: map[int]int64{ord: floor}}}
+		plan, err := newPlan(dep, PlanUnfence, write, clear)
+		if err == nil {
+			rememberPlacement(dep, ord, c, floor)
+		}
+		return plan, err
 	}
 	return nil, nil
 }

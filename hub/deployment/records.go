@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strconv"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -66,6 +65,9 @@ type recordInput struct {
 	Genesis  *seiv1alpha1.GenesisSource
 	Peers    []string
 	Policy   string
+	// Floor is a validator's signingStateFloor; the record keeps its own when that is higher (a floor
+	// never decreases, and a write that is not a placement anew passes none).
+	Floor int64
 }
 
 // buildRecord renders the hub record for one ordinal. Fields the hub wrote before and does not change
@@ -85,6 +87,12 @@ func buildRecord(dep *seiv1alpha1.SeiNodeDeployment, in recordInput) *seiv1alpha
 		hash = in.Existing.Annotations[seiv1alpha1.AnnotationTemplateHash]
 	}
 	spec.Genesis, spec.Peers = in.Genesis, in.Peers
+	if v := spec.Validator; v != nil {
+		v.SigningStateFloor = in.Floor
+		if in.Existing != nil && in.Existing.Spec.Validator != nil {
+			v.SigningStateFloor = max(v.SigningStateFloor, in.Existing.Spec.Validator.SigningStateFloor)
+		}
+	}
 	if in.Existing != nil {
 		if spec.Genesis == nil {
 			spec.Genesis = in.Existing.Spec.Genesis
@@ -99,11 +107,14 @@ func buildRecord(dep *seiv1alpha1.SeiNodeDeployment, in recordInput) *seiv1alpha
 			Namespace: dep.Namespace, Name: name,
 			Labels: map[string]string{
 				seiv1alpha1.LabelDeployment: dep.Name,
-				seiv1alpha1.LabelOrdinal:    strconv.Itoa(in.Ordinal),
-				seiv1alpha1.LabelChain:      dep.Spec.ChainID,
-				seiv1alpha1.LabelRole:       string(spec.Mode()),
-				seiv1alpha1.LabelCluster:    in.Cluster,
-				seiv1alpha1.LabelPolicy:     in.Policy,
+				// The agent binds the keys it mints to one deployment by this (a deployment recreated
+				// under the same name is another network).
+				seiv1alpha1.LabelDeploymentUID: string(dep.UID),
+				seiv1alpha1.LabelOrdinal:       strconv.Itoa(in.Ordinal),
+				seiv1alpha1.LabelChain:         dep.Spec.ChainID,
+				seiv1alpha1.LabelRole:          string(spec.Mode()),
+				seiv1alpha1.LabelCluster:       in.Cluster,
+				seiv1alpha1.LabelPolicy:        in.Policy,
 			},
 			Annotations: map[string]string{
 				seiv1alpha1.AnnotationDeletionPolicy: string(deletionPolicy(dep)),
@@ -121,18 +132,4 @@ func deletionPolicy(dep *seiv1alpha1.SeiNodeDeployment) seiv1alpha1.DeletionPoli
 		return seiv1alpha1.DeletionRetain
 	}
 	return dep.Spec.DeletionPolicy
-}
-
-// byOrdinal indexes records by ordinal and returns the ordinals sorted.
-func byOrdinal(records []seiv1alpha1.SeiNode) (map[int]*seiv1alpha1.SeiNode, []int) {
-	m := make(map[int]*seiv1alpha1.SeiNode, len(records))
-	var ords []int
-	for i := range records {
-		if o := ordinalOf(&records[i]); o >= 0 {
-			m[o] = &records[i]
-			ords = append(ords, o)
-		}
-	}
-	sort.Ints(ords)
-	return m, ords
 }

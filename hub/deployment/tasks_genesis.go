@@ -19,7 +19,6 @@ import (
 	hubgenesis "github.com/sei-protocol/sei-fleet/hub/genesis"
 	"github.com/sei-protocol/sei-fleet/internal/genesis"
 	"github.com/sei-protocol/sei-fleet/internal/genesiscm"
-	"github.com/sei-protocol/sei-fleet/internal/kube"
 	"github.com/sei-protocol/sei-fleet/planner"
 )
 
@@ -220,11 +219,8 @@ func distributeGenesis(ctx context.Context, env *Env, _ *seiv1alpha1.PlannedTask
 		if !rec.DeletionTimestamp.IsZero() {
 			continue
 		}
-		in := recordInput{
-			Ordinal: ordinalOf(rec), Cluster: rec.Spec.ClusterName, Existing: rec, Policy: env.Policy,
-			Genesis: ref, Peers: hubgenesis.Peers(all, rec.Status.NodeID),
-		}
-		if err := kube.Apply(ctx, env.Hub, env.Scheme, buildRecord(dep, in), seiv1alpha1.FieldOwnerHub); err != nil {
+		in := recordInput{Ordinal: ordinalOf(rec), Policy: env.Policy, Genesis: ref, Peers: hubgenesis.Peers(all, rec.Status.NodeID)}
+		if err := rewrite(ctx, env, in); err != nil {
 			return planner.Result{}, err
 		}
 	}

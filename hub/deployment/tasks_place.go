@@ -3,6 +3,8 @@ package deployment
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -24,6 +26,13 @@ type Placement struct {
 	Remove []int `json:"remove,omitempty"`
 	// Join, for nodes joining another deployment's network, is the genesis and peers they start from.
 	Join *JoinTarget `json:"join,omitempty"`
+	// Floors maps a validator's ordinal to the signingStateFloor its record gets (at least; a record
+	// never gets a lower floor than it has).
+	Floors map[int]int64 `json:"floors,omitempty"`
+	// From maps every ordinal of Place to the cluster its record named when the plan was made ("" for
+	// none). A record found elsewhere when the plan runs was moved by a write the plan's view had not
+	// seen: the plan fails rather than write from that view, and a new one is made.
+	From map[int]string `json:"from,omitempty"`
 }
 
 // JoinTarget is the network a non-validator deployment joins.
@@ -33,21 +42,46 @@ type JoinTarget struct {
 }
 
 // writeRecords writes the records the placement decided (new ones with the current template; moved
-// ones keep their template) and deletes removed ones. Idempotent: server-side apply of the same record
-// changes nothing, and deleting a deleted record is a no-op.
+// ones keep their template) and deletes removed ones. Each record is read again, uncached, before it is
+// written: one being deleted is never written (its ordinal is placed again once it is gone), and what
+// is carried over from the old record comes from the apiserver, not from a cache that may be behind.
+// Idempotent: server-side apply of the same record changes nothing, and deleting a deleted record is a
+// no-op.
 func writeRecords(ctx context.Context, env *Env, _ *seiv1alpha1.PlannedTask, p Placement) (planner.Result, error) {
 	dep := env.Deployment
-	for ord, cluster := range p.Place {
-		existing := env.record(ord)
-		in := recordInput{Ordinal: ord, Cluster: cluster, Existing: existing, Policy: env.Policy}
+	for _, ord := range slices.Sorted(maps.Keys(p.Place)) {
+		cluster := p.Place[ord]
+		existing, err := env.fresh(ctx, ord)
+		if err != nil {
+			return planner.Result{}, err
+		}
+		if existing != nil && !existing.DeletionTimestamp.IsZero() {
+			continue
+		}
+		if from, ok := p.From[ord]; ok && from != clusterOf(existing) {
+			return planner.Result{}, planner.Terminalf("record %s names cluster %q, the plan was made when it named %q: planning again",
+				RecordName(dep, ord), clusterOf(existing), from)
+		}
+		in := recordInput{Ordinal: ord, Cluster: cluster, Existing: existing, Policy: env.Policy, Floor: p.Floors[ord]}
 		if p.Join != nil {
 			g := p.Join.Genesis
 			in.Genesis, in.Peers = &g, p.Join.Peers
 		}
+		if existing == nil {
+			if err := env.startFromGenesis(ctx, &in); err != nil {
+				return planner.Result{}, err
+			}
+		}
 		if err := kube.Apply(ctx, env.Hub, env.Scheme, buildRecord(dep, in), seiv1alpha1.FieldOwnerHub); err != nil {
 			return planner.Result{}, err
 		}
-		if existing != nil && existing.Spec.ClusterName != cluster {
+		if existing == nil {
+			if err := env.restoreCopyUID(ctx, ord, cluster); err != nil {
+				return planner.Result{}, err
+			}
+			continue
+		}
+		if existing.Spec.ClusterName != cluster {
 			// A completed move: the old cluster's fence marks no longer apply.
 			for _, a := range []string{seiv1alpha1.AnnotationFencing, seiv1alpha1.AnnotationFencedCluster} {
 				if _, ok := existing.Annotations[a]; ok {
@@ -68,6 +102,25 @@ func writeRecords(ctx context.Context, env *Env, _ *seiv1alpha1.PlannedTask, p P
 		}
 	}
 	return planner.Done()
+}
+
+func clusterOf(rec *seiv1alpha1.SeiNode) string {
+	if rec == nil {
+		return ""
+	}
+	return rec.Spec.ClusterName
+}
+
+// rewrite applies a record that does not move (pause, genesis, rollout) from a fresh read of it: the
+// cluster it is written with is the one the apiserver holds, so a cache that has not seen a move yet
+// cannot move the record back. A record gone or being deleted is left alone.
+func rewrite(ctx context.Context, env *Env, in recordInput) error {
+	fresh, err := env.fresh(ctx, in.Ordinal)
+	if err != nil || fresh == nil || !fresh.DeletionTimestamp.IsZero() {
+		return err
+	}
+	in.Existing, in.Cluster = fresh, fresh.Spec.ClusterName
+	return kube.Apply(ctx, env.Hub, env.Scheme, buildRecord(env.Deployment, in), seiv1alpha1.FieldOwnerHub)
 }
 
 // deleteRecord deletes a record after stamping the deployment's current deletion policy on it.
@@ -210,8 +263,7 @@ func setPaused(ctx context.Context, env *Env, _ *seiv1alpha1.PlannedTask) (plann
 		if rec.Spec.Paused == env.Deployment.Spec.Paused || !rec.DeletionTimestamp.IsZero() {
 			continue
 		}
-		in := recordInput{Ordinal: ordinalOf(rec), Cluster: rec.Spec.ClusterName, Existing: rec, Policy: env.Policy}
-		if err := kube.Apply(ctx, env.Hub, env.Scheme, buildRecord(env.Deployment, in), seiv1alpha1.FieldOwnerHub); err != nil {
+		if err := rewrite(ctx, env, recordInput{Ordinal: ordinalOf(rec), Policy: env.Policy}); err != nil {
 			return planner.Result{}, err
 		}
 	}

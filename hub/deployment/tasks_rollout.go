@@ -11,7 +11,6 @@ import (
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/hub/rollout"
 	"github.com/sei-protocol/sei-fleet/internal/gentx"
-	"github.com/sei-protocol/sei-fleet/internal/kube"
 	"github.com/sei-protocol/sei-fleet/planner"
 )
 
@@ -55,8 +54,7 @@ func roll(ctx context.Context, env *Env, _ *seiv1alpha1.PlannedTask) (planner.Re
 	}
 	for _, name := range step.Update {
 		rec := byName[name]
-		ri := recordInput{Ordinal: ordinalOf(rec), Cluster: rec.Spec.ClusterName, Existing: rec, Template: dep, Policy: env.Policy}
-		if err := kube.Apply(ctx, env.Hub, env.Scheme, buildRecord(dep, ri), seiv1alpha1.FieldOwnerHub); err != nil {
+		if err := rewrite(ctx, env, recordInput{Ordinal: ordinalOf(rec), Template: dep, Policy: env.Policy}); err != nil {
 			return planner.Result{}, err
 		}
 	}

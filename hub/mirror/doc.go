@@ -5,6 +5,8 @@
 // copy's status, which the member's agent writes, is copied back to the record with a MemberSynced
 // condition the hub owns. Deleting a record honours its deletion policy: Delete removes the member copy
 // and waits until the agent fenced it (its pod gone); Retain orphans the copy, which keeps running.
+// A validator's record deleted while its deployment still wants its ordinal is neither: the copy is
+// left running (marked Retain, so no sweep deletes it) for the record the deployment writes again.
 // A member that cannot be reached holds the record's finalizer, with a condition that says so, until it
 // comes back or an admin annotates the record sei.io/release-unreachable-member=true.
 //

@@ -3,9 +3,11 @@ package mirror
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -16,10 +18,20 @@ import (
 	"github.com/sei-protocol/sei-fleet/internal/kube"
 )
 
-// release handles a deleted record per its deletion policy, then drops its finalizer.
+// +kubebuilder:rbac:groups=sei.io,resources=seinodedeployments,verbs=get
+
+// release handles a deleted record per its deletion policy, then drops its finalizer. A validator
+// whose deployment still wants its ordinal is the exception: its copy is left as it is.
 func (r *Reconciler) release(ctx context.Context, record *seiv1alpha1.SeiNode) (ctrl.Result, error) {
 	if !controllerutil.ContainsFinalizer(record, seiv1alpha1.FinalizerNodeRecord) {
 		return ctrl.Result{}, nil
+	}
+	wanted, err := r.stillWanted(ctx, record)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if wanted {
+		return r.keep(ctx, record)
 	}
 	done, reason, msg, err := r.releaseMember(ctx, record)
 	if err != nil || !done {
@@ -78,6 +90,53 @@ func (r *Reconciler) releaseMember(ctx context.Context, record *seiv1alpha1.SeiN
 	}
 	return false, seiv1alpha1.ReasonMemberReleasing,
 		fmt.Sprintf("waiting for the agent on %s to confirm the node is gone", record.Spec.ClusterName), nil
+}
+
+// stillWanted: the record is a validator's, and the deployment that controls it exists, is not being
+// deleted, and still has the record's ordinal. Deleting such a record (by hand, or by a tool that
+// cleans up objects) is not a decision to stop the validator: the deployment writes the record again,
+// on the same cluster, and takes the copy back. Read uncached: a deployment being deleted must not look
+// alive.
+func (r *Reconciler) stillWanted(ctx context.Context, record *seiv1alpha1.SeiNode) (bool, error) {
+	owner := metav1.GetControllerOf(record)
+	ord, err := strconv.Atoi(record.Labels[seiv1alpha1.LabelOrdinal])
+	if record.Spec.Validator == nil || owner == nil || owner.Kind != "SeiNodeDeployment" || err != nil {
+		return false, nil
+	}
+	dep := &seiv1alpha1.SeiNodeDeployment{}
+	key := client.ObjectKey{Namespace: record.Namespace, Name: owner.Name}
+	if err := r.Manager.GetLocalManager().GetAPIReader().Get(ctx, key, dep); err != nil {
+		if apierrors.IsNotFound(err) {
+			return false, nil
+		}
+		return false, fmt.Errorf("read SeiNodeDeployment %s of the record: %w", key, err)
+	}
+	return dep.UID == owner.UID && dep.DeletionTimestamp.IsZero() && ord < int(dep.Spec.Replicas), nil
+}
+
+// keep lets a wanted validator's record go without touching its member copy, which keeps running with
+// its volume and keys until the record is back. Where the member can be reached, the copy is told to be
+// retained: a copy without a record is otherwise deleted under deletion policy Delete when the sweeper
+// finds it, and this one is to be taken back, not removed.
+func (r *Reconciler) keep(ctx context.Context, record *seiv1alpha1.SeiNode) (ctrl.Result, error) {
+	log := ctrl.LoggerFrom(ctx)
+	if cl, err := r.Manager.GetCluster(ctx, multicluster.ClusterName(record.Spec.ClusterName)); err == nil {
+		memberCopy := &seiv1alpha1.SeiNode{}
+		err := cl.GetAPIReader().Get(ctx, client.ObjectKeyFromObject(record), memberCopy)
+		switch {
+		case apierrors.IsNotFound(err):
+		case err != nil:
+			log.Info("Cannot read the member copy to keep it; leaving it as it is", "reason", err.Error())
+		case memberCopy.Annotations[seiv1alpha1.AnnotationDeletionPolicy] == string(seiv1alpha1.DeletionDelete):
+			patch := client.MergeFrom(memberCopy.DeepCopy())
+			memberCopy.Annotations[seiv1alpha1.AnnotationDeletionPolicy] = string(seiv1alpha1.DeletionRetain)
+			if err := cl.GetClient().Patch(ctx, memberCopy, patch, client.FieldOwner(seiv1alpha1.FieldOwnerHub)); err != nil && !apierrors.IsNotFound(err) {
+				return ctrl.Result{}, fmt.Errorf("member cluster %s: retain the copy of validator %s: %w", record.Spec.ClusterName, record.Name, err)
+			}
+		}
+	}
+	log.Info("Record of a validator its deployment still wants was deleted: keeping its member copy running; the deployment writes the record again on the same cluster")
+	return r.dropFinalizer(ctx, record)
 }
 
 func (r *Reconciler) dropFinalizer(ctx context.Context, record *seiv1alpha1.SeiNode) (ctrl.Result, error) {

@@ -1,4 +1,4 @@
-package deployment_test
+package controllertest
 
 import (
 	"math/rand/v2"
