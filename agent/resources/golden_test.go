@@ -49,8 +49,10 @@ func TestGolden(t *testing.T) {
 		},
 		{
 			name: "validator-existing-keys",
-			node: newNode("validator-0").ValidatorWithSecrets("validator-0-consensus", "validator-0-p2p", "").Build(),
-			cfg:  prod,
+			node: newNode("validator-0").ValidatorWithSecrets("validator-0-consensus", "validator-0-p2p", "").With(func(n *seiv1alpha1.SeiNode) {
+				n.Spec.Validator.SigningStateFloor = 8_500_000
+			}).Build(),
+			cfg: prod,
 		},
 		{name: "paused", node: newNode("rpc-1").Paused().Build(), cfg: devConfig()},
 		{

@@ -101,7 +101,7 @@ func TestAdoptDataPVC(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := NewWithT(t)
-						before := tc.claim.DeepCopy()
+			before := tc.claim.DeepCopy()
 			meta, err := AdoptDataPVC(tc.node, tc.claim, devConfig())
 			g.Expect(tc.claim).To(Equal(before), "the claim passed in is not modified")
 			if tc.wantErr != "" {
