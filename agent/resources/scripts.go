@@ -17,8 +17,8 @@ const ExitSigningState = 4
 
 // UnvouchedFile, under seid's data directory, marks a validator whose signing state its own volume
 // cannot vouch for. It holds the height of the state seid-init left; startScript arms seid's
-// double-sign check while it exists and removes it once the state shows a signature above that
-// height, i.e. once this key has signed from this volume.
+// double-sign check while it exists and removes it once the state shows a signature at or above
+// that height, i.e. once this key has signed from this volume.
 const UnvouchedFile = "signing_state_unvouched"
 
 // initScript is seid-init's script. It runs on every pod start and is idempotent:
@@ -114,8 +114,9 @@ fi
 // While UnvouchedFile exists, seid starts with --consensus.double-sign-check-height
 // ${SEI_DOUBLE_SIGN_CHECK_HEIGHT} (0 or unset: no flag): before joining consensus seid searches that
 // many recent blocks for this key's signature and exits if it finds one, so a key still signing
-// elsewhere crash-loops here instead of signing twice. Once the state shows a height above the
-// file's, the key has signed from this volume and the file goes: a restart on its own volume must
+// elsewhere crash-loops here instead of signing twice. Once the state shows a signature at the file's
+// height or any height above it (seid writes "signature" only when it signs; seid init and seid-init
+// write none), the key has signed from this volume and the file goes: a restart on its own volume must
 // not be refused for the node's own signatures, or a network restarting at once (an upgrade at a
 // height) would never start again. The flag wins over config.toml for this start only.
 const startScript = `set -uo pipefail
@@ -137,12 +138,20 @@ unvouched="${SEI_HOME}/data/signing_state_unvouched"
 if [ -f "${unvouched}" ]; then
   since="$(<"${unvouched}")"
   height=""
+  signed=no
   state="${SEI_HOME}/data/priv_validator_state.json"
-  if [ -f "${state}" ] && [[ "$(<"${state}")" =~ \"height\"[[:space:]]*:[[:space:]]*\"([0-9]{1,18})\" ]]; then
-    height=$((10#${BASH_REMATCH[1]}))
+  if [ -f "${state}" ]; then
+    content="$(<"${state}")"
+    if [[ "${content}" =~ \"height\"[[:space:]]*:[[:space:]]*\"([0-9]{1,18})\" ]]; then
+      height=$((10#${BASH_REMATCH[1]}))
+    fi
+    if [[ "${content}" =~ \"signature\"[[:space:]]*:[[:space:]]*\"[^\"]+\" ]]; then
+      signed=yes
+    fi
   fi
-  if [[ "${since}" =~ ^[0-9]{1,18}$ ]] && [ -n "${height}" ] && [ "${height}" -gt "$((10#${since}))" ]; then
-    echo "signing state at ${height}, above ${since}: this key signed from this volume; double-sign check disarmed"
+  if [[ "${since}" =~ ^[0-9]{1,18}$ ]] && [ -n "${height}" ] &&
+    { [ "${height}" -gt "$((10#${since}))" ] || { [ "${height}" -eq "$((10#${since}))" ] && [ "${signed}" = yes ]; }; }; then
+    echo "signing state at ${height}, signed at or above ${since}: this key signed from this volume; double-sign check disarmed"
     rm -f "${unvouched}"
   elif [ "${SEI_DOUBLE_SIGN_CHECK_HEIGHT:-0}" != 0 ]; then
     echo "signing state not vouched for by this volume: seid looks for this key in the last ${SEI_DOUBLE_SIGN_CHECK_HEIGHT} blocks before signing"
