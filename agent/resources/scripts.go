@@ -33,7 +33,10 @@ const UnvouchedFile = "signing_state_unvouched"
 //     The floor is the hub's word that the key may have signed below it elsewhere.
 //   - The volume vouches for the signing state only when the consensus key already on it is the
 //     Secret's (so the state is this key's) and the state needed no raising. Otherwise seid-init
-//     writes UnvouchedFile and startScript arms seid's double-sign check.
+//     writes UnvouchedFile and startScript arms seid's double-sign check. A state another key left
+//     (or seid init made for the key it generated) is rewritten at its own height or the floor,
+//     whichever is higher, without that key's signature: what seid-init leaves unvouched never
+//     carries a signature, so a signature in it later is this key's own.
 //   - With spec.genesis, the genesis is copied onto the volume and the copy checked against the
 //     expected sha256 before it replaces config/genesis.json; a mismatch fails the pod (exit
 //     ExitGenesisMismatch, which the agent reports), so seid never runs on a genesis nobody agreed
@@ -82,11 +85,13 @@ if [ "${SEI_MODE}" = validator ]; then
       exit 4
     fi
   fi
-  if [ -z "${height}" ] || [ "${height}" -lt "${floor}" ]; then
-    echo "signing state ${height:-absent}: raising it to the floor ${floor}"
-    printf '{"height":"%s","round":0,"step":0}\n' "${floor}" > "${state}.tmp"
+  if [ -z "${height}" ] || [ "${height}" -lt "${floor}" ] || [ "${vouched}" = no ]; then
+    if [ -z "${height}" ] || [ "${height}" -lt "${floor}" ]; then
+      height="${floor}"
+    fi
+    echo "signing state not this volume's to vouch for: writing it at height ${height} (floor ${floor})"
+    printf '{"height":"%s","round":0,"step":0}\n' "${height}" > "${state}.tmp"
     mv -f "${state}.tmp" "${state}"
-    height="${floor}"
     vouched=no
   fi
   if [ "${vouched}" = no ]; then

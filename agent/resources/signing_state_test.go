@@ -44,8 +44,8 @@ func TestInitScriptSigningState(t *testing.T) {
 		// wantState is the state file afterwards; wantUnvouched the marker's content ("" for none).
 		wantState, wantUnvouched string
 	}{
-		{name: "fresh volume, no floor: seid init's state, unvouched as a new key here",
-			wantState: seidInitState, wantUnvouched: "0\n"},
+		{name: "fresh volume, no floor: written at 0, unvouched as a new key here",
+			wantState: floorState("0"), wantUnvouched: "0\n"},
 		{name: "fresh volume, floor: raised to the floor", floor: "1234",
 			wantState: floorState("1234"), wantUnvouched: "1234\n"},
 		{name: "own volume above the floor: untouched, vouched", volume: ownVolume(signedState("5000")), floor: "1234",
@@ -60,9 +60,9 @@ func TestInitScriptSigningState(t *testing.T) {
 			wantState: floorState("0"), wantUnvouched: "0\n"},
 		{name: "own key, state file lost: written at the floor", volume: ownVolume(""), floor: "77",
 			wantState: floorState("77"), wantUnvouched: "77\n"},
-		{name: "another key's state above the floor: kept, never lowered, unvouched", floor: "100",
+		{name: "another key's state above the floor: its height kept without its signature, unvouched", floor: "100",
 			volume:    volumeWith("another-key\n", signedState("9000")),
-			wantState: signedState("9000"), wantUnvouched: "9000\n"},
+			wantState: floorState("9000"), wantUnvouched: "9000\n"},
 		{name: "another key's state below the floor: raised, unvouched", floor: "100",
 			volume:    volumeWith("another-key\n", signedState("10")),
 			wantState: floorState("100"), wantUnvouched: "100\n"},
