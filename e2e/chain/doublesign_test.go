@@ -14,6 +14,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -34,19 +36,20 @@ import (
 // seidRefusal is what seid logs when its double-sign check finds the key's signature.
 const seidRefusal = "found signature from the same key"
 
-// TestDoubleSignCheckOnRealSeid runs a two-validator chain whose nodes start exactly as the agent's
+// TestDoubleSignCheckOnRealSeid runs a four-validator chain whose nodes start exactly as the agent's
 // pods start them: seid-init's and seid's scripts and environment as resources.BuildStatefulSet
 // renders them, with seid-init's mounts under a temporary root and the sidecar's part (listen
 // addresses, peers, the release of seid's start gate) done by the test.
 //
 //   - A copy of validator B (its consensus key on a fresh volume, as a move or a lost volume makes
 //     one) starts while B keeps signing: seid-init marks its state unvouched, seid starts with the
-//     double-sign check, finds B's signatures and exits; the copy never signs. Its state, raised to
-//     a floor, is one seid loads.
-//   - B itself restarts on its own volume while the chain waits for it (two validators of equal
-//     power: without B nothing commits). Forced on, the check refuses B for its own signatures, and
-//     the chain would never move again; the start script does not arm it, since B's state shows it
-//     signed from this volume, and the chain moves on.
+//     double-sign check (the default look-back, 10), finds B's signatures and exits; the copy never
+//     signs. Its state, raised to a floor, is one seid loads.
+//   - B itself restarts on its own volume. Its pod looks back 1000 blocks, so its own signatures are
+//     surely within reach: forced on (seid started by hand on a copy of B's volume), the check
+//     refuses B for its own signatures, which is what would keep a network restarting at once from
+//     ever starting again. The pod's start does not arm it, since B's state shows it signed from this
+//     volume, and B signs again.
 func TestDoubleSignCheckOnRealSeid(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a chain; skipped with -short")
@@ -59,7 +62,10 @@ func TestDoubleSignCheckOnRealSeid(t *testing.T) {
 	_, sidecarPort, err := net.SplitHostPort(release.Listener.Addr().String())
 	g.Expect(err).NotTo(HaveOccurred())
 
-	names := []string{"val-a", "val-b"}
+	// Four validators of equal power: the chain commits without any one of them, and each has the
+	// two peers block sync needs to call itself caught up.
+	names := []string{"val-a", "val-b", "val-c", "val-d"}
+	const bLookBack = 1000
 	vals := make([]validator, len(names))
 	pods := make([]*pod, len(names))
 	in := genesis.Input{ChainID: chainID, GenesisTime: time.Now().UTC()}
@@ -70,6 +76,7 @@ func TestDoubleSignCheckOnRealSeid(t *testing.T) {
 		in.Accounts = append(in.Accounts, vals[i].account(false))
 		pods[i] = &pod{name: names[i], p2p: p2p, rpc: freePort(t), sidecarPort: sidecarPort}
 	}
+	pods[1].lookBack = bLookBack
 	res, err := genesis.Assemble(in)
 	g.Expect(err).NotTo(HaveOccurred())
 	peers := res.PersistentPeers()
@@ -100,36 +107,47 @@ func TestDoubleSignCheckOnRealSeid(t *testing.T) {
 	g.Expect(cp.read(t, "seid.log")).To(ContainSubstring(seidRefusal), tail(cp.log, 20))
 	g.Expect(cp.read(t, "data/priv_validator_state.json")).To(Equal(`{"height":"5","round":0,"step":0}`+"\n"), "the copy never signed")
 	before := latestHeight(t.Context(), a.rpcURL())
-	waitForHeight(t, a, before+3, 60*time.Second, a, b)
+	waitForHeight(t, a, before+3, 60*time.Second, pods...)
 
-	// B stops; nothing commits without it.
+	// B stops. Forced on, the check refuses it on (a copy of) its own volume for its own signatures.
 	b.stop()
-	time.Sleep(3 * time.Second)
-	halted := latestHeight(t.Context(), a.rpcURL())
-	time.Sleep(5 * time.Second)
-	g.Expect(latestHeight(t.Context(), a.rpcURL())).To(BeNumerically("<=", halted+1), "the chain waits for B")
-	state := b.read(t, "data/priv_validator_state.json")
-
-	// Forced on, the check refuses B's restart on its own volume for B's own signatures.
-	forced := exec.Command(s.Path, "start", "--home", b.home, "--consensus.double-sign-check-height", "10")
+	stopped := signedHeight(t, b)
+	forcedHome := filepath.Join(t.TempDir(), "home")
+	g.Expect(exec.Command("cp", "-a", b.home, forcedHome).Run()).To(Succeed())
+	forced := exec.Command(s.Path, "start", "--home", forcedHome, "--consensus.double-sign-check-height", strconv.Itoa(bLookBack))
 	out, err := runBounded(forced, 180*time.Second)
 	g.Expect(err).To(HaveOccurred(), "seid with the check forced on must refuse: %s", lastLines(out, 20))
 	g.Expect(out).To(ContainSubstring(seidRefusal), lastLines(out, 20))
-	g.Expect(b.read(t, "data/priv_validator_state.json")).To(Equal(state))
 
-	// The pod's restart (seid-init again, then the start script) does not arm it, and the chain moves.
+	// The pod's restart (seid-init again, then the start script) does not arm it, and B signs again.
 	b.prepare(t, s, chainID, res.Genesis, vals[1].cons.JSON(), vals[1].node.JSON(), 0)
 	b.start(t)
-	waitForHeight(t, a, halted+3, 120*time.Second, a, b)
+	deadline := time.Now().Add(120 * time.Second)
+	for signedHeight(t, b) < stopped+3 && time.Now().Before(deadline) {
+		time.Sleep(time.Second)
+	}
+	g.Expect(signedHeight(t, b)).To(BeNumerically(">=", stopped+3), "B signs again after its restart: %s", tail(b.log, 20))
 	g.Expect(b.read(t, "seid.log")).To(ContainSubstring("double-sign check disarmed"))
 	g.Expect(b.read(t, "seid.log")).NotTo(ContainSubstring("looks for this key"))
 	g.Expect(b.exists("data/" + resources.UnvouchedFile)).To(BeFalse())
+}
+
+// signedHeight is the height of p's signing state.
+func signedHeight(t *testing.T, p *pod) int64 {
+	t.Helper()
+	m := regexp.MustCompile(`"height":\s*"(\d+)"`).FindStringSubmatch(p.read(t, "data/priv_validator_state.json"))
+	if m == nil {
+		t.Fatalf("no height in %s's signing state", p.name)
+	}
+	h, _ := strconv.ParseInt(m[1], 10, 64)
+	return h
 }
 
 // pod is one validator's pod as the agent renders it: seid-init's mounts under root, seid's home,
 // and the running seid (started through the start script).
 type pod struct {
 	name            string
+	lookBack        int64 // the agent configuration's double-sign look-back; 0: the default
 	p2p, rpc        int
 	sidecarPort     string
 	root, home, log string
@@ -169,7 +187,11 @@ func (p *pod) prepare(t *testing.T, s Seid, chainID string, genesisJSON, signing
 			Genesis: &seiv1alpha1.GenesisSource{ConfigMapName: chainID + "-genesis", SHA256: hex.EncodeToString(sum[:])},
 		},
 	}
-	sts, err := resources.BuildStatefulSet(node, config.Default())
+	cfg := config.Default()
+	if p.lookBack != 0 {
+		cfg.Signing.DoubleSignCheckHeight = &p.lookBack
+	}
+	sts, err := resources.BuildStatefulSet(node, cfg)
 	g.Expect(err).NotTo(HaveOccurred())
 	for _, c := range append(sts.Spec.Template.Spec.InitContainers, sts.Spec.Template.Spec.Containers...) {
 		switch c.Name {
