@@ -12,7 +12,7 @@ import (
 )
 
 // ErrNoControllerManager means kube-controller-manager is not among the test binaries: `make
-// dataplane-bins` (hack/install-k8s-test-bins.sh with NODE_BINS=1) builds it beside kube-apiserver.
+// test-bins` (hack/install-k8s-test-bins.sh) builds it beside kube-apiserver.
 var ErrNoControllerManager = errors.New("kube-controller-manager test binary not found")
 
 // StartControllers runs kube-controller-manager against cp with only the named controllers (e.g.

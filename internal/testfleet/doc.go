@@ -23,6 +23,5 @@
 //
 // The package owns control-plane lifecycles, kubeconfigs and fault injection (pausing or stopping a
 // member's apiserver). It owns no controller of its own; StartControllers runs chosen controllers of
-// a real kube-controller-manager (the garbage collector, say) against a control plane, when the
-// node binaries are built (make dataplane-bins).
+// a real kube-controller-manager (the garbage collector, say) against a control plane.
 package testfleet
