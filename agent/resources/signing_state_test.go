@@ -2,6 +2,7 @@ package resources
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -126,8 +127,8 @@ func TestInitScriptRefusesAnUnknownSigningState(t *testing.T) {
 			}
 			out, err := e.runInit("validator", "", env...)
 			var exit *exec.ExitError
-			g.Expect(err).To(BeAssignableToTypeOf(exit), out)
-			g.Expect(err.(*exec.ExitError).ExitCode()).To(Equal(ExitSigningState))
+			g.Expect(errors.As(err, &exit)).To(BeTrue(), out)
+			g.Expect(exit.ExitCode()).To(Equal(ExitSigningState))
 			g.Expect(out).To(ContainSubstring(tc.want))
 			g.Expect(e.read(stateFile)).To(Equal(tc.state), "the state is left as it was")
 		})

@@ -153,7 +153,8 @@ type pod struct {
 	root, home, log string
 	initC, seidC    corev1.Container
 	cmd             *exec.Cmd
-	done            chan error
+	done            chan struct{} // closed when seid exited; waitErr then says how
+	waitErr         error
 	logFile         *os.File
 }
 
@@ -242,8 +243,11 @@ func (p *pod) start(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p.cmd, p.logFile, p.done = cmd, logFile, make(chan error, 1)
-	go func() { p.done <- cmd.Wait() }()
+	p.cmd, p.logFile, p.done = cmd, logFile, make(chan struct{})
+	go func() {
+		p.waitErr = cmd.Wait()
+		close(p.done)
+	}()
 }
 
 // stop stops seid with SIGTERM (then SIGKILL) and waits for it.
@@ -253,7 +257,7 @@ func (p *pod) stop() {
 	}
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case <-p.done:
+	case <-p.done: // a signalled exit is expected
 	case <-time.After(20 * time.Second):
 		_ = p.cmd.Process.Kill()
 		<-p.done
@@ -267,7 +271,8 @@ func (p *pod) stop() {
 func (p *pod) waitExit(t *testing.T, limit time.Duration) error {
 	t.Helper()
 	select {
-	case err := <-p.done:
+	case <-p.done:
+		err := p.waitErr
 		_ = p.logFile.Close()
 		p.cmd = nil
 		return err
@@ -310,10 +315,14 @@ func runBounded(cmd *exec.Cmd, limit time.Duration) (string, error) {
 	if err := cmd.Start(); err != nil {
 		return "", err
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	var err error
+	done := make(chan struct{})
+	go func() {
+		err = cmd.Wait()
+		close(done)
+	}()
 	select {
-	case err := <-done:
+	case <-done:
 		return out.String(), err
 	case <-time.After(limit):
 		_ = cmd.Process.Kill()

@@ -59,16 +59,22 @@ func (cp *ControlPlane) StartControllers(controllers ...string) (stop func() err
 		_ = logFile.Close()
 		return nil, fmt.Errorf("start kube-controller-manager on %s: %w", cp.Name, err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	// Its exit status says nothing once it is told to stop; the log has what it said.
+	done := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(done)
+	}()
 	return func() error {
-		defer logFile.Close()
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-done:
 		case <-time.After(10 * time.Second):
 			_ = cmd.Process.Kill()
 			<-done
+		}
+		if err := logFile.Close(); err != nil {
+			return fmt.Errorf("close controller-manager log of %s: %w", cp.Name, err)
 		}
 		return nil
 	}, nil
