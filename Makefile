@@ -93,7 +93,7 @@ build: ## Build the hub and agent binaries into bin/
 ##@ Tests
 
 .PHONY: test
-test: test-bins ## Install test binaries (kube-apiserver, etcd) if needed, then run every test
+test: test-bins ## Install test binaries (kube-apiserver, etcd, kube-controller-manager) if needed, then run every test
 	go test $(GO_TEST_FLAGS) ./...
 
 .PHONY: test-chain
@@ -113,7 +113,7 @@ dataplane-bins: ## Install what real member nodes need: Debian's containerd, run
 	NODE_BINS=1 K8S_VERSION=$(K8S_VERSION) ETCD_VERSION=$(ETCD_VERSION) hack/install-k8s-test-bins.sh "$(KUBEBUILDER_ASSETS)" >/dev/null
 
 .PHONY: test-bins
-test-bins: ## Build kube-apiserver and etcd for integration tests (cached outside the repo)
+test-bins: ## Build kube-apiserver, etcd and kube-controller-manager for integration tests (cached outside the repo)
 	K8S_VERSION=$(K8S_VERSION) ETCD_VERSION=$(ETCD_VERSION) hack/install-k8s-test-bins.sh "$(KUBEBUILDER_ASSETS)" >/dev/null
 
 .PHONY: e2e-kind

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# install-k8s-test-bins.sh [DEST_DIR] -- builds etcd and kube-apiserver for envtest from the Go module
-# proxy into a versioned cache folder outside the repository, and prints that folder last.
+# install-k8s-test-bins.sh [DEST_DIR] -- builds etcd, kube-apiserver and kube-controller-manager for
+# envtest from the Go module proxy into a versioned cache folder outside the repository, and prints
+# that folder last. kube-controller-manager is for tests that need one of its controllers, e.g. the
+# garbage collector (internal/testfleet StartControllers); envtest itself runs none.
 #
 # Idempotent: a binary that already reports the wanted version is kept (0.2 s on a warm machine);
 # rebuilds are served by GOCACHE. A cold build takes about 8 minutes on 2 cores.
 #
 # With NODE_BINS=1 it also builds the node side of a member cluster for the data-plane tier:
-# kubelet, kube-proxy, kube-controller-manager and kube-scheduler (one `go build` of the same wrapper
-# module; about 4 more minutes cold).
+# kubelet, kube-proxy and kube-scheduler (one `go build` of the same wrapper module; about 4 more
+# minutes cold).
 #
 # Knobs: NODE_BINS (0|1), K8S_VERSION (1.36.3, matching k8s.io/* v0.36 client libraries), ETCD_VERSION (3.6.16),
 # ETCD_SOURCE=go|apt, BUILD_ROOT (wrapper modules; default ~/.cache/sei-fleet/k8s-test-bins).
@@ -113,7 +115,7 @@ else
 fi
 log "etcd: $("$DEST/etcd" --version 2>/dev/null | sed -n 1p)"
 
-K8S_CMDS=kube-apiserver
+K8S_CMDS="kube-apiserver kube-controller-manager"
 [ "${NODE_BINS:-0}" = 1 ] && K8S_CMDS="kube-apiserver kubelet kube-proxy kube-controller-manager kube-scheduler"
 missing=0
 for c in $K8S_CMDS; do has_version "$DEST/$c" "Kubernetes v$K8S_VERSION\$" || missing=1; done

@@ -41,6 +41,20 @@ type Config struct {
 
 	// Security is the identity node pods run as.
 	Security Security `json:"security"`
+
+	// Signing guards validators' consensus keys against signing twice.
+	Signing Signing `json:"signing"`
+}
+
+// Signing guards validators' consensus keys against signing twice.
+type Signing struct {
+	// DoubleSignCheckHeight is how many recent blocks seid searches for a validator's own signature
+	// before it joins consensus, whenever the validator's volume cannot vouch for its signing state
+	// (a new volume, a state raised to the hub's floor, another key's state): found, seid exits rather
+	// than sign. It is off once the validator has signed from that volume, so a restart is never
+	// refused for the node's own signatures. 0 turns it off. A validator's spec.overrides
+	// consensus.double_sign_check_height wins (and, through config.toml, applies to every start).
+	DoubleSignCheckHeight *int64 `json:"doubleSignCheckHeight,omitempty"`
 }
 
 // EndpointMode is how a node's pod is addressed.

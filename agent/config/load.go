@@ -23,6 +23,10 @@ const (
 	DefaultClusterDomain = "cluster.local"
 	// DefaultID is the uid and gid of distroless' "nonroot" user, which seid and seictl images use.
 	DefaultID int64 = 65532
+	// DefaultDoubleSignCheckHeight: seid looks at the 9 blocks below its start height (n-1), a few
+	// seconds of Sei blocks, in each of which a key still signing elsewhere is all but certain to
+	// appear.
+	DefaultDoubleSignCheckHeight int64 = 10
 	// placeholderBucket fills seictl's required S3 settings on clusters that never use S3: seictl
 	// only checks that they are set, and the agent fetches genesis from a ConfigMap.
 	placeholderBucket = "unused"
@@ -63,6 +67,7 @@ func Default() *Config {
 		Security: Security{
 			RunAsUser: ptr.To(DefaultID), RunAsGroup: ptr.To(DefaultID), FSGroup: ptr.To(DefaultID),
 		},
+		Signing: Signing{DoubleSignCheckHeight: ptr.To(DefaultDoubleSignCheckHeight)},
 	}
 }
 
@@ -123,6 +128,7 @@ func (c *Config) setDefaults() {
 		{&c.Security.RunAsUser, &d.Security.RunAsUser},
 		{&c.Security.RunAsGroup, &d.Security.RunAsGroup},
 		{&c.Security.FSGroup, &d.Security.FSGroup},
+		{&c.Signing.DoubleSignCheckHeight, &d.Signing.DoubleSignCheckHeight},
 	} {
 		if *id.field == nil {
 			*id.field = *id.def

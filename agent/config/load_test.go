@@ -26,6 +26,7 @@ func TestDefaultIsValid(t *testing.T) {
 	g.Expect(*c.Security.RunAsUser).To(Equal(int64(65532)))
 	g.Expect(*c.Security.RunAsGroup).To(Equal(int64(65532)))
 	g.Expect(*c.Security.FSGroup).To(Equal(int64(65532)))
+	g.Expect(*c.Signing.DoubleSignCheckHeight).To(Equal(int64(10)))
 	for _, mode := range config.Modes {
 		v := c.StorageFor(mode)
 		g.Expect(v.Size.String()).To(Equal("20Gi"), string(mode))
@@ -53,6 +54,7 @@ func TestLoadMinimalFillsDefaults(t *testing.T) {
 	g.Expect(c.Sidecar.Env).To(Equal(want.Sidecar.Env))
 	g.Expect(c.P2P).To(Equal(want.P2P))
 	g.Expect(c.Security).To(Equal(want.Security))
+	g.Expect(c.Signing).To(Equal(want.Signing))
 	g.Expect(c.StorageFor(seiv1alpha1.ModeFull)).To(Equal(want.StorageFor(seiv1alpha1.ModeFull)))
 	g.Expect(c.ResourcesFor(seiv1alpha1.ModeFull)).To(Equal(want.ResourcesFor(seiv1alpha1.ModeFull)))
 	g.Expect(c.Sidecar.Resources.Requirements()).To(Equal(want.Sidecar.Resources.Requirements()))

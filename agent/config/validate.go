@@ -41,6 +41,7 @@ func (c *Config) Validate() error {
 	}
 	p.p2p(&c.P2P)
 	p.security(&c.Security)
+	p.signing(&c.Signing)
 	return aggregate.Join(p...)
 }
 
@@ -224,5 +225,17 @@ func (p *problems) label(field, key, value string) {
 	}
 	if msgs := content.IsLabelValue(value); len(msgs) > 0 {
 		p.addf(field, "%q is not a label value: %s", value, msgs[0])
+	}
+}
+
+func (p *problems) signing(s *Signing) {
+	switch n := s.DoubleSignCheckHeight; {
+	case n == nil:
+		p.addf("signing.doubleSignCheckHeight", "required")
+	case *n < 0:
+		p.addf("signing.doubleSignCheckHeight", "must not be negative, got %d", *n)
+	case *n == 1:
+		// seid looks at heights h-1 .. h-(n-1): with 1 it looks at none.
+		p.addf("signing.doubleSignCheckHeight", "1 checks no block in seid: use 0 to turn the check off, or 2 or more")
 	}
 }

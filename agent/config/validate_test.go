@@ -23,6 +23,8 @@ func TestValidateNamesEachField(t *testing.T) {
 		count int                  // expected problems; 0 means 1
 	}{
 		{name: "sidecar image required", doc: "images: {sidecar: \"\"}", want: "images.sidecar: required"},
+		{name: "double-sign check negative", doc: "signing: {doubleSignCheckHeight: -1}", want: "signing.doubleSignCheckHeight: must not be negative, got -1"},
+		{name: "double-sign check of 1", doc: "signing: {doubleSignCheckHeight: 1}", want: "signing.doubleSignCheckHeight: 1 checks no block in seid"},
 		{name: "sidecar image spaces", doc: "images: {sidecar: \"a b\"}", want: "images.sidecar: must not contain spaces"},
 		{name: "relative home", doc: "seidHome: data", want: `seidHome: must be a clean absolute path without spaces, other than / and /tmp, got "data"`},
 		{name: "unclean home", doc: "seidHome: /home/../x", want: "seidHome: must be a clean absolute path"},

@@ -43,7 +43,7 @@ const FinalizerAgent = "sei.io/agent"
 // +kubebuilder:rbac:groups=sei.io,resources=seinodes/finalizers,verbs=update
 // +kubebuilder:rbac:groups=apps,resources=statefulsets,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch;create;update;patch
-// +kubebuilder:rbac:groups="",resources=persistentvolumeclaims,verbs=get;list;watch;create
+// +kubebuilder:rbac:groups="",resources=persistentvolumeclaims,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch;delete
 // +kubebuilder:rbac:groups="",resources=nodes,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;create
@@ -252,10 +252,14 @@ func (r *Reconciler) refuseForeign(ctx context.Context, node *seiv1alpha1.SeiNod
 }
 
 // fence handles a deleted node: it deletes the StatefulSet, waits until the pod is gone, then releases
-// the finalizer. Key Secrets stay: a validator's identity outlives its node.
+// the finalizer. Key Secrets stay: a validator's identity outlives its node, and so does a
+// validator's data claim (keepValidatorData).
 func (r *Reconciler) fence(ctx context.Context, node *seiv1alpha1.SeiNode) (ctrl.Result, error) {
 	if !controllerutil.ContainsFinalizer(node, FinalizerAgent) {
 		return ctrl.Result{}, nil
+	}
+	if err := r.keepValidatorData(ctx, node); err != nil {
+		return ctrl.Result{}, err
 	}
 	if node.Status.Phase != seiv1alpha1.NodeTerminating {
 		before := node.DeepCopy()

@@ -27,7 +27,11 @@ func checkObjects(t *testing.T, node *seiv1alpha1.SeiNode, objs renderedObjects)
 		for k, v := range Labels(node) {
 			g.Expect(m.Labels).To(HaveKeyWithValue(k, v), m.Name)
 		}
-		g.Expect(m.OwnerReferences).To(ConsistOf(ownedBy(node)), m.Name)
+		if m.Name == objs.pvc.Name && node.Spec.Validator != nil {
+			g.Expect(m.OwnerReferences).To(BeEmpty(), "a validator's data claim outlives its SeiNode")
+		} else {
+			g.Expect(m.OwnerReferences).To(ConsistOf(ownedBy(node)), m.Name)
+		}
 	}
 	for _, svc := range []*corev1.Service{objs.headless, objs.p2p} {
 		g.Expect(validation.IsDNS1035Label(svc.Name)).To(BeEmpty(), "Service names are DNS-1035 labels")

@@ -23,7 +23,15 @@ const (
 	envMode          = "SEI_MODE"
 	envMoniker       = "SEI_MONIKER"
 	envGenesisSHA256 = "SEI_GENESIS_SHA256"
+	// envSigningStateFloor carries spec.validator.signingStateFloor to seid-init (validators only).
+	envSigningStateFloor = "SEI_SIGNING_STATE_FLOOR"
+	// envDoubleSignCheckHeight is how far seid looks back for its own signature while the volume
+	// cannot vouch for the signing state (validators only; see startScript).
+	envDoubleSignCheckHeight = "SEI_DOUBLE_SIGN_CHECK_HEIGHT"
 )
+
+// overrideDoubleSignCheckHeight is the sei-config key of seid's double-sign-check-height.
+const overrideDoubleSignCheckHeight = "consensus.double_sign_check_height"
 
 // bash runs the scripts. The seid image ships it; the sidecar image (distroless) runs seictl directly.
 const bash = "/bin/bash"
@@ -58,6 +66,9 @@ func seidInitContainer(node *seiv1alpha1.SeiNode, cfg *config.Config) corev1.Con
 		{Name: config.EnvChainID, Value: node.Spec.ChainID},
 		{Name: envMode, Value: string(node.Spec.Mode())},
 		{Name: envMoniker, Value: node.Name},
+	}
+	if v := node.Spec.Validator; v != nil {
+		env = append(env, corev1.EnvVar{Name: envSigningStateFloor, Value: strconv.FormatInt(v.SigningStateFloor, 10)})
 	}
 	if g := node.Spec.Genesis; g != nil {
 		env = append(env, corev1.EnvVar{Name: envGenesisSHA256, Value: g.SHA256})
@@ -129,14 +140,18 @@ func seidContainer(node *seiv1alpha1.SeiNode, cfg *config.Config) corev1.Contain
 	if node.Spec.Mode() == seiv1alpha1.ModeSeed {
 		ready = PortNameP2P
 	}
+	env := []corev1.EnvVar{
+		{Name: config.EnvHome, Value: cfg.SeidHome},
+		{Name: config.EnvSidecarPort, Value: strconv.Itoa(int(SidecarPort(node, cfg)))},
+	}
+	if node.Spec.Validator != nil {
+		env = append(env, corev1.EnvVar{Name: envDoubleSignCheckHeight, Value: strconv.FormatInt(doubleSignCheckHeight(node, cfg), 10)})
+	}
 	return corev1.Container{
-		Name:    ContainerSeid,
-		Image:   node.Spec.Image,
-		Command: []string{bash, "-c", startScript},
-		Env: []corev1.EnvVar{
-			{Name: config.EnvHome, Value: cfg.SeidHome},
-			{Name: config.EnvSidecarPort, Value: strconv.Itoa(int(SidecarPort(node, cfg)))},
-		},
+		Name:      ContainerSeid,
+		Image:     node.Spec.Image,
+		Command:   []string{bash, "-c", startScript},
+		Env:       env,
 		Ports:     append([]corev1.ContainerPort(nil), seidPorts...),
 		Resources: seidResources(node, cfg),
 		ReadinessProbe: &corev1.Probe{
@@ -147,6 +162,22 @@ func seidContainer(node *seiv1alpha1.SeiNode, cfg *config.Config) corev1.Contain
 		SecurityContext:          containerSecurityContext(),
 		TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
 	}
+}
+
+// doubleSignCheckHeight is the node's spec.overrides consensus.double_sign_check_height, else the
+// configuration's. The override also reaches config.toml (config-apply), where seid applies it on
+// every start; here it sets the look-back of the check startScript arms. An override that is not a
+// number is the overrides check's to refuse; until then the configuration's value holds.
+func doubleSignCheckHeight(node *seiv1alpha1.SeiNode, cfg *config.Config) int64 {
+	if v, ok := node.Spec.Overrides[overrideDoubleSignCheckHeight]; ok {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
+			return n
+		}
+	}
+	if n := cfg.Signing.DoubleSignCheckHeight; n != nil {
+		return *n
+	}
+	return config.DefaultDoubleSignCheckHeight
 }
 
 // seidResources are spec.resources, else the configuration's for the node's mode.

@@ -8,16 +8,19 @@
 // that cannot run (a validator without keys, a name no Service can carry) with an error naming the
 // spec field, rather than rendering objects the API server or the pod would reject later.
 //
-// It does not own when or how objects are applied (package tasks: create-only for the PVC,
-// server-side apply for the rest), the key Secrets and genesis ConfigMap the pod mounts (minted or
+// It decides whether an existing data claim is the node's own (AdoptDataPVC). It does not own when
+// or how objects are applied (package tasks: create, or adopt, for the PVC; server-side apply for the
+// rest), the key Secrets and genesis ConfigMap the pod mounts (minted or
 // written by others, and deliberately not owned by the SeiNode), nor what seid's configuration files
 // say beyond what `seid init` writes (the sidecar's config-apply task).
 //
 // # Pod layout
 //
 // Init container seid-init prepares the data volume: `seid init` on first use, the node key (and for
-// validators the consensus key and, only if absent, the signing state) copied from their Secrets, and
-// when spec.genesis is set the genesis verified against its sha256 and installed. Native sidecar
+// validators the consensus key) copied from their Secrets, a validator's signing state raised to
+// spec.validator.signingStateFloor when it is missing or lower (never lowered), and when spec.genesis
+// is set the genesis verified against its sha256 and installed. A validator whose volume cannot vouch
+// for its signing state is marked so, and seid's start arms its double-sign check (scripts.go). Native sidecar
 // sei-sidecar (an init container with restartPolicy Always) then serves seictl's HTTP API for the
 // agent. Container seid waits for the sidecar to release it (/v0/healthz answering 200 after the
 // agent's mark-ready task) and then execs `seid start`.

@@ -43,13 +43,16 @@ func TestGolden(t *testing.T) {
 			name: "validator-minted-genesis",
 			node: newNode("val-0").MintedValidator().Genesis().WithLabels(map[string]string{
 				seiv1alpha1.LabelDeployment: "devnet", seiv1alpha1.LabelCluster: "eu-1", seiv1alpha1.LabelOrdinal: "0",
+				seiv1alpha1.LabelDeploymentUID: "6f1c2e9a-3b7d-4e58-9a0c-d2f4b6e8a1c3",
 			}).Build(),
 			cfg: prod,
 		},
 		{
 			name: "validator-existing-keys",
-			node: newNode("validator-0").ValidatorWithSecrets("validator-0-consensus", "validator-0-p2p", "").Build(),
-			cfg:  prod,
+			node: newNode("validator-0").ValidatorWithSecrets("validator-0-consensus", "validator-0-p2p", "").With(func(n *seiv1alpha1.SeiNode) {
+				n.Spec.Validator.SigningStateFloor = 8_500_000
+			}).Build(),
+			cfg: prod,
 		},
 		{name: "paused", node: newNode("rpc-1").Paused().Build(), cfg: devConfig()},
 		{

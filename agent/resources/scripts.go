@@ -2,27 +2,49 @@ package resources
 
 // The scripts are constants: everything node-specific reaches them through environment variables,
 // so no spec value is ever spliced into shell code, and the golden files show one reviewed script.
-// Paths under /etc/sei are the mount points in volumes.go (a test checks that they agree).
+// Paths under /etc/sei are the mount points in volumes.go (a test checks that they agree). They run
+// in the seid image, which ships bash and a few coreutils (dataplane/images.ShellTools): no sed, grep
+// or jq, so JSON is read with bash's own regular expressions.
 
 // ExitGenesisMismatch is seid-init's exit code when the mounted genesis does not hash to the expected
 // sha256 (initScript's "exit 3"): the agent reports that node's genesis as refused.
 const ExitGenesisMismatch = 3
+
+// ExitSigningState is seid-init's exit code when a validator's signing state cannot be established:
+// the state file on the volume has no readable height, or the floor is not a height. The validator
+// does not start on a state nobody can read.
+const ExitSigningState = 4
+
+// UnvouchedFile, under seid's data directory, marks a validator whose signing state its own volume
+// cannot vouch for. It holds the height of the state seid-init left; startScript arms seid's
+// double-sign check while it exists and removes it once the state shows a signature at or above
+// that height, i.e. once this key has signed from this volume.
+const UnvouchedFile = "signing_state_unvouched"
 
 // initScript is seid-init's script. It runs on every pod start and is idempotent:
 //   - `seid init` only on a fresh volume. seid writes config.toml before app.toml, so both present
 //     means an earlier init finished; --overwrite lets an interrupted one start over.
 //   - The node key from its Secret replaces whatever seid init generated: the node's P2P identity
 //     (its ID, which peers dial) is the one the agent published.
-//   - A validator's consensus key likewise. Its signing state (last height, round and step signed) is
-//     created only when absent and never reset: it is what stops the key from signing twice at a
-//     height it already signed.
+//   - A validator's consensus key likewise, and its signing state (priv_validator_state.json: the
+//     last height, round and step the key signed) is raised to SEI_SIGNING_STATE_FLOOR
+//     (spec.validator.signingStateFloor) when it is missing or lower, as {"height":"<floor>",
+//     "round":0,"step":0}; it is never lowered, and a state at or above the floor is not touched.
+//     The floor is the hub's word that the key may have signed below it elsewhere.
+//   - The volume vouches for the signing state only when the consensus key already on it is the
+//     Secret's (so the state is this key's) and the state needed no raising. Otherwise seid-init
+//     writes UnvouchedFile and startScript arms seid's double-sign check. A state another key left
+//     (or seid init made for the key it generated) is rewritten at its own height or the floor,
+//     whichever is higher, without that key's signature: what seid-init leaves unvouched never
+//     carries a signature, so a signature in it later is this key's own.
 //   - With spec.genesis, the genesis is copied onto the volume and the copy checked against the
 //     expected sha256 before it replaces config/genesis.json; a mismatch fails the pod (exit
 //     ExitGenesisMismatch, which the agent reports), so seid never runs on a genesis nobody agreed
 //     on. Checking the copy rather than the mount means what is checked is exactly what seid reads.
 //
-// Files are written to a temporary name and renamed, so a crash never leaves half a key behind, and
-// with umask 077 nothing lands readable by anyone else.
+// Files are written to a temporary name and renamed, so a crash never leaves half a key or state
+// behind, and with umask 077 nothing lands readable by anyone else. Heights are compared as base-10
+// (10#): bash reads a leading zero as octal.
 const initScript = `set -euo pipefail
 umask 077
 config="${SEI_HOME}/config"
@@ -40,12 +62,41 @@ fi
 install_private /etc/sei/keys/node/node_key.json "${config}/node_key.json"
 
 if [ "${SEI_MODE}" = validator ]; then
-  install_private /etc/sei/keys/signing/priv_validator_key.json "${config}/priv_validator_key.json"
+  key="${config}/priv_validator_key.json"
   state="${SEI_HOME}/data/priv_validator_state.json"
-  if [ ! -f "${state}" ]; then
-    mkdir -p "${SEI_HOME}/data"
-    printf '{"height":"0","round":0,"step":0}\n' > "${state}.tmp"
+  floor="${SEI_SIGNING_STATE_FLOOR:-0}"
+  if [[ ! "${floor}" =~ ^[0-9]{1,18}$ ]]; then
+    echo "signing state floor ${floor} is not a height: refusing to start" >&2
+    exit 4
+  fi
+  floor=$((10#${floor}))
+  vouched=yes
+  if [ ! -f "${key}" ] || [ "$(<"${key}")" != "$(</etc/sei/keys/signing/priv_validator_key.json)" ]; then
+    vouched=no # the state here, if any, is not this key's
+  fi
+  install_private /etc/sei/keys/signing/priv_validator_key.json "${key}"
+  mkdir -p "${SEI_HOME}/data"
+  height=""
+  if [ -f "${state}" ]; then
+    if [[ "$(<"${state}")" =~ \"height\"[[:space:]]*:[[:space:]]*\"([0-9]{1,18})\" ]]; then
+      height=$((10#${BASH_REMATCH[1]}))
+    else
+      echo "${state} has no readable height: refusing to start a validator on an unknown signing state" >&2
+      exit 4
+    fi
+  fi
+  if [ -z "${height}" ] || [ "${height}" -lt "${floor}" ] || [ "${vouched}" = no ]; then
+    if [ -z "${height}" ] || [ "${height}" -lt "${floor}" ]; then
+      height="${floor}"
+    fi
+    echo "signing state not this volume's to vouch for: writing it at height ${height} (floor ${floor})"
+    printf '{"height":"%s","round":0,"step":0}\n' "${height}" > "${state}.tmp"
     mv -f "${state}.tmp" "${state}"
+    vouched=no
+  fi
+  if [ "${vouched}" = no ]; then
+    printf '%s\n' "${height}" > "${SEI_HOME}/data/signing_state_unvouched.tmp"
+    mv -f "${SEI_HOME}/data/signing_state_unvouched.tmp" "${SEI_HOME}/data/signing_state_unvouched"
   fi
 fi
 
@@ -64,6 +115,15 @@ fi
 // answers 200 after the agent's mark-ready task, when configuration, genesis and peers are in place.
 // The check is a plain HTTP/1.0 request over bash's /dev/tcp, so the seid image needs no curl. exec
 // makes seid the container's main process, so it receives SIGTERM directly.
+//
+// While UnvouchedFile exists, seid starts with --consensus.double-sign-check-height
+// ${SEI_DOUBLE_SIGN_CHECK_HEIGHT} (0 or unset: no flag): before joining consensus seid searches that
+// many recent blocks for this key's signature and exits if it finds one, so a key still signing
+// elsewhere crash-loops here instead of signing twice. Once the state shows a signature at the file's
+// height or any height above it (seid writes "signature" only when it signs; seid init and seid-init
+// write none), the key has signed from this volume and the file goes: a restart on its own volume must
+// not be refused for the node's own signatures, or a network restarting at once (an upgrade at a
+// height) would never start again. The flag wins over config.toml for this start only.
 const startScript = `set -uo pipefail
 
 released() (
@@ -77,5 +137,31 @@ echo "waiting for the sidecar on port ${SEI_SIDECAR_PORT} to release seid"
 until released 2>/dev/null; do
   sleep 2
 done
-exec seid start --home "${SEI_HOME}"
+
+check=()
+unvouched="${SEI_HOME}/data/signing_state_unvouched"
+if [ -f "${unvouched}" ]; then
+  since="$(<"${unvouched}")"
+  height=""
+  signed=no
+  state="${SEI_HOME}/data/priv_validator_state.json"
+  if [ -f "${state}" ]; then
+    content="$(<"${state}")"
+    if [[ "${content}" =~ \"height\"[[:space:]]*:[[:space:]]*\"([0-9]{1,18})\" ]]; then
+      height=$((10#${BASH_REMATCH[1]}))
+    fi
+    if [[ "${content}" =~ \"signature\"[[:space:]]*:[[:space:]]*\"[^\"]+\" ]]; then
+      signed=yes
+    fi
+  fi
+  if [[ "${since}" =~ ^[0-9]{1,18}$ ]] && [ -n "${height}" ] &&
+    { [ "${height}" -gt "$((10#${since}))" ] || { [ "${height}" -eq "$((10#${since}))" ] && [ "${signed}" = yes ]; }; }; then
+    echo "signing state at ${height}, signed at or above ${since}: this key signed from this volume; double-sign check disarmed"
+    rm -f "${unvouched}"
+  elif [ "${SEI_DOUBLE_SIGN_CHECK_HEIGHT:-0}" != 0 ]; then
+    echo "signing state not vouched for by this volume: seid looks for this key in the last ${SEI_DOUBLE_SIGN_CHECK_HEIGHT} blocks before signing"
+    check=(--consensus.double-sign-check-height "${SEI_DOUBLE_SIGN_CHECK_HEIGHT}")
+  fi
+fi
+exec seid start --home "${SEI_HOME}" "${check[@]}"
 `

@@ -102,13 +102,26 @@ func TestDataPVC(t *testing.T) {
 	g.Expect(pvc.Spec.StorageClassName).To(BeNil(), "no class: the cluster's default StorageClass")
 }
 
+// TestEveryObjectIsOwnedByTheNode: deleting a SeiNode collects its objects, except a validator's data
+// claim, which holds the signing state and must outlive a fence or a re-created SeiNode.
 func TestEveryObjectIsOwnedByTheNode(t *testing.T) {
-	g := NewWithT(t)
-	node := newNode("val-0").MintedValidator().Genesis().Build()
-	objs := render(g, node, devConfig())
-	for _, owners := range [][]metav1.OwnerReference{
-		objs.sts.OwnerReferences, objs.headless.OwnerReferences, objs.p2p.OwnerReferences, objs.pvc.OwnerReferences,
+	for _, node := range []*seiv1alpha1.SeiNode{
+		newNode("val-0").MintedValidator().Genesis().Build(),
+		newNode("rpc-0").Build(),
+		newNode("archive-0").Archive().Build(),
+		newNode("seed-0").Seed().Build(),
 	} {
-		g.Expect(owners).To(ConsistOf(ownedBy(node)))
+		t.Run(node.Name, func(t *testing.T) {
+			g := NewWithT(t)
+			objs := render(g, node, devConfig())
+			for _, owners := range [][]metav1.OwnerReference{objs.sts.OwnerReferences, objs.headless.OwnerReferences, objs.p2p.OwnerReferences} {
+				g.Expect(owners).To(ConsistOf(ownedBy(node)))
+			}
+			if node.Spec.Validator != nil {
+				g.Expect(objs.pvc.OwnerReferences).To(BeEmpty())
+			} else {
+				g.Expect(objs.pvc.OwnerReferences).To(ConsistOf(ownedBy(node)))
+			}
+		})
 	}
 }

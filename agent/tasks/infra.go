@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"sort"
@@ -9,7 +10,10 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/klog/v2"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/sei-protocol/sei-fleet/agent/config"
@@ -19,23 +23,60 @@ import (
 	"github.com/sei-protocol/sei-fleet/planner"
 )
 
-// ensureDataPVC creates the node's data volume if it is absent. An existing claim is left alone: its
-// data is the node's state, and most of a claim's spec cannot change anyway.
+// ensureDataPVC creates the node's data volume if it is absent, and otherwise makes sure the claim of
+// that name is the node's own before anything mounts it (resources.AdoptDataPVC): a foreign claim is
+// refused, which fails the plan before a StatefulSet exists; a claim being deleted is waited out, then
+// replaced. The node's own claim keeps its spec (its data is the node's state, and most of a claim's
+// spec cannot change) and gets its labels and owner references put right: a validator's claim made by
+// an older agent loses its owner, so it outlives the SeiNode from now on.
+//
+// Claims are read uncached: the agent's cache holds only objects labelled as its own, so a claim
+// someone else made under the node's name would look absent, and its AlreadyExists on create looked
+// like success — the node then ran on whatever that claim held.
 func ensureDataPVC(ctx context.Context, env *Env) (planner.Result, error) {
 	pvc, err := resources.BuildDataPVC(env.Node, env.Config)
 	if err != nil {
 		return planner.Result{}, planner.Terminal(err)
 	}
+	key := client.ObjectKeyFromObject(pvc)
 	existing := &corev1.PersistentVolumeClaim{}
-	err = env.Client.Get(ctx, client.ObjectKeyFromObject(pvc), existing)
-	if err == nil {
+	err = env.Reader.Get(ctx, key, existing)
+	if apierrors.IsNotFound(err) {
+		ctrl.LoggerFrom(ctx).Info("Creating data PersistentVolumeClaim", "PersistentVolumeClaim", klog.KObj(pvc))
+		if err := env.Client.Create(ctx, pvc); err != nil {
+			if apierrors.IsAlreadyExists(err) {
+				return planner.Running(time.Second) // someone else was faster: judge theirs next time
+			}
+			return planner.Result{}, fmt.Errorf("create PersistentVolumeClaim %s: %w", key, err)
+		}
 		return planner.Done()
 	}
-	if !apierrors.IsNotFound(err) {
-		return planner.Result{}, fmt.Errorf("get PersistentVolumeClaim %s: %w", client.ObjectKeyFromObject(pvc), err)
+	if err != nil {
+		return planner.Result{}, fmt.Errorf("get PersistentVolumeClaim %s: %w", key, err)
 	}
-	if err := env.Client.Create(ctx, pvc); err != nil && !apierrors.IsAlreadyExists(err) {
-		return planner.Result{}, fmt.Errorf("create PersistentVolumeClaim %s: %w", client.ObjectKeyFromObject(pvc), err)
+	meta, err := resources.AdoptDataPVC(env.Node, existing, env.Config)
+	switch {
+	case errors.Is(err, resources.ErrClaimTerminating):
+		ctrl.LoggerFrom(ctx).Info("Waiting for the deleted data PersistentVolumeClaim to go before creating it again",
+			"PersistentVolumeClaim", klog.KObj(existing))
+		return planner.Running(5 * time.Second)
+	case err != nil:
+		return planner.Result{}, planner.Terminal(err)
+	}
+	if equality.Semantic.DeepEqual(meta.Labels, existing.Labels) && equality.Semantic.DeepEqual(meta.OwnerReferences, existing.OwnerReferences) {
+		return planner.Done()
+	}
+	ctrl.LoggerFrom(ctx).Info("Adopting data PersistentVolumeClaim", "PersistentVolumeClaim", klog.KObj(existing),
+		"reason", "labels or owner references differ from the node's")
+	patched := existing.DeepCopy()
+	patched.Labels, patched.OwnerReferences = meta.Labels, meta.OwnerReferences
+	// The patch is conditional on the resourceVersion read: a claim changed since (deleted, relabelled)
+	// is judged again rather than overwritten.
+	if err := env.Client.Patch(ctx, patched, client.MergeFromWithOptions(existing, client.MergeFromWithOptimisticLock{})); err != nil {
+		if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
+			return planner.Running(time.Second)
+		}
+		return planner.Result{}, fmt.Errorf("adopt PersistentVolumeClaim %s: %w", key, err)
 	}
 	return planner.Done()
 }

@@ -8,7 +8,6 @@ var (
 	Roll              = roll
 	DistributeGenesis = distributeGenesis
 	WriteRecords      = writeRecords
-	FloorMargin       = int64(floorMargin)
 )
 
 // BuildRecord renders the record of ordinal on cluster as a place plan writes it anew.

@@ -105,20 +105,24 @@ func TestAValidatorWrittenAnewGetsASigningStateFloor(t *testing.T) {
 	ev.now = genesisTime.Add(-time.Minute)
 	g.Expect(placed().Floors).To(BeEmpty())
 
-	// After it, the record of ordinal 1 is gone and is written again on eu, above every height seen.
+	// After it, the record of ordinal 1 is gone and is written again on eu, where the memory says its
+	// copy runs (or left its data claim): the key's own signing state is there, so no new floor, and a
+	// copy that kept running is not restarted by one.
 	ev.now = genesisTime.Add(time.Hour)
 	pl := placed()
 	g.Expect(pl.Place).To(Equal(map[int]string{1: "eu"}))
-	g.Expect(pl.Floors).To(Equal(map[int]int64{1: 700 + floorMargin}))
-	g.Expect(placementOf(vals, 1).SigningStateFloor).To(Equal(int64(700+floorMargin)), "persisted with the plan")
+	g.Expect(pl.Floors).To(BeEmpty())
+	g.Expect(placementOf(vals, 1).SigningStateFloor).To(BeZero())
 
 	// A record written back to the cluster the memory names keeps the floor the memory holds.
+	placementOf(vals, 1).SigningStateFloor = 300
 	eu := record(vals, 1, "ap")
 	p, _ := nextPlan(vals, ev, genesisDone([]seiv1alpha1.SeiNode{us, eu}))
 	g.Expect(decodeFirst(p, &pl)).To(Succeed())
 	g.Expect(pl.Place).To(Equal(map[int]string{1: "eu"}))
 	g.Expect(pl.From).To(Equal(map[int]string{1: "ap"}))
-	g.Expect(pl.Floors).To(Equal(map[int]int64{1: 700 + floorMargin}))
+	g.Expect(pl.Floors).To(Equal(map[int]int64{1: 300}))
+
 
 	// A move after a fence: the memory follows the move, forgets the old copy, and the floor rises.
 	eu = record(vals, 1, "eu")
@@ -137,6 +141,19 @@ func TestAValidatorWrittenAnewGetsASigningStateFloor(t *testing.T) {
 	ev.unconfirmed = map[int]bool{1: true}
 	p, _ = nextPlan(vals, ev, genesisDone([]seiv1alpha1.SeiNode{us, eu}))
 	g.Expect(p).To(BeNil())
+
+	// A validator the memory does not know yet, placed after the genesis time: above every height seen.
+	grown := vals.DeepCopy()
+	grown.Spec.Replicas = 3
+	ev.unconfirmed = nil
+	ev.decision.Assignments = map[int]string{0: "us", 1: "eu", 2: "ap"}
+	us.Status.Height = 700
+	p, _ = nextPlan(grown, ev, genesisDone([]seiv1alpha1.SeiNode{us, record(grown, 1, "eu")}))
+	var added Placement
+	g.Expect(decodeFirst(p, &added)).To(Succeed())
+	g.Expect(added.Place).To(Equal(map[int]string{2: "ap"}))
+	g.Expect(added.Floors).To(Equal(map[int]int64{2: 700 + floorMargin}))
+	g.Expect(placementOf(grown, 2).SigningStateFloor).To(Equal(int64(700+floorMargin)), "persisted with the plan")
 }
 
 func TestRecordsCarryTheDeploymentUIDAndKeepTheirFloor(t *testing.T) {

@@ -88,8 +88,8 @@ func liveRecords(records []seiv1alpha1.SeiNode) (map[int]*seiv1alpha1.SeiNode, m
 // placePlan writes the records the decision needs: new ordinals, moves, validators whose record is gone
 // (again on the cluster the memory names) or names another cluster than the memory, and removals. For
 // validators it persists the memory with the plan, so where a validator may run is on record before
-// any record says so; one written onto a cluster anew after the genesis time gets a signing-state
-// floor above every height the hub saw.
+// any record says so; one that lands on another cluster than the one it ran on (a move after a
+// confirmed fence), after the genesis time, gets a signing-state floor above every height the hub saw.
 func placePlan(dep *seiv1alpha1.SeiNodeDeployment, ev *evaluation, records []seiv1alpha1.SeiNode,
 	live map[int]*seiv1alpha1.SeiNode, going map[int]bool) (*seiv1alpha1.TaskPlan, error) {
 	d := ev.decision
@@ -123,9 +123,13 @@ func placePlan(dep *seiv1alpha1.SeiNodeDeployment, ev *evaluation, records []sei
 		if !validators {
 			continue
 		}
-		// Anew: no record, or a cluster other than the one it ran on. A record written back to the
-		// cluster the memory names keeps the floor the memory holds.
-		if remembered == nil || rec == nil || remembered.Cluster != cluster {
+		// A floor only where the key starts on a volume that may not know what it signed: a cluster
+		// other than the one it ran on. A record written back to the cluster the memory names (deleted,
+		// or moved there by hand) keeps the floor the memory holds: its copy kept running there, or was
+		// fenced with its data claim kept (the agent never deletes a validator's claim), so the signing
+		// state on that volume is the key's own; a new floor would change the running copy's spec and
+		// restart it into a thousand blocks of silence.
+		if remembered == nil || remembered.Cluster != cluster {
 			floors[ord] = floor
 		}
 		if remembered != nil {
@@ -152,9 +156,9 @@ func placePlan(dep *seiv1alpha1.SeiNodeDeployment, ev *evaluation, records []sei
 }
 
 // unfencePlan clears the fence marks of a record that stays on its cluster after all (the cluster came
-// back before the move): the old copy is confirmed gone, so a new one there is the only one. After the
-// genesis time a validator whose copy was confirmed gone gets its signing-state floor first: the copy
-// the mirror creates once the marks are gone starts on a new data volume.
+// back before the move): the old copy is confirmed gone, so a new one there is the only one. It needs
+// no new signing-state floor: the copy the mirror creates runs on the data claim the old copy left (the
+// agent never deletes a validator's claim), whose signing state is the key's last.
 func unfencePlan(dep *seiv1alpha1.SeiNodeDeployment, ev *evaluation, records []seiv1alpha1.SeiNode) (*seiv1alpha1.TaskPlan, error) {
 	d := ev.decision
 	blocked := map[int]bool{}
@@ -168,24 +172,7 @@ func unfencePlan(dep *seiv1alpha1.SeiNodeDeployment, ev *evaluation, records []s
 		if !marked || !rec.DeletionTimestamp.IsZero() || blocked[ord] || d.Assignments[ord] != c {
 			continue
 		}
-		clear := planner.Step{Type: TaskClearFence, Params: FenceTarget{Ordinal: ord, Cluster: c}, MaxRetries: 5}
-		floor := int64(0)
-		if dep.Spec.Role == seiv1alpha1.RoleValidator && rec.Annotations[seiv1alpha1.AnnotationFencedCluster] == c {
-			floor = signingFloor(dep, records, ev.now)
-			if p := placementOf(dep, ord); p != nil {
-				floor = max(floor, p.SigningStateFloor)
-			}
-		}
-		if floor == 0 {
-			return newPlan(dep, PlanUnfence, clear)
-		}
-		write := planner.Step{Type: TaskWriteRecords, MaxRetries: 5,
-			Params: Placement{Place: map[int]string{ord: c}, From: map[int]string{ord: c}, Floors: map[int]int64{ord: floor}}}
-		plan, err := newPlan(dep, PlanUnfence, write, clear)
-		if err == nil {
-			rememberPlacement(dep, ord, c, floor)
-		}
-		return plan, err
+		return newPlan(dep, PlanUnfence, planner.Step{Type: TaskClearFence, Params: FenceTarget{Ordinal: ord, Cluster: c}, MaxRetries: 5})
 	}
 	return nil, nil
 }

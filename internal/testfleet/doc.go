@@ -22,5 +22,6 @@
 // Linux only: it reads /proc.
 //
 // The package owns control-plane lifecycles, kubeconfigs and fault injection (pausing or stopping a
-// member's apiserver). It owns no controller.
+// member's apiserver). It owns no controller of its own; StartControllers runs chosen controllers of
+// a real kube-controller-manager (the garbage collector, say) against a control plane.
 package testfleet

@@ -1,0 +1,278 @@
+package resources
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	. "github.com/onsi/gomega"
+
+	"github.com/sei-protocol/sei-fleet/agent/config"
+	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+)
+
+// seidInitState is the signing state the fake `seid init` writes, as tendermint writes it.
+const seidInitState = "{\n  \"height\": \"0\",\n  \"round\": 0,\n  \"step\": 0\n}"
+
+// signedState is a state a validator that signed at height h leaves, as tendermint writes it.
+func signedState(h string) string {
+	return "{\n  \"height\": \"" + h + "\",\n  \"round\": 0,\n  \"step\": 3,\n  \"signature\": \"c2ln\",\n  \"signbytes\": \"0A0B\"\n}"
+}
+
+func floorState(h string) string { return `{"height":"` + h + `","round":0,"step":0}` + "\n" }
+
+const (
+	stateFile     = "data/priv_validator_state.json"
+	unvouchedPath = "data/" + UnvouchedFile
+	keyFromSecret = "signing-key-from-secret\n"
+)
+
+// TestInitScriptSigningState runs seid-init against a validator's volume in every state it can find
+// it in, with and without a floor, and checks the signing state it leaves and whether it marks the
+// state as one the volume cannot vouch for.
+func TestInitScriptSigningState(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// volume prepares the home before seid-init runs; nil is a fresh volume.
+		volume func(e *scriptEnv)
+		floor  string // SEI_SIGNING_STATE_FLOOR; "" leaves it unset
+		// wantState is the state file afterwards; wantUnvouched the marker's content ("" for none).
+		wantState, wantUnvouched string
+	}{
+		{name: "fresh volume, no floor: written at 0, unvouched as a new key here",
+			wantState: floorState("0"), wantUnvouched: "0\n"},
+		{name: "fresh volume, floor: raised to the floor", floor: "1234",
+			wantState: floorState("1234"), wantUnvouched: "1234\n"},
+		{name: "own volume above the floor: untouched, vouched", volume: ownVolume(signedState("5000")), floor: "1234",
+			wantState: signedState("5000")},
+		{name: "own volume at the floor: untouched, vouched", volume: ownVolume(signedState("1234")), floor: "1234",
+			wantState: signedState("1234")},
+		{name: "own volume, no floor: untouched, vouched", volume: ownVolume(signedState("7")),
+			wantState: signedState("7")},
+		{name: "own volume below the floor, signed elsewhere since: raised", volume: ownVolume(signedState("1000")), floor: "1234",
+			wantState: floorState("1234"), wantUnvouched: "1234\n"},
+		{name: "own key, state file lost, no floor: written at 0", volume: ownVolume(""),
+			wantState: floorState("0"), wantUnvouched: "0\n"},
+		{name: "own key, state file lost: written at the floor", volume: ownVolume(""), floor: "77",
+			wantState: floorState("77"), wantUnvouched: "77\n"},
+		{name: "another key's state above the floor: its height kept without its signature, unvouched", floor: "100",
+			volume:    volumeWith("another-key\n", signedState("9000")),
+			wantState: floorState("9000"), wantUnvouched: "9000\n"},
+		{name: "another key's state below the floor: raised, unvouched", floor: "100",
+			volume:    volumeWith("another-key\n", signedState("10")),
+			wantState: floorState("100"), wantUnvouched: "100\n"},
+		{name: "heights are decimal, not octal", volume: ownVolume(signedState("010")), floor: "0009",
+			wantState: signedState("010")},
+		{name: "compact JSON is read too", volume: ownVolume(`{"height":"1300","round":1,"step":2}`), floor: "1234",
+			wantState: `{"height":"1300","round":1,"step":2}`},
+		{name: "an earlier unvouched start stays unvouched until the key signs here", floor: "1234",
+			volume: func(e *scriptEnv) {
+				ownVolume(floorState("1234"))(e)
+				e.write("home/"+unvouchedPath, "1234\n", 0o600)
+			},
+			wantState: floorState("1234"), wantUnvouched: "1234\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			e := newScriptEnv(t)
+			if tc.volume != nil {
+				tc.volume(e)
+			}
+			var env []string
+			if tc.floor != "" {
+				env = append(env, "SEI_SIGNING_STATE_FLOOR="+tc.floor)
+			}
+			out, err := e.runInit("validator", "", env...)
+			g.Expect(err).NotTo(HaveOccurred(), out)
+			g.Expect(e.read("config/priv_validator_key.json")).To(Equal(keyFromSecret))
+			g.Expect(e.read(stateFile)).To(Equal(tc.wantState))
+			if tc.wantUnvouched == "" {
+				g.Expect(e.read(unvouchedPath)).To(ContainSubstring("no such file"), "the volume vouches for the state")
+			} else {
+				g.Expect(e.read(unvouchedPath)).To(Equal(tc.wantUnvouched))
+			}
+			info, err := os.Stat(filepath.Join(e.home, stateFile))
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(info.Mode().Perm()).To(Equal(os.FileMode(0o600)), "written under umask 077")
+			tmps, _ := filepath.Glob(filepath.Join(e.home, "data", "*.tmp"))
+			g.Expect(tmps).To(BeEmpty(), "written atomically: nothing half-written is left")
+		})
+	}
+}
+
+// TestInitScriptRefusesAnUnknownSigningState: a state file without a readable height, or a floor that
+// is not a height, fails the pod (ExitSigningState) and leaves the state as it was.
+func TestInitScriptRefusesAnUnknownSigningState(t *testing.T) {
+	for _, tc := range []struct {
+		name, state, floor, want string
+	}{
+		{name: "garbage state", state: "garbage", want: "has no readable height"},
+		{name: "height not a string", state: `{"height":1234,"round":0,"step":0}`, want: "has no readable height"},
+		{name: "negative floor", state: signedState("5"), floor: "-1", want: "floor -1 is not a height"},
+		{name: "floor not a number", state: signedState("5"), floor: "12a", want: "floor 12a is not a height"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			e := newScriptEnv(t)
+			ownVolume(tc.state)(e)
+			var env []string
+			if tc.floor != "" {
+				env = append(env, "SEI_SIGNING_STATE_FLOOR="+tc.floor)
+			}
+			out, err := e.runInit("validator", "", env...)
+			var exit *exec.ExitError
+			g.Expect(errors.As(err, &exit)).To(BeTrue(), out)
+			g.Expect(exit.ExitCode()).To(Equal(ExitSigningState))
+			g.Expect(out).To(ContainSubstring(tc.want))
+			g.Expect(e.read(stateFile)).To(Equal(tc.state), "the state is left as it was")
+		})
+	}
+}
+
+func TestInitScriptLeavesAFullNodesStateAlone(t *testing.T) {
+	g := NewWithT(t)
+	e := newScriptEnv(t)
+	out, err := e.runInit("full", "", "SEI_SIGNING_STATE_FLOOR=99")
+	g.Expect(err).NotTo(HaveOccurred(), out)
+	g.Expect(e.read(stateFile)).To(Equal(seidInitState))
+	g.Expect(e.read(unvouchedPath)).To(ContainSubstring("no such file"))
+}
+
+// TestStartScriptArmsTheDoubleSignCheck: seid starts with the double-sign check exactly while the
+// volume cannot vouch for the signing state, and the mark goes once the key signed above it.
+func TestStartScriptArmsTheDoubleSignCheck(t *testing.T) {
+	for _, tc := range []struct {
+		name             string
+		state, unvouched string // "" for no file
+		check            string // SEI_DOUBLE_SIGN_CHECK_HEIGHT; "" leaves it unset
+		wantArgs         string // after "start --home <home>"
+		wantMarkKept     bool
+	}{
+		{name: "vouched: no check", state: signedState("500"), check: "10"},
+		{name: "unvouched, not signed since: armed", state: floorState("1234"), unvouched: "1234\n", check: "10",
+			wantArgs: " --consensus.double-sign-check-height 10", wantMarkKept: true},
+		{name: "unvouched, signed at the marked height: disarmed", state: signedState("1234"), unvouched: "1234\n", check: "25"},
+		{name: "unvouched, at the marked height unsigned: armed", state: floorState("1234"), unvouched: "1234\n", check: "25",
+			wantArgs: " --consensus.double-sign-check-height 25", wantMarkKept: true},
+		{name: "unvouched, signed below the mark: armed", state: signedState("1233"), unvouched: "1234\n", check: "10",
+			wantArgs: " --consensus.double-sign-check-height 10", wantMarkKept: true},
+		{name: "signed above the mark: disarmed for good", state: signedState("1235"), unvouched: "1234\n", check: "10"},
+		{name: "check turned off: no flag, mark kept", state: floorState("1234"), unvouched: "1234\n", check: "0", wantMarkKept: true},
+		{name: "check unset: no flag", state: floorState("1234"), unvouched: "1234\n", wantMarkKept: true},
+		{name: "state unreadable: armed", state: "garbage", unvouched: "1234\n", check: "10",
+			wantArgs: " --consensus.double-sign-check-height 10", wantMarkKept: true},
+		{name: "mark unreadable: armed", state: signedState("99999"), unvouched: "garbage\n", check: "10",
+			wantArgs: " --consensus.double-sign-check-height 10", wantMarkKept: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			e := newScriptEnv(t)
+			if tc.state != "" {
+				e.write("home/"+stateFile, tc.state, 0o600)
+			}
+			if tc.unvouched != "" {
+				e.write("home/"+unvouchedPath, tc.unvouched, 0o600)
+			}
+			var env []string
+			if tc.check != "" {
+				env = append(env, "SEI_DOUBLE_SIGN_CHECK_HEIGHT="+tc.check)
+			}
+			out := e.runStart(g, env...)
+			raw, err := os.ReadFile(e.log)
+			g.Expect(err).NotTo(HaveOccurred(), out)
+			g.Expect(string(raw)).To(Equal("start --home " + e.home + tc.wantArgs + "\n"))
+			if tc.wantMarkKept {
+				g.Expect(e.read(unvouchedPath)).To(Equal(tc.unvouched))
+			} else {
+				g.Expect(e.read(unvouchedPath)).To(ContainSubstring("no such file"))
+			}
+		})
+	}
+}
+
+// runStart runs startScript against a sidecar that releases seid at once, and returns its output.
+func (e *scriptEnv) runStart(g Gomega, env ...string) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) }))
+	defer srv.Close()
+	_, port, err := net.SplitHostPort(srv.Listener.Addr().String())
+	g.Expect(err).NotTo(HaveOccurred())
+	ctx, cancel := context.WithTimeout(e.t.Context(), scriptTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", "-c", startScript)
+	cmd.Env = append([]string{"PATH=" + e.path, "FAKE_LOG=" + e.log, "SEI_HOME=" + e.home, "SEI_SIDECAR_PORT=" + port}, env...)
+	out, err := cmd.CombinedOutput()
+	g.Expect(err).NotTo(HaveOccurred(), string(out))
+	return string(out)
+}
+
+// ownVolume is a volume this validator ran on: seid initialised, its key from the Secret installed,
+// and the given signing state ("" for none).
+func ownVolume(state string) func(e *scriptEnv) { return volumeWith(keyFromSecret, state) }
+
+// volumeWith is an initialised volume holding key as the consensus key and state ("" for none).
+func volumeWith(key, state string) func(e *scriptEnv) {
+	return func(e *scriptEnv) {
+		for _, f := range []string{"config.toml", "app.toml", "genesis.json", "node_key.json"} {
+			e.write("home/config/"+f, "generated\n", 0o600)
+		}
+		e.write("home/config/priv_validator_key.json", key, 0o600)
+		if state != "" {
+			e.write("home/"+stateFile, state, 0o600)
+		} else {
+			e.write("home/data/.keep", "", 0o600)
+		}
+	}
+}
+
+// TestSigningEnvironment: validators get the floor (seid-init) and the double-sign check's look-back
+// (seid), from the configuration or the node's override; other nodes get neither.
+func TestSigningEnvironment(t *testing.T) {
+	withCheck := func(n int64) *config.Config {
+		c := devConfig()
+		c.Signing.DoubleSignCheckHeight = &n
+		return c
+	}
+	for _, tc := range []struct {
+		name            string
+		node            *seiv1alpha1.SeiNode
+		cfg             *config.Config
+		floor, lookBack string // "" for absent
+	}{
+		{name: "full node", node: newNode("rpc-0").Build(), cfg: devConfig()},
+		{name: "validator, defaults", node: newNode("val-0").MintedValidator().Build(), cfg: devConfig(), floor: "0", lookBack: "10"},
+		{name: "validator, floor and configured look-back", cfg: withCheck(30), floor: "123456", lookBack: "30",
+			node: newNode("val-0").MintedValidator().With(func(n *seiv1alpha1.SeiNode) { n.Spec.Validator.SigningStateFloor = 123456 }).Build()},
+		{name: "validator, the node's override wins", cfg: withCheck(30), floor: "0", lookBack: "0",
+			node: newNode("val-0").MintedValidator().With(func(n *seiv1alpha1.SeiNode) {
+				n.Spec.Overrides = map[string]string{overrideDoubleSignCheckHeight: "0"}
+			}).Build()},
+		{name: "validator, an override that is no number is ignored here", cfg: withCheck(30), floor: "0", lookBack: "30",
+			node: newNode("val-0").MintedValidator().With(func(n *seiv1alpha1.SeiNode) {
+				n.Spec.Overrides = map[string]string{overrideDoubleSignCheckHeight: "many"}
+			}).Build()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			sts, err := BuildStatefulSet(tc.node, tc.cfg)
+			g.Expect(err).NotTo(HaveOccurred())
+			for container, kv := range map[string][2]string{
+				ContainerSeidInit: {envSigningStateFloor, tc.floor},
+				ContainerSeid:     {envDoubleSignCheckHeight, tc.lookBack},
+			} {
+				c, err := containerByName(&sts.Spec.Template.Spec, container)
+				g.Expect(err).NotTo(HaveOccurred())
+				if kv[1] == "" {
+					g.Expect(envMap(c)).NotTo(HaveKey(kv[0]))
+				} else {
+					g.Expect(envMap(c)).To(HaveKeyWithValue(kv[0], kv[1]), container)
+				}
+			}
+		})
+	}
+}
