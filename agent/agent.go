@@ -115,7 +115,8 @@ func NewManager(ctx context.Context, cfg *rest.Config, agentCfg *config.Config, 
 	sidecarFor := opts.Hooks.Sidecar
 	if sidecarFor == nil && opts.SidecarURL != "" {
 		sidecarFor = func(n *seiv1alpha1.SeiNode) tasks.Sidecar {
-			return sidecar.New(strings.NewReplacer("{namespace}", n.Namespace, "{name}", n.Name).Replace(opts.SidecarURL))
+			return sidecar.New(strings.NewReplacer("{namespace}", n.Namespace, "{name}", n.Name).Replace(opts.SidecarURL),
+				sidecar.ForValidator(n.Spec.Validator != nil))
 		}
 	}
 	if err := (&node.Reconciler{

@@ -83,7 +83,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	if r.Sidecar == nil {
 		r.Sidecar = func(node *seiv1alpha1.SeiNode) tasks.Sidecar {
-			return sidecar.New(resources.SidecarURLAt(r.podHost(node), node, r.Config))
+			return sidecar.New(resources.SidecarURLAt(r.podHost(node), node, r.Config), sidecar.ForValidator(node.Spec.Validator != nil))
 		}
 	}
 	if r.Executor == nil {

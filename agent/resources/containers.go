@@ -129,14 +129,19 @@ func seidContainer(node *seiv1alpha1.SeiNode, cfg *config.Config) corev1.Contain
 	if node.Spec.Mode() == seiv1alpha1.ModeSeed {
 		ready = PortNameP2P
 	}
+	env := []corev1.EnvVar{
+		{Name: config.EnvHome, Value: cfg.SeidHome},
+		{Name: config.EnvSidecarPort, Value: strconv.Itoa(int(SidecarPort(node, cfg)))},
+	}
+	if g := node.Spec.Genesis; g != nil {
+		// The start script checks the genesis again before every start (see startScript).
+		env = append(env, corev1.EnvVar{Name: envGenesisSHA256, Value: g.SHA256})
+	}
 	return corev1.Container{
-		Name:    ContainerSeid,
-		Image:   node.Spec.Image,
-		Command: []string{bash, "-c", startScript},
-		Env: []corev1.EnvVar{
-			{Name: config.EnvHome, Value: cfg.SeidHome},
-			{Name: config.EnvSidecarPort, Value: strconv.Itoa(int(SidecarPort(node, cfg)))},
-		},
+		Name:      ContainerSeid,
+		Image:     node.Spec.Image,
+		Command:   []string{bash, "-c", startScript},
+		Env:       env,
 		Ports:     append([]corev1.ContainerPort(nil), seidPorts...),
 		Resources: seidResources(node, cfg),
 		ReadinessProbe: &corev1.Probe{

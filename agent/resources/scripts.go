@@ -4,8 +4,9 @@ package resources
 // so no spec value is ever spliced into shell code, and the golden files show one reviewed script.
 // Paths under /etc/sei are the mount points in volumes.go (a test checks that they agree).
 
-// ExitGenesisMismatch is seid-init's exit code when the mounted genesis does not hash to the expected
-// sha256 (initScript's "exit 3"): the agent reports that node's genesis as refused.
+// ExitGenesisMismatch is the exit code of seid-init when the mounted genesis does not hash to the
+// expected sha256, and of seid's start script when config/genesis.json no longer does (both scripts'
+// "exit 3"): the agent reports that node's genesis as refused.
 const ExitGenesisMismatch = 3
 
 // initScript is seid-init's script. It runs on every pod start and is idempotent:
@@ -64,6 +65,12 @@ fi
 // answers 200 after the agent's mark-ready task, when configuration, genesis and peers are in place.
 // The check is a plain HTTP/1.0 request over bash's /dev/tcp, so the seid image needs no curl. exec
 // makes seid the container's main process, so it receives SIGTERM directly.
+//
+// With spec.genesis it then checks config/genesis.json against the expected sha256 again, right
+// before every `exec seid start`. seid-init checks only when the pod starts; the sidecar's
+// restart-seid (SIGTERM, and the kubelet restarts this container alone) and any crash restart run
+// this script without it, and the sidecar can write config/genesis.json in between (configure-genesis,
+// ceremony tasks). A mismatch exits ExitGenesisMismatch, as seid-init does, so the agent reports it.
 const startScript = `set -uo pipefail
 
 released() (
@@ -77,5 +84,11 @@ echo "waiting for the sidecar on port ${SEI_SIDECAR_PORT} to release seid"
 until released 2>/dev/null; do
   sleep 2
 done
+
+if [ -n "${SEI_GENESIS_SHA256:-}" ] &&
+  ! echo "${SEI_GENESIS_SHA256}  ${SEI_HOME}/config/genesis.json" | sha256sum -c --status - 2>/dev/null; then
+  echo "config/genesis.json does not have sha256 ${SEI_GENESIS_SHA256}: refusing to start seid" >&2
+  exit 3
+fi
 exec seid start --home "${SEI_HOME}"
 `
