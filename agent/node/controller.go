@@ -131,8 +131,15 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 
 	before := node.DeepCopy()
-	result, err := r.reconcile(ctx, node)
-	updateConditions(node, r.observePod(ctx, node))
+	keys, err := r.checkKeys(ctx, node)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	result, err := r.reconcile(ctx, node, keys)
+	obs := r.observePod(ctx, node)
+	obs.keys = keys
+	updateConditions(node, obs)
+	r.announceKeyRefusal(ctx, before, node, keys)
 	r.announceInvalidOverrides(ctx, before, node)
 	if _, perr := kube.PatchStatus(ctx, r.Client, before, node, nodeStatus); perr != nil {
 		return ctrl.Result{}, aggregate.Join(err, perr)
@@ -153,8 +160,10 @@ var deletionStarted = predicate.Funcs{
 
 func nodeStatus(o client.Object) any { return o.(*seiv1alpha1.SeiNode).Status }
 
-// reconcile advances the node in memory; the caller writes its status once.
-func (r *Reconciler) reconcile(ctx context.Context, node *seiv1alpha1.SeiNode) (ctrl.Result, error) {
+// reconcile advances the node in memory; the caller writes its status once. keys, when set, is why
+// the node may not use its key Secrets: no plan starts, and the pod of a node whose key an older node
+// holds is stopped.
+func (r *Reconciler) reconcile(ctx context.Context, node *seiv1alpha1.SeiNode, keys *tasks.KeyRefusal) (ctrl.Result, error) {
 	now := r.now()
 	node.Status.Mode = node.Spec.Mode()
 	if node.Status.Phase == "" {
@@ -164,6 +173,12 @@ func (r *Reconciler) reconcile(ctx context.Context, node *seiv1alpha1.SeiNode) (
 	}
 
 	if node.Status.Plan == nil {
+		if keys != nil {
+			// Keys minted, a pod started: each would be a step towards one key signing twice. A plan
+			// in flight is stopped by its own ensure-identity and apply-statefulset checks. Neither the
+			// other node's deletion nor a Secret's wakes this one: look again on an interval.
+			return ctrl.Result{RequeueAfter: keyRecheckInterval}, r.stopKeyConflict(ctx, node, keys)
+		}
 		planType := nextPlan(node)
 		if planType == "" {
 			return r.observeHeight(ctx, node), nil // steady state: nothing to do beyond watching the chain

@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/sei-protocol/sei-fleet/agent/resources"
+	"github.com/sei-protocol/sei-fleet/agent/tasks"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/internal/genesiscm"
 )
@@ -24,6 +25,8 @@ type podObservation struct {
 	genesisRefused bool
 	// genesisSHA256 is the hash of the genesis ConfigMap as it is now ("" when not read).
 	genesisSHA256 string
+	// keys is why the node may not use its key Secrets (nil: it may).
+	keys *tasks.KeyRefusal
 }
 
 // observePod reads the pod (from the cache) and, for a node started from a genesis, its genesis
