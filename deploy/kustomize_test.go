@@ -194,9 +194,17 @@ func TestBindingsReferToRolesAndServiceAccountsOfTheSameBase(t *testing.T) {
 					bound[s.Namespace+"/"+s.Name] = true
 				}
 			}
+			referred := map[string]bool{}
+			for _, b := range all {
+				referred[b.ref.Kind+" "+b.namespace+"/"+b.ref.Name] = true
+			}
 			for _, o := range objs {
-				if o.GetKind() == "ServiceAccount" {
+				switch o.GetKind() {
+				case "ServiceAccount":
 					g.Expect(bound).To(HaveKey(o.GetNamespace()+"/"+o.GetName()), "%s is bound to no role", describe(o))
+				case "Role", "ClusterRole":
+					// A role no binding refers to grants nothing: the permission it was generated for is missing.
+					g.Expect(referred).To(HaveKey(o.GetKind()+" "+o.GetNamespace()+"/"+o.GetName()), "%s is bound to nobody", describe(o))
 				}
 			}
 		})

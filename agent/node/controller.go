@@ -10,7 +10,6 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -144,6 +143,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if _, perr := kube.PatchStatus(ctx, r.Client, before, node, nodeStatus); perr != nil {
 		return ctrl.Result{}, aggregate.Join(err, perr)
 	}
+	// After the status patch, which moved node's resourceVersion on: the annotation patch is locked to it.
+	if perr := r.recordPodNode(ctx, node); perr != nil {
+		return ctrl.Result{}, aggregate.Join(err, perr)
+	}
 	return result, err
 }
 
@@ -263,46 +266,6 @@ func (r *Reconciler) refuseForeign(ctx context.Context, node *seiv1alpha1.SeiNod
 	if _, err := kube.PatchStatus(ctx, r.Client, before, node, nodeStatus); err != nil {
 		return ctrl.Result{}, err
 	}
-	return ctrl.Result{}, nil
-}
-
-// fence handles a deleted node: it deletes the StatefulSet, waits until the pod is gone, then releases
-// the finalizer. Key Secrets stay: a validator's identity outlives its node.
-func (r *Reconciler) fence(ctx context.Context, node *seiv1alpha1.SeiNode) (ctrl.Result, error) {
-	if !controllerutil.ContainsFinalizer(node, FinalizerAgent) {
-		return ctrl.Result{}, nil
-	}
-	if node.Status.Phase != seiv1alpha1.NodeTerminating {
-		before := node.DeepCopy()
-		setPhase(node, seiv1alpha1.NodeTerminating, r.now())
-		setCondition(node, seiv1alpha1.NodeReady, false, seiv1alpha1.ReasonNotRunning, "the node is being deleted")
-		if _, err := kube.PatchStatus(ctx, r.Client, before, node, nodeStatus); err != nil {
-			return ctrl.Result{}, client.IgnoreNotFound(err)
-		}
-	}
-	sts := &appsv1.StatefulSet{}
-	key := client.ObjectKey{Namespace: node.Namespace, Name: resources.StatefulSetName(node)}
-	if err := r.Client.Get(ctx, key, sts); err == nil {
-		if sts.DeletionTimestamp.IsZero() {
-			ctrl.LoggerFrom(ctx).Info("Deleting StatefulSet of deleted node")
-			if err := r.Client.Delete(ctx, sts, client.PropagationPolicy(metav1.DeletePropagationBackground)); err != nil && !apierrors.IsNotFound(err) {
-				return ctrl.Result{}, fmt.Errorf("delete StatefulSet %s: %w", key, err)
-			}
-		}
-		return ctrl.Result{RequeueAfter: 2 * time.Second}, nil
-	} else if !apierrors.IsNotFound(err) {
-		return ctrl.Result{}, fmt.Errorf("get StatefulSet %s: %w", key, err)
-	}
-	pod := &corev1.Pod{}
-	if err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: node.Namespace, Name: resources.PodName(node)}, pod); err == nil {
-		return ctrl.Result{RequeueAfter: 2 * time.Second}, nil // still terminating
-	} else if !apierrors.IsNotFound(err) {
-		return ctrl.Result{}, fmt.Errorf("get pod of %s: %w", key, err)
-	}
-	if err := kube.SetFinalizer(ctx, r.Client, node, FinalizerAgent, false); err != nil && !apierrors.IsNotFound(err) {
-		return ctrl.Result{}, err
-	}
-	ctrl.LoggerFrom(ctx).Info("Node fenced: StatefulSet and pod are gone")
 	return ctrl.Result{}, nil
 }
 
