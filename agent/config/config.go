@@ -41,6 +41,9 @@ type Config struct {
 
 	// Security is the identity node pods run as.
 	Security Security `json:"security"`
+
+	// NetworkPolicy says who may reach a node's pod: above all, who may call its sidecar.
+	NetworkPolicy NetworkPolicy `json:"networkPolicy"`
 }
 
 // EndpointMode is how a node's pod is addressed.

@@ -63,6 +63,7 @@ func Default() *Config {
 		Security: Security{
 			RunAsUser: ptr.To(DefaultID), RunAsGroup: ptr.To(DefaultID), FSGroup: ptr.To(DefaultID),
 		},
+		NetworkPolicy: NetworkPolicy{SidecarFrom: DefaultSidecarFrom()},
 	}
 }
 
@@ -116,6 +117,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Sidecar.Resources.isZero() {
 		c.Sidecar.Resources = d.Sidecar.Resources
+	}
+	if c.NetworkPolicy.SidecarFrom == nil {
+		c.NetworkPolicy.SidecarFrom = d.NetworkPolicy.SidecarFrom
 	}
 	setIfEmpty(&c.P2P.ServiceType, d.P2P.ServiceType)
 	setIfEmpty(&c.P2P.NodeAddressType, d.P2P.NodeAddressType)

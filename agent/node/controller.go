@@ -10,6 +10,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -102,6 +103,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 			predicate.AnnotationChangedPredicate{}, deletionStarted))).
 		Owns(&appsv1.StatefulSet{}).
 		Owns(&corev1.Service{}).
+		Owns(&networkingv1.NetworkPolicy{}).
 		// A pod's containers failing changes nothing the StatefulSet reports at once; status must say so.
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(podToNode)).
 		Complete(r)
@@ -184,7 +186,13 @@ func (r *Reconciler) reconcile(ctx context.Context, node *seiv1alpha1.SeiNode, k
 		}
 		planType := nextPlan(node)
 		if planType == "" {
-			return r.observeHeight(ctx, node), nil // steady state: nothing to do beyond watching the chain
+			// Steady state: keep the NetworkPolicy as rendered (nodes from before it existed get one)
+			// and watch the chain.
+			if err := tasks.EnsureNetworkPolicy(ctx, r.Client, r.Scheme, node, r.Config); err != nil && !planner.IsTerminal(err) {
+				return ctrl.Result{}, err
+			} // terminal: the node cannot be rendered, and its last plan already said so
+
+			return r.observeHeight(ctx, node), nil
 		}
 		if validateOverrides(node) != nil {
 			// Every task before config-apply (keys minted, a pod started) would be wasted, or leave a
