@@ -41,6 +41,20 @@ func TestNetworkPolicyIsAppliedBeforeThePodAndKept(t *testing.T) {
 	}
 	g.Expect(policy).To(BeNumerically(">=", 0), "a NetworkPolicy was written")
 	g.Expect(policy).To(BeNumerically("<", sts), "before the StatefulSet")
+	policyWrites := func() int {
+		n := 0
+		for _, w := range run.writes.Writes() {
+			if w.Namespace == ns && w.Kind == "NetworkPolicy" {
+				n++
+			}
+		}
+		return n
+	}
+	// The steady state re-applies only what differs (at most once more while the cache catches up).
+	n := get(t, key)
+	n.Annotations = map[string]string{"test.sei.io/nudge": "1"}
+	g.Expect(member().Client.Update(ctx, n)).To(Succeed())
+	g.Consistently(policyWrites).WithTimeout(2 * time.Second).Should(BeNumerically("<=", 2))
 
 	want, err := resources.BuildNetworkPolicy(get(t, key), config.Default())
 	g.Expect(err).NotTo(HaveOccurred())
