@@ -187,11 +187,11 @@ func (r *Reconciler) reconcile(ctx context.Context, node *seiv1alpha1.SeiNode, k
 		planType := nextPlan(node)
 		if planType == "" {
 			// Steady state: keep the NetworkPolicy as rendered (nodes from before it existed get one)
-			// and watch the chain.
+			// and watch the chain. A terminal error is a node that cannot be rendered: its last plan
+			// already said so.
 			if err := tasks.EnsureNetworkPolicy(ctx, r.Client, r.Scheme, node, r.Config); err != nil && !planner.IsTerminal(err) {
 				return ctrl.Result{}, err
-			} // terminal: the node cannot be rendered, and its last plan already said so
-
+			}
 			return r.observeHeight(ctx, node), nil
 		}
 		if validateOverrides(node) != nil {
