@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -289,8 +290,8 @@ func TestStartScriptChecksTheGenesisBeforeEveryStart(t *testing.T) {
 	e.write("home/config/genesis.json", `{"chain_id":"other-1"}`+"\n", 0o600)
 	out, err = e.runStart(want)
 	var exit *exec.ExitError
-	g.Expect(err).To(BeAssignableToTypeOf(exit), out)
-	g.Expect(err.(*exec.ExitError).ExitCode()).To(Equal(ExitGenesisMismatch))
+	g.Expect(errors.As(err, &exit)).To(BeTrue(), "%v: %s", err, out)
+	g.Expect(exit.ExitCode()).To(Equal(ExitGenesisMismatch))
 	g.Expect(out).To(ContainSubstring("config/genesis.json does not have sha256 " + want + ": refusing to start seid"))
 	_, err = os.Stat(e.log)
 	g.Expect(os.IsNotExist(err)).To(BeTrue(), "seid must not start")
