@@ -9,6 +9,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -96,6 +97,7 @@ func NewManager(ctx context.Context, cfg *rest.Config, agentCfg *config.Config, 
 	mgrOpts.Controller = ctrlconfig.Controller{SkipNameValidation: &opts.Hooks.SkipNameValidation}
 	mgrOpts.Cache = cache.Options{SyncPeriod: opts.Hooks.SyncPeriod, ByObject: map[client.Object]cache.ByObject{
 		&appsv1.StatefulSet{}: owned, &corev1.Service{}: owned, &corev1.Pod{}: owned, &corev1.PersistentVolumeClaim{}: owned,
+		&networkingv1.NetworkPolicy{}: owned,
 	}}
 	mgr, err := ctrl.NewManager(cfg, mgrOpts)
 	if err != nil {
@@ -115,7 +117,8 @@ func NewManager(ctx context.Context, cfg *rest.Config, agentCfg *config.Config, 
 	sidecarFor := opts.Hooks.Sidecar
 	if sidecarFor == nil && opts.SidecarURL != "" {
 		sidecarFor = func(n *seiv1alpha1.SeiNode) tasks.Sidecar {
-			return sidecar.New(strings.NewReplacer("{namespace}", n.Namespace, "{name}", n.Name).Replace(opts.SidecarURL))
+			return sidecar.New(strings.NewReplacer("{namespace}", n.Namespace, "{name}", n.Name).Replace(opts.SidecarURL),
+				sidecar.ForValidator(n.Spec.Validator != nil))
 		}
 	}
 	if err := (&node.Reconciler{

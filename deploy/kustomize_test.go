@@ -31,6 +31,7 @@ type kustomization struct {
 var kustomizations = map[string]kustomization{
 	"crds":          {clusters: []string{hubCluster}, standalone: true},
 	"crds/ocm":      {clusters: []string{hubCluster}, standalone: true},
+	"member-crds":   {clusters: []string{memberCluster}, standalone: true},
 	"hub":           {clusters: []string{hubCluster}, standalone: true},
 	"agent":         {clusters: []string{memberCluster}, standalone: true},
 	"member-access": {clusters: []string{memberCluster}, standalone: true},
@@ -194,9 +195,17 @@ func TestBindingsReferToRolesAndServiceAccountsOfTheSameBase(t *testing.T) {
 					bound[s.Namespace+"/"+s.Name] = true
 				}
 			}
+			referred := map[string]bool{}
+			for _, b := range all {
+				referred[b.ref.Kind+" "+b.namespace+"/"+b.ref.Name] = true
+			}
 			for _, o := range objs {
-				if o.GetKind() == "ServiceAccount" {
+				switch o.GetKind() {
+				case "ServiceAccount":
 					g.Expect(bound).To(HaveKey(o.GetNamespace()+"/"+o.GetName()), "%s is bound to no role", describe(o))
+				case "Role", "ClusterRole":
+					// A role no binding refers to grants nothing: the permission it was generated for is missing.
+					g.Expect(referred).To(HaveKey(o.GetKind()+" "+o.GetNamespace()+"/"+o.GetName()), "%s is bound to nobody", describe(o))
 				}
 			}
 		})
@@ -255,10 +264,18 @@ func TestHubBaseBringsTheSeiCRDsAndAnHAHub(t *testing.T) {
 	g.Expect(budgets[0].Spec.MinAvailable.IntValue()).To(Equal(1))
 }
 
-func TestMemberBasesBringOnlyTheSeiNodeCRD(t *testing.T) {
+// A member installs the SeiNode CRD on its own (deploy/member-crds). No other member base may carry a
+// CRD: `kubectl delete -k deploy/agent` (an agent uninstall or reinstall) would delete it, and with it
+// every SeiNode on the member and, through the garbage collector, every node's StatefulSet.
+func TestMemberCRDIsInstalledApartFromTheAgent(t *testing.T) {
 	g := NewWithT(t)
-	g.Expect(crdNames(renderBase(t, "agent"))).To(ConsistOf("seinodes.sei.io"))
-	g.Expect(crdNames(renderBase(t, "member-access"))).To(BeEmpty())
+	g.Expect(crdNames(renderBase(t, "member-crds"))).To(ConsistOf("seinodes.sei.io"))
+	for dir, k := range kustomizations {
+		if dir == "member-crds" || !slices.Contains(k.clusters, memberCluster) {
+			continue
+		}
+		g.Expect(crdNames(renderBase(t, dir))).To(BeEmpty(), "deploy/%s is applied on members and must not carry a CRD", dir)
+	}
 }
 
 // The member-access base must never let the hub read Secrets on a member: the validator keys live there.

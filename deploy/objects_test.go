@@ -228,8 +228,10 @@ func ensureNamespaces(ctx context.Context, c client.Client, names ...string) err
 }
 
 // namespacesUsed lists the namespaces of the namespaced objects in objs.
+// namespacesUsed lists the namespaces objs put objects in, but kube-node-lease: every cluster has it
+// (the apiserver creates it), and the agent only reads kubelet Leases there.
 func namespacesUsed(objs []*unstructured.Unstructured) []string {
-	seen := map[string]bool{}
+	seen := map[string]bool{corev1.NamespaceNodeLease: true}
 	var out []string
 	for _, o := range objs {
 		if ns := o.GetNamespace(); ns != "" && !seen[ns] {

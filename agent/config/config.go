@@ -44,6 +44,9 @@ type Config struct {
 
 	// Signing guards validators' consensus keys against signing twice.
 	Signing Signing `json:"signing"`
+
+	// NetworkPolicy says who may reach a node's pod: above all, who may call its sidecar.
+	NetworkPolicy NetworkPolicy `json:"networkPolicy"`
 }
 
 // Signing guards validators' consensus keys against signing twice.

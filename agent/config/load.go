@@ -68,6 +68,7 @@ func Default() *Config {
 			RunAsUser: ptr.To(DefaultID), RunAsGroup: ptr.To(DefaultID), FSGroup: ptr.To(DefaultID),
 		},
 		Signing: Signing{DoubleSignCheckHeight: ptr.To(DefaultDoubleSignCheckHeight)},
+		NetworkPolicy: NetworkPolicy{SidecarFrom: DefaultSidecarFrom()},
 	}
 }
 
@@ -121,6 +122,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Sidecar.Resources.isZero() {
 		c.Sidecar.Resources = d.Sidecar.Resources
+	}
+	if c.NetworkPolicy.SidecarFrom == nil {
+		c.NetworkPolicy.SidecarFrom = d.NetworkPolicy.SidecarFrom
 	}
 	setIfEmpty(&c.P2P.ServiceType, d.P2P.ServiceType)
 	setIfEmpty(&c.P2P.NodeAddressType, d.P2P.NodeAddressType)

@@ -166,6 +166,29 @@ p2p: {serviceType: LoadBalancer}
 	g.Expect(c.P2P.NodeAddressType).To(Equal(config.NodeAddressInternalIP))
 }
 
+// The sidecar is reachable from the agent's pods unless the file says otherwise; an agent outside the
+// cluster is named by its address.
+func TestNetworkPolicyPeers(t *testing.T) {
+	g := NewWithT(t)
+	c, err := config.Parse([]byte("images: {sidecar: x}"))
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(c.NetworkPolicy.SidecarFrom).To(Equal(config.DefaultSidecarFrom()))
+	g.Expect(c.NetworkPolicy.SidecarFrom[0].NamespaceSelector.MatchLabels).To(HaveKeyWithValue("kubernetes.io/metadata.name", "sei-fleet-system"))
+	g.Expect(c.NetworkPolicy.SidecarFrom[0].PodSelector.MatchLabels).To(HaveKeyWithValue("app.kubernetes.io/name", "sei-fleet-agent"))
+	g.Expect(c.NetworkPolicy.RPCFrom).To(BeEmpty())
+
+	c, err = config.Parse([]byte(`
+images: {sidecar: x}
+networkPolicy:
+  sidecarFrom: [{ipBlock: {cidr: 198.18.0.1/32}}]
+  rpcFrom: [{namespaceSelector: {matchLabels: {team: rpc}}}]
+`))
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(c.NetworkPolicy.SidecarFrom).To(HaveLen(1))
+	g.Expect(c.NetworkPolicy.SidecarFrom[0].IPBlock.CIDR).To(Equal("198.18.0.1/32"))
+	g.Expect(c.NetworkPolicy.RPCFrom[0].NamespaceSelector.MatchLabels).To(Equal(map[string]string{"team": "rpc"}))
+}
+
 func TestQuantityNumbers(t *testing.T) {
 	g := NewWithT(t)
 	c, err := config.Parse([]byte("images: {sidecar: x}\nstorage: {default: {size: 1073741824}}"))

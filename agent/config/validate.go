@@ -42,6 +42,7 @@ func (c *Config) Validate() error {
 	p.p2p(&c.P2P)
 	p.security(&c.Security)
 	p.signing(&c.Signing)
+	p.networkPolicy(&c.NetworkPolicy)
 	return aggregate.Join(p...)
 }
 

@@ -75,6 +75,15 @@ func TestValidateNamesEachField(t *testing.T) {
 		{name: "negative group", doc: "security: {runAsGroup: -1}", want: "security.runAsGroup: must be between 0 and 2147483647, inclusive, got -1"},
 		{name: "fs group too big", doc: "security: {fsGroup: 4294967296}", want: "security.fsGroup: must be between 0 and 2147483647, inclusive"},
 		{name: "fs group required", edit: func(c *config.Config) { c.Security.FSGroup = nil }, want: "security.fsGroup: required"},
+		{name: "sidecar peers empty", doc: "networkPolicy: {sidecarFrom: []}", want: "networkPolicy.sidecarFrom: required: without a peer nobody, the agent included, reaches the sidecar"},
+		{name: "peer without selector", doc: "networkPolicy: {sidecarFrom: [{}]}", want: "networkPolicy.sidecarFrom[0]: needs podSelector, namespaceSelector or ipBlock"},
+		{name: "peer selector", doc: "networkPolicy: {rpcFrom: [{podSelector: {matchExpressions: [{key: a, operator: Near}]}}]}",
+			want: `networkPolicy.rpcFrom[0].podSelector: "Near" is not a valid label selector operator`},
+		{name: "peer cidr", doc: "networkPolicy: {sidecarFrom: [{ipBlock: {cidr: 10.0.0.1}}]}", want: `networkPolicy.sidecarFrom[0].ipBlock.cidr: must be a CIDR such as 10.0.0.1/32, got "10.0.0.1"`},
+		{name: "peer except", doc: "networkPolicy: {sidecarFrom: [{ipBlock: {cidr: 10.0.0.0/8, except: [192.168.0.0/16]}}]}",
+			want: `networkPolicy.sidecarFrom[0].ipBlock.except[0]: must be a CIDR strictly inside 10.0.0.0/8, got "192.168.0.0/16"`},
+		{name: "peer ipBlock and selector", doc: "networkPolicy: {sidecarFrom: [{ipBlock: {cidr: 10.0.0.0/8}, podSelector: {}}]}",
+			want: "networkPolicy.sidecarFrom[0]: ipBlock excludes podSelector and namespaceSelector"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := NewWithT(t)

@@ -10,7 +10,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -83,7 +83,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	if r.Sidecar == nil {
 		r.Sidecar = func(node *seiv1alpha1.SeiNode) tasks.Sidecar {
-			return sidecar.New(resources.SidecarURLAt(r.podHost(node), node, r.Config))
+			return sidecar.New(resources.SidecarURLAt(r.podHost(node), node, r.Config), sidecar.ForValidator(node.Spec.Validator != nil))
 		}
 	}
 	if r.Executor == nil {
@@ -103,6 +103,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 			predicate.AnnotationChangedPredicate{}, deletionStarted))).
 		Owns(&appsv1.StatefulSet{}).
 		Owns(&corev1.Service{}).
+		Owns(&networkingv1.NetworkPolicy{}).
 		// A pod's containers failing changes nothing the StatefulSet reports at once; status must say so.
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(podToNode)).
 		Complete(r)
@@ -131,10 +132,21 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 
 	before := node.DeepCopy()
-	result, err := r.reconcile(ctx, node)
-	updateConditions(node, r.observePod(ctx, node))
+	keys, err := r.checkKeys(ctx, node)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	result, err := r.reconcile(ctx, node, keys)
+	obs := r.observePod(ctx, node)
+	obs.keys = keys
+	updateConditions(node, obs)
+	r.announceKeyRefusal(ctx, before, node, keys)
 	r.announceInvalidOverrides(ctx, before, node)
 	if _, perr := kube.PatchStatus(ctx, r.Client, before, node, nodeStatus); perr != nil {
+		return ctrl.Result{}, aggregate.Join(err, perr)
+	}
+	// After the status patch, which moved node's resourceVersion on: the annotation patch is locked to it.
+	if perr := r.recordPodNode(ctx, node); perr != nil {
 		return ctrl.Result{}, aggregate.Join(err, perr)
 	}
 	return result, err
@@ -153,8 +165,10 @@ var deletionStarted = predicate.Funcs{
 
 func nodeStatus(o client.Object) any { return o.(*seiv1alpha1.SeiNode).Status }
 
-// reconcile advances the node in memory; the caller writes its status once.
-func (r *Reconciler) reconcile(ctx context.Context, node *seiv1alpha1.SeiNode) (ctrl.Result, error) {
+// reconcile advances the node in memory; the caller writes its status once. keys, when set, is why
+// the node may not use its key Secrets: no plan starts, and the pod of a node whose key an older node
+// holds is stopped.
+func (r *Reconciler) reconcile(ctx context.Context, node *seiv1alpha1.SeiNode, keys *tasks.KeyRefusal) (ctrl.Result, error) {
 	now := r.now()
 	node.Status.Mode = node.Spec.Mode()
 	if node.Status.Phase == "" {
@@ -164,9 +178,21 @@ func (r *Reconciler) reconcile(ctx context.Context, node *seiv1alpha1.SeiNode) (
 	}
 
 	if node.Status.Plan == nil {
+		if keys != nil {
+			// Keys minted, a pod started: each would be a step towards one key signing twice. A plan
+			// in flight is stopped by its own ensure-identity and apply-statefulset checks. Neither the
+			// other node's deletion nor a Secret's wakes this one: look again on an interval.
+			return ctrl.Result{RequeueAfter: keyRecheckInterval}, r.stopKeyConflict(ctx, node, keys)
+		}
 		planType := nextPlan(node)
 		if planType == "" {
-			return r.observeHeight(ctx, node), nil // steady state: nothing to do beyond watching the chain
+			// Steady state: keep the NetworkPolicy as rendered (nodes from before it existed get one)
+			// and watch the chain. A terminal error is a node that cannot be rendered: its last plan
+			// already said so.
+			if err := tasks.EnsureNetworkPolicy(ctx, r.Client, r.Scheme, node, r.Config); err != nil && !planner.IsTerminal(err) {
+				return ctrl.Result{}, err
+			}
+			return r.observeHeight(ctx, node), nil
 		}
 		if validateOverrides(node) != nil {
 			// Every task before config-apply (keys minted, a pod started) would be wasted, or leave a
@@ -248,50 +274,6 @@ func (r *Reconciler) refuseForeign(ctx context.Context, node *seiv1alpha1.SeiNod
 	if _, err := kube.PatchStatus(ctx, r.Client, before, node, nodeStatus); err != nil {
 		return ctrl.Result{}, err
 	}
-	return ctrl.Result{}, nil
-}
-
-// fence handles a deleted node: it deletes the StatefulSet, waits until the pod is gone, then releases
-// the finalizer. Key Secrets stay: a validator's identity outlives its node, and so does a
-// validator's data claim (keepValidatorData).
-func (r *Reconciler) fence(ctx context.Context, node *seiv1alpha1.SeiNode) (ctrl.Result, error) {
-	if !controllerutil.ContainsFinalizer(node, FinalizerAgent) {
-		return ctrl.Result{}, nil
-	}
-	if err := r.keepValidatorData(ctx, node); err != nil {
-		return ctrl.Result{}, err
-	}
-	if node.Status.Phase != seiv1alpha1.NodeTerminating {
-		before := node.DeepCopy()
-		setPhase(node, seiv1alpha1.NodeTerminating, r.now())
-		setCondition(node, seiv1alpha1.NodeReady, false, seiv1alpha1.ReasonNotRunning, "the node is being deleted")
-		if _, err := kube.PatchStatus(ctx, r.Client, before, node, nodeStatus); err != nil {
-			return ctrl.Result{}, client.IgnoreNotFound(err)
-		}
-	}
-	sts := &appsv1.StatefulSet{}
-	key := client.ObjectKey{Namespace: node.Namespace, Name: resources.StatefulSetName(node)}
-	if err := r.Client.Get(ctx, key, sts); err == nil {
-		if sts.DeletionTimestamp.IsZero() {
-			ctrl.LoggerFrom(ctx).Info("Deleting StatefulSet of deleted node")
-			if err := r.Client.Delete(ctx, sts, client.PropagationPolicy(metav1.DeletePropagationBackground)); err != nil && !apierrors.IsNotFound(err) {
-				return ctrl.Result{}, fmt.Errorf("delete StatefulSet %s: %w", key, err)
-			}
-		}
-		return ctrl.Result{RequeueAfter: 2 * time.Second}, nil
-	} else if !apierrors.IsNotFound(err) {
-		return ctrl.Result{}, fmt.Errorf("get StatefulSet %s: %w", key, err)
-	}
-	pod := &corev1.Pod{}
-	if err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: node.Namespace, Name: resources.PodName(node)}, pod); err == nil {
-		return ctrl.Result{RequeueAfter: 2 * time.Second}, nil // still terminating
-	} else if !apierrors.IsNotFound(err) {
-		return ctrl.Result{}, fmt.Errorf("get pod of %s: %w", key, err)
-	}
-	if err := kube.SetFinalizer(ctx, r.Client, node, FinalizerAgent, false); err != nil && !apierrors.IsNotFound(err) {
-		return ctrl.Result{}, err
-	}
-	ctrl.LoggerFrom(ctx).Info("Node fenced: StatefulSet and pod are gone")
 	return ctrl.Result{}, nil
 }
 

@@ -76,7 +76,9 @@ func buildPlan(node *seiv1alpha1.SeiNode, planType string) (*seiv1alpha1.TaskPla
 	case PlanInit:
 		steps = append(steps, identity...)
 		steps = append(steps, genesisSteps(node)...)
-		steps = append(steps, planner.Step{Type: tasks.TypeApplyStatefulSet, MaxRetries: 5})
+		steps = append(steps,
+			planner.Step{Type: tasks.TypeApplyNetworkPolicy, MaxRetries: 5}, // before the pod exists
+			planner.Step{Type: tasks.TypeApplyStatefulSet, MaxRetries: 5})
 		steps = append(steps, startSteps(node, false)...)
 	case PlanNodeUpdate:
 		steps = []planner.Step{
@@ -92,6 +94,7 @@ func buildPlan(node *seiv1alpha1.SeiNode, planType string) (*seiv1alpha1.TaskPla
 		}
 		steps = append(steps, genesisSteps(node)...)
 		steps = append(steps,
+			planner.Step{Type: tasks.TypeApplyNetworkPolicy, MaxRetries: 5},
 			planner.Step{Type: tasks.TypeApplyStatefulSet, MaxRetries: 5},
 			planner.Step{Type: tasks.TypeReplacePod, MaxRetries: 3})
 		steps = append(steps, startSteps(node, true)...)

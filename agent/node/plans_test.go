@@ -75,7 +75,7 @@ func TestBuildPlan(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(types(p)).To(Equal([]string{
 		tasks.TypeEnsureIdentity, tasks.TypeEnsureDataPVC, tasks.TypeApplyServices, tasks.TypeResolveP2PAddress,
-		tasks.TypeApplyStatefulSet, tasks.TypeAwaitSidecar, tasks.TypeSidecarConfigure, tasks.TypeSidecarConfigApply,
+		tasks.TypeApplyNetworkPolicy, tasks.TypeApplyStatefulSet, tasks.TypeAwaitSidecar, tasks.TypeSidecarConfigure, tasks.TypeSidecarConfigApply,
 		tasks.TypeSidecarConfigPatch, tasks.TypeSidecarConfigCheck, tasks.TypeSidecarMarkReady, tasks.TypeAwaitRollout,
 	}))
 	g.Expect(p.TargetPhase).To(Equal("Running"))

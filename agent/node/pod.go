@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/sei-protocol/sei-fleet/agent/resources"
+	"github.com/sei-protocol/sei-fleet/agent/tasks"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/internal/genesiscm"
 )
@@ -19,10 +20,13 @@ import (
 type podObservation struct {
 	// failing says which container of the pod failed and why ("" when none did).
 	failing string
-	// genesisRefused is set when seid-init refused the mounted genesis (its hash is not the spec's).
+	// genesisRefused is set when seid-init refused the mounted genesis, or seid's start script the
+	// installed one (its hash is not the spec's).
 	genesisRefused bool
 	// genesisSHA256 is the hash of the genesis ConfigMap as it is now ("" when not read).
 	genesisSHA256 string
+	// keys is why the node may not use its key Secrets (nil: it may).
+	keys *tasks.KeyRefusal
 }
 
 // observePod reads the pod (from the cache) and, for a node started from a genesis, its genesis
@@ -56,7 +60,7 @@ func podToNode(_ context.Context, o client.Object) []reconcile.Request {
 }
 
 // podFailure finds a container of pod that last ended in failure and is not running again: seid-init,
-// then the sidecar, then seid. It reports whether seid-init refused the genesis.
+// then the sidecar, then seid. It reports whether seid-init or seid's start script refused the genesis.
 func podFailure(pod *corev1.Pod) (string, bool) {
 	statuses := append(append([]corev1.ContainerStatus(nil), pod.Status.InitContainerStatuses...), pod.Status.ContainerStatuses...)
 	for _, s := range statuses {
@@ -79,7 +83,9 @@ func podFailure(pod *corev1.Pod) (string, bool) {
 		if s.RestartCount > 0 {
 			msg += fmt.Sprintf(" (%d restarts)", s.RestartCount)
 		}
-		return msg, s.Name == resources.ContainerSeidInit && t.ExitCode == resources.ExitGenesisMismatch
+		// seid-init checks the genesis when the pod starts, seid's start script before every start.
+		genesis := (s.Name == resources.ContainerSeidInit || s.Name == resources.ContainerSeid) && t.ExitCode == resources.ExitGenesisMismatch
+		return msg, genesis
 	}
 	return "", false
 }

@@ -30,6 +30,10 @@ func TestPodFailure(t *testing.T) {
 			Name: resources.ContainerSeidInit, State: waiting, RestartCount: 2,
 			LastTerminationState: terminated(resources.ExitGenesisMismatch, "...\ngenesis.json from the ConfigMap does not have sha256 ab: refusing to start\n"),
 		}}, failing: "container seid-init exited with code 3: genesis.json from the ConfigMap does not have sha256 ab: refusing to start (2 restarts)", genesis: true},
+		{name: "genesis refused before a restart of seid", main: []corev1.ContainerStatus{{
+			Name: resources.ContainerSeid, State: waiting, RestartCount: 1,
+			LastTerminationState: terminated(resources.ExitGenesisMismatch, "config/genesis.json does not have sha256 ab: refusing to start seid\n"),
+		}}, failing: "container seid exited with code 3: config/genesis.json does not have sha256 ab: refusing to start seid (1 restarts)", genesis: true},
 		{name: "other init failure", init: []corev1.ContainerStatus{{Name: resources.ContainerSeidInit, State: terminated(1, "cp: cannot stat")}},
 			failing: "container seid-init exited with code 1: cp: cannot stat"},
 		{name: "seid crash-looping", main: []corev1.ContainerStatus{{Name: resources.ContainerSeid, State: waiting, RestartCount: 4, LastTerminationState: terminated(137, "")}},

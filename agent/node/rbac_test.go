@@ -3,6 +3,7 @@ package node_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"testing"
 	"time"
 
@@ -78,4 +79,18 @@ func TestAgentRunsWithItsGeneratedLeastPrivilegeRBAC(t *testing.T) {
 		return member().Client.Get(ctx, client.ObjectKey{Namespace: system.Name, Name: seiv1alpha1.AgentHeartbeatLease}, lease)
 	}).WithTimeout(20 * time.Second).Should(Succeed())
 	g.Expect(*lease.Spec.HolderIdentity).To(Equal(clusterName))
+
+	// The fence reads the kubelet's Node and Lease (kube-node-lease) with the same identity.
+	kubelet := newKubeletNode(t, fmt.Sprintf("kubelet-rbac-%d", time.Now().UnixNano()%100000))
+	pod := kubelet.bind(key)
+	g.Expect(member().Client.Delete(ctx, get(t, key))).To(Succeed())
+	g.Eventually(func() bool {
+		p := &corev1.Pod{}
+		return member().Client.Get(ctx, client.ObjectKeyFromObject(pod), p) == nil && !p.DeletionTimestamp.IsZero()
+	}).WithTimeout(30 * time.Second).Should(BeTrue())
+	g.Expect(member().Client.Delete(ctx, pod, client.GracePeriodSeconds(0))).To(Succeed())
+	g.Eventually(func() string { r, _ := readyOf(t, key); return r }).WithTimeout(30 * time.Second).
+		Should(Equal(seiv1alpha1.ReasonFenceUnconfirmed))
+	kubelet.renew()
+	g.Eventually(exists(t, key)).WithTimeout(15*time.Second).Should(BeFalse(), "released at the kubelet's renewal")
 }

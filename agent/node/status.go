@@ -71,7 +71,9 @@ func updateConditions(node *seiv1alpha1.SeiNode, obs podObservation) {
 	}
 
 	identity := s.NodeID != "" && (node.Spec.Validator == nil || s.ConsensusPubKey != "")
-	if identity {
+	if obs.keys != nil {
+		setCondition(node, seiv1alpha1.NodeIdentityReady, false, obs.keys.Reason, obs.keys.Message)
+	} else if identity {
 		setCondition(node, seiv1alpha1.NodeIdentityReady, true, seiv1alpha1.ReasonKeysFound, "node ID "+s.NodeID)
 	} else {
 		setCondition(node, seiv1alpha1.NodeIdentityReady, false, seiv1alpha1.ReasonPending, "")
@@ -106,6 +108,8 @@ func updateConditions(node *seiv1alpha1.SeiNode, obs podObservation) {
 	}
 
 	switch {
+	case obs.keys != nil:
+		setCondition(node, seiv1alpha1.NodeReady, false, obs.keys.Reason, obs.keys.Message)
 	case s.Phase != seiv1alpha1.NodeRunning:
 		setCondition(node, seiv1alpha1.NodeReady, false, seiv1alpha1.ReasonNotRunning, "phase "+string(s.Phase))
 	case obs.failing != "":

@@ -76,7 +76,7 @@ func startAgent(t *testing.T, o agentOpts) *agentRun {
 	opts.MetricsAddr, opts.ProbeAddr = "0", "0"
 	opts.Hooks = agent.Hooks{
 		Sidecar: func(n *seiv1alpha1.SeiNode) tasks.Sidecar {
-			return sidecar.New(o.sidecars.Address(n.Namespace, n.Name))
+			return sidecar.New(o.sidecars.Address(n.Namespace, n.Name), sidecar.ForValidator(n.Spec.Validator != nil))
 		},
 		// Production timings, but seconds where production waits minutes.
 		Executor: &planner.Executor[*tasks.Env]{

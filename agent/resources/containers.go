@@ -147,6 +147,10 @@ func seidContainer(node *seiv1alpha1.SeiNode, cfg *config.Config) corev1.Contain
 	if node.Spec.Validator != nil {
 		env = append(env, corev1.EnvVar{Name: envDoubleSignCheckHeight, Value: strconv.FormatInt(doubleSignCheckHeight(node, cfg), 10)})
 	}
+	if g := node.Spec.Genesis; g != nil {
+		// The start script checks the genesis again before every start (see startScript).
+		env = append(env, corev1.EnvVar{Name: envGenesisSHA256, Value: g.SHA256})
+	}
 	return corev1.Container{
 		Name:      ContainerSeid,
 		Image:     node.Spec.Image,

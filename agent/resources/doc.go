@@ -1,5 +1,6 @@
 // Package resources renders the Kubernetes objects that run one SeiNode in a member cluster: a
-// one-replica StatefulSet, a headless Service, a P2P Service and a data PersistentVolumeClaim. The
+// one-replica StatefulSet, a headless Service, a P2P Service, a data PersistentVolumeClaim and the
+// NetworkPolicy that admits only the agent to the sidecar's port. The
 // builders are pure: a SeiNode and the agent's configuration in, objects out, no client and no clock,
 // so the same input always gives the same objects and golden files pin them down.
 //

@@ -6,8 +6,9 @@ package resources
 // in the seid image, which ships bash and a few coreutils (dataplane/images.ShellTools): no sed, grep
 // or jq, so JSON is read with bash's own regular expressions.
 
-// ExitGenesisMismatch is seid-init's exit code when the mounted genesis does not hash to the expected
-// sha256 (initScript's "exit 3"): the agent reports that node's genesis as refused.
+// ExitGenesisMismatch is the exit code of seid-init when the mounted genesis does not hash to the
+// expected sha256, and of seid's start script when config/genesis.json no longer does (both scripts'
+// "exit 3"): the agent reports that node's genesis as refused.
 const ExitGenesisMismatch = 3
 
 // ExitSigningState is seid-init's exit code when a validator's signing state cannot be established:
@@ -116,6 +117,12 @@ fi
 // The check is a plain HTTP/1.0 request over bash's /dev/tcp, so the seid image needs no curl. exec
 // makes seid the container's main process, so it receives SIGTERM directly.
 //
+// With spec.genesis it then checks config/genesis.json against the expected sha256 again, right
+// before every `exec seid start`. seid-init checks only when the pod starts; the sidecar's
+// restart-seid (SIGTERM, and the kubelet restarts this container alone) and any crash restart run
+// this script without it, and the sidecar can write config/genesis.json in between (configure-genesis,
+// ceremony tasks). A mismatch exits ExitGenesisMismatch, as seid-init does, so the agent reports it.
+//
 // While UnvouchedFile exists, seid starts with --consensus.double-sign-check-height
 // ${SEI_DOUBLE_SIGN_CHECK_HEIGHT} (0 or unset: no flag): before joining consensus seid searches that
 // many recent blocks for this key's signature and exits if it finds one, so a key still signing
@@ -137,6 +144,12 @@ echo "waiting for the sidecar on port ${SEI_SIDECAR_PORT} to release seid"
 until released 2>/dev/null; do
   sleep 2
 done
+
+if [ -n "${SEI_GENESIS_SHA256:-}" ] &&
+  ! echo "${SEI_GENESIS_SHA256}  ${SEI_HOME}/config/genesis.json" | sha256sum -c --status - 2>/dev/null; then
+  echo "config/genesis.json does not have sha256 ${SEI_GENESIS_SHA256}: refusing to start seid" >&2
+  exit 3
+fi
 
 check=()
 unvouched="${SEI_HOME}/data/signing_state_unvouched"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
 )
 
 // scriptTimeout bounds each script run, so a gate that never opens fails the test instead of hanging it.
@@ -227,4 +229,80 @@ func TestStartScriptWaitsWhileNothingListens(t *testing.T) {
 	g.Expect(err).To(HaveOccurred(), string(out))
 	_, err = os.Stat(e.log)
 	g.Expect(os.IsNotExist(err)).To(BeTrue(), "seid must not start")
+}
+
+// start runs startScript against a sidecar that has released seid, with env added to the script's
+// own, and returns its output.
+func (e *scriptEnv) start(env ...string) (string, error) {
+	e.t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) }))
+	defer srv.Close()
+	_, port, err := net.SplitHostPort(srv.Listener.Addr().String())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(e.t.Context(), scriptTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", "-c", startScript)
+	cmd.Env = append([]string{"PATH=" + e.path, "FAKE_LOG=" + e.log, "SEI_HOME=" + e.home, "SEI_SIDECAR_PORT=" + port}, env...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// startWithGenesis runs startScript with SEI_GENESIS_SHA256 set when genesisSHA is not empty.
+func (e *scriptEnv) startWithGenesis(genesisSHA string) (string, error) {
+	if genesisSHA == "" {
+		return e.start()
+	}
+	return e.start("SEI_GENESIS_SHA256=" + genesisSHA)
+}
+
+// A restart of seid alone (the sidecar's restart-seid, a crash) does not run seid-init: the start
+// script itself refuses a config/genesis.json that is not the one the node was given, with seid-init's
+// exit code, and seid never starts on it.
+func TestStartScriptChecksTheGenesisBeforeEveryStart(t *testing.T) {
+	g := NewWithT(t)
+	e := newScriptEnv(t)
+	genesis := `{"chain_id":"test-1"}` + "\n"
+	sum := sha256.Sum256([]byte(genesis))
+	want := hex.EncodeToString(sum[:])
+	e.write("home/config/genesis.json", genesis, 0o600)
+
+	out, err := e.startWithGenesis(want)
+	g.Expect(err).NotTo(HaveOccurred(), out)
+	g.Expect(e.read("../seid.log")).To(Equal("start --home " + e.home + "\n"))
+	g.Expect(os.Remove(e.log)).To(Succeed())
+
+	// The sidecar rewrote the genesis (configure-genesis from another bucket, say) and restarted seid.
+	e.write("home/config/genesis.json", `{"chain_id":"other-1"}`+"\n", 0o600)
+	out, err = e.startWithGenesis(want)
+	var exit *exec.ExitError
+	g.Expect(errors.As(err, &exit)).To(BeTrue(), "%v: %s", err, out)
+	g.Expect(exit.ExitCode()).To(Equal(ExitGenesisMismatch))
+	g.Expect(out).To(ContainSubstring("config/genesis.json does not have sha256 " + want + ": refusing to start seid"))
+	_, err = os.Stat(e.log)
+	g.Expect(os.IsNotExist(err)).To(BeTrue(), "seid must not start")
+
+	// No genesis at all is a mismatch too.
+	g.Expect(os.Remove(filepath.Join(e.home, "config", "genesis.json"))).To(Succeed())
+	_, err = e.startWithGenesis(want)
+	g.Expect(err).To(HaveOccurred())
+	_, err = os.Stat(e.log)
+	g.Expect(os.IsNotExist(err)).To(BeTrue(), "seid must not start")
+
+	// A node without spec.genesis (the sidecar resolves a well-known chain's) is not checked.
+	out, err = e.startWithGenesis("")
+	g.Expect(err).NotTo(HaveOccurred(), out)
+}
+
+// The seid container gets the expected hash exactly when the node has spec.genesis.
+func TestSeidContainerCarriesTheGenesisHash(t *testing.T) {
+	g := NewWithT(t)
+	withGenesis := newNode("rpc-0").Genesis().Build()
+	c := seidContainer(withGenesis, devConfig())
+	g.Expect(c.Env).To(ContainElement(corev1.EnvVar{Name: envGenesisSHA256, Value: withGenesis.Spec.Genesis.SHA256}))
+	c = seidContainer(newNode("rpc-1").Build(), devConfig())
+	for _, v := range c.Env {
+		g.Expect(v.Name).NotTo(Equal(envGenesisSHA256))
+	}
 }

@@ -1,11 +1,7 @@
 package resources
 
 import (
-	"context"
 	"errors"
-	"net"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -198,17 +194,9 @@ func TestStartScriptArmsTheDoubleSignCheck(t *testing.T) {
 
 // runStart runs startScript against a sidecar that releases seid at once, and returns its output.
 func (e *scriptEnv) runStart(g Gomega, env ...string) string {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) }))
-	defer srv.Close()
-	_, port, err := net.SplitHostPort(srv.Listener.Addr().String())
-	g.Expect(err).NotTo(HaveOccurred())
-	ctx, cancel := context.WithTimeout(e.t.Context(), scriptTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "bash", "-c", startScript)
-	cmd.Env = append([]string{"PATH=" + e.path, "FAKE_LOG=" + e.log, "SEI_HOME=" + e.home, "SEI_SIDECAR_PORT=" + port}, env...)
-	out, err := cmd.CombinedOutput()
-	g.Expect(err).NotTo(HaveOccurred(), string(out))
-	return string(out)
+	out, err := e.start(env...)
+	g.Expect(err).NotTo(HaveOccurred(), out)
+	return out
 }
 
 // ownVolume is a volume this validator ran on: seid initialised, its key from the Secret installed,

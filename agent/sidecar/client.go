@@ -56,6 +56,8 @@ type Client struct {
 	httpClient *http.Client
 	token      TokenSource
 	timeout    time.Duration
+	// validator: the node is a validator; only ValidatorTaskTypes are sent (ForValidator).
+	validator bool
 }
 
 // Option configures a Client.

@@ -80,7 +80,7 @@ func (e *TaskFailedError) Error() string {
 // IsPermanent reports whether err means that retrying the same call cannot
 // help, so a plan should fail (or spend a retry) rather than requeue: a 4xx
 // answer other than those HTTPError.Permanent excuses, a task that failed
-// on the sidecar, or a task rejected locally (ErrInvalidTask). Connection
+// on the sidecar, or a task rejected locally (ErrInvalidTask, ErrRefusedTask). Connection
 // errors, timeouts, cancellation and 5xx answers are transient. A nil err is
 // not permanent.
 func IsPermanent(err error) bool {
@@ -91,7 +91,7 @@ func IsPermanent(err error) bool {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
-	if errors.Is(err, ErrInvalidTask) {
+	if errors.Is(err, ErrInvalidTask) || errors.Is(err, ErrRefusedTask) {
 		return true
 	}
 	var failed *TaskFailedError

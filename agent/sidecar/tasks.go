@@ -19,6 +19,9 @@ func (c *Client) SubmitTask(ctx context.Context, task Task) (string, error) {
 	if err := validateTask(task); err != nil {
 		return "", fmt.Errorf("submit %s: %w", describe(task), err)
 	}
+	if err := CheckTask(task.Type, c.validator); err != nil {
+		return "", fmt.Errorf("submit %s: %w", describe(task), err)
+	}
 	resp, err := c.do(ctx, http.MethodPost, "/v0/tasks", task)
 	if err != nil {
 		return "", fmt.Errorf("submit %s: %w", describe(task), err)

@@ -45,6 +45,7 @@ const (
 	TypeEnsureIdentity     = "ensure-identity"
 	TypeEnsureDataPVC      = "ensure-data-pvc"
 	TypeApplyServices      = "apply-services"
+	TypeApplyNetworkPolicy = "apply-network-policy"
 	TypeResolveP2PAddress  = "resolve-p2p-address"
 	TypePublishGentx       = "publish-gentx"
 	TypeVerifyGenesis      = "verify-genesis"
@@ -66,6 +67,7 @@ func Registry() *planner.Registry[*Env] {
 	r.Register(TypeEnsureIdentity, task(ensureIdentity))
 	r.Register(TypeEnsureDataPVC, task(ensureDataPVC))
 	r.Register(TypeApplyServices, task(applyServices))
+	r.Register(TypeApplyNetworkPolicy, task(applyNetworkPolicy))
 	r.Register(TypeResolveP2PAddress, task(resolveP2PAddress))
 	r.Register(TypePublishGentx, task(publishGentx))
 	r.Register(TypeVerifyGenesis, task(verifyGenesis))

@@ -28,8 +28,15 @@ const (
 // status: the node ID for every node, and the consensus public key and operator address for
 // validators. Minted keys are created only when absent, as immutable Secrets without an owner: deleting
 // a SeiNode never deletes a validator's identity, and nothing ever overwrites a key.
+//
+// A validator is refused (terminally, before any key is read or minted) when an older validator in
+// its namespace names one of its key Secrets, or when a Secret it would have minted was minted for
+// another deployment (see CheckKeyClaims and CheckMintedKeys).
 func ensureIdentity(ctx context.Context, env *Env) (planner.Result, error) {
 	node := env.Node
+	if err := checkKeys(ctx, env); err != nil {
+		return planner.Result{}, err
+	}
 	names := resources.KeySecretNames(node)
 	mint := node.Spec.Validator == nil || node.Spec.Validator.Identity.Mint
 
@@ -89,6 +96,11 @@ func (e *Env) keySecret(ctx context.Context, name, key string, mint bool, genera
 	err := e.Reader.Get(ctx, ref, secret)
 	switch {
 	case err == nil:
+		if v := e.Node.Spec.Validator; v != nil && v.Identity.Mint {
+			if refusal := mintedFor(secret, e.Node); refusal != nil {
+				return nil, planner.Terminal(refusal)
+			}
+		}
 		value, ok := secret.Data[key]
 		if !ok || len(value) == 0 {
 			return nil, planner.Terminalf("Secret %s has no %q key", ref, key)
@@ -103,14 +115,20 @@ func (e *Env) keySecret(ctx context.Context, name, key string, mint bool, genera
 	if err != nil {
 		return nil, fmt.Errorf("generate %s for Secret %s: %w", key, ref, err)
 	}
+	labels := map[string]string{
+		seiv1alpha1.LabelNode:      e.Node.Name,
+		seiv1alpha1.LabelChain:     e.Node.Spec.ChainID,
+		seiv1alpha1.LabelComponent: key,
+	}
+	// Binds the key to the deployment the hub recorded on the node: a deployment recreated under the
+	// same name has another UID, and its validators are refused these keys (mintedFor).
+	if uid := e.Node.Labels[seiv1alpha1.LabelDeploymentUID]; uid != "" {
+		labels[seiv1alpha1.LabelDeploymentUID] = uid
+	}
 	secret = &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{
 			Namespace: ref.Namespace, Name: ref.Name,
-			Labels: map[string]string{
-				seiv1alpha1.LabelNode:      e.Node.Name,
-				seiv1alpha1.LabelChain:     e.Node.Spec.ChainID,
-				seiv1alpha1.LabelComponent: key,
-			},
+			Labels: labels,
 			Annotations: map[string]string{
 				"sei.io/minted-by": "sei-fleet-agent: never overwritten; deleting it loses this identity",
 			},
@@ -127,6 +145,23 @@ func (e *Env) keySecret(ctx context.Context, name, key string, mint bool, genera
 		return nil, fmt.Errorf("create Secret %s: %w", ref, err)
 	}
 	return value, nil
+}
+
+// checkKeys runs CheckKeyClaims and CheckMintedKeys for env's node; a refusal is terminal.
+func checkKeys(ctx context.Context, env *Env) error {
+	for _, check := range []func() (*KeyRefusal, error){
+		func() (*KeyRefusal, error) { return CheckKeyClaims(ctx, env.Client, env.Node) },
+		func() (*KeyRefusal, error) { return CheckMintedKeys(ctx, env.Reader, env.Node) },
+	} {
+		refusal, err := check()
+		if err != nil {
+			return err
+		}
+		if refusal != nil {
+			return planner.Terminal(refusal)
+		}
+	}
+	return nil
 }
 
 var errNoOperatorKey = errors.New("a ceremony validator needs an operator key: set validator.identity.mint or operatorKeySecret")

@@ -104,6 +104,14 @@ func applyServices(ctx context.Context, env *Env) (planner.Result, error) {
 // template takes effect only when replace-pod deletes the pod, so the agent decides when a node
 // restarts.
 func applyStatefulSet(ctx context.Context, env *Env) (planner.Result, error) {
+	// The last word before a pod exists: another validator may have claimed a key since the plan began.
+	refusal, err := CheckKeyClaims(ctx, env.Client, env.Node)
+	if err != nil {
+		return planner.Result{}, err
+	}
+	if refusal != nil {
+		return planner.Result{}, planner.Terminal(refusal)
+	}
 	sts, err := resources.BuildStatefulSet(env.Node, env.Config)
 	if err != nil {
 		return planner.Result{}, planner.Terminal(err)

@@ -44,6 +44,11 @@ func awaitSidecar(ctx context.Context, env *Env, p *seiv1alpha1.PlannedTask) (pl
 // Parameters are computed from the live node, so a retry carries the current spec.
 func sidecarTask(wire string) planner.Factory[*Env] {
 	return planner.Func(func(ctx context.Context, env *Env, p *seiv1alpha1.PlannedTask) (planner.Result, error) {
+		// The node's client refuses these too (sidecar.ForValidator); checking here as well keeps the
+		// rule whatever client a test or a future caller hands the task.
+		if err := sidecar.CheckTask(wire, env.Node.Spec.Validator != nil); err != nil {
+			return planner.Result{}, planner.Terminal(err)
+		}
 		params, err := sidecarParams(env, wire)
 		if err != nil {
 			return planner.Result{}, planner.Terminal(err)

@@ -3,11 +3,14 @@ package tasks
 import (
 	"testing"
 
+	"github.com/google/uuid"
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/sei-protocol/sei-fleet/agent/sidecar"
+	"github.com/sei-protocol/sei-fleet/agent/sidecar/sidecartest"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/planner"
 )
 
 func TestConfigApplySendsOnlyOverridesTheSidecarTakes(t *testing.T) {
@@ -28,4 +31,30 @@ func TestConfigApplySendsOnlyOverridesTheSidecarTakes(t *testing.T) {
 	g.Expect(err).To(MatchError(And(
 		ContainSubstring(`spec.overrides: override "network.p2p.max_connections": "0x10" is not a valid uint`),
 		ContainSubstring(`; override "p2p.max-num-inbound-peers": unknown key`))))
+}
+
+// Whatever client a plan is handed, a validator's sidecar is never sent a task outside
+// sidecar.ValidatorTaskTypes: the task fails the plan at once, and nothing reaches the sidecar.
+func TestSidecarTaskRefusesDestructiveTasksOnValidators(t *testing.T) {
+	g := NewWithT(t)
+	srv := sidecartest.NewServer()
+	t.Cleanup(srv.Close)
+	node := &seiv1alpha1.SeiNode{
+		ObjectMeta: metav1.ObjectMeta{Name: "val-0", Namespace: "ns"},
+		Spec:       seiv1alpha1.SeiNodeSpec{Validator: &seiv1alpha1.ValidatorSpec{}},
+	}
+	env := &Env{Node: node, Sidecar: sidecar.New(srv.URL())} // an unguarded client
+	planned := &seiv1alpha1.PlannedTask{ID: uuid.NewString(), Status: seiv1alpha1.TaskPending}
+	task, err := sidecarTask(sidecar.TaskTypeResetData)(env, planned)
+	g.Expect(err).NotTo(HaveOccurred())
+	_, err = task.Run(t.Context())
+	g.Expect(planner.IsTerminal(err)).To(BeTrue(), "got %v", err)
+	g.Expect(err).To(MatchError(sidecar.ErrRefusedTask))
+	g.Expect(srv.Submissions(sidecar.TaskTypeResetData)).To(BeZero())
+
+	// A full node's plan may send it.
+	node.Spec.Validator, node.Spec.FullNode = nil, &seiv1alpha1.FullNodeSpec{}
+	_, err = task.Run(t.Context())
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(srv.Submissions(sidecar.TaskTypeResetData)).To(Equal(1))
 }

@@ -71,6 +71,17 @@ const (
 	ReasonAgentPending      = "AgentPending"
 	ReasonWrongCluster      = "WrongCluster"
 	ReasonOverridesValid    = "OverridesValid"
+	// ReasonKeySecretInUse: a validator names a key Secret that an older SeiNode in its namespace
+	// also names. The older node keeps it; this one runs no pod.
+	ReasonKeySecretInUse = "KeySecretInUse"
+	// ReasonKeySecretOfAnotherDeployment: a key Secret the agent minted carries another
+	// sei.io/deployment-uid than the validator's: a deployment recreated under the same name never
+	// inherits the old one's keys.
+	ReasonKeySecretOfAnotherDeployment = "KeySecretOfAnotherDeployment"
+	// ReasonFenceUnconfirmed: a deleted node's pod is gone from the API, but the kubelet of the
+	// Kubernetes Node it ran on has not confirmed its containers stopped; the agent keeps its
+	// finalizer until it does or an admin confirms.
+	ReasonFenceUnconfirmed = "FenceUnconfirmed"
 	// ReasonInvalidOverrides: a node's (or a deployment template's) overrides name a key the sidecar
 	// does not accept, a key the fleet sets itself, or a value sei-config refuses. Both kinds use it.
 	ReasonInvalidOverrides = "InvalidOverrides"

@@ -72,6 +72,23 @@ const (
 	AnnotationMemberCopyUID = "sei.io/member-copy-uid"
 )
 
+// Annotations the agent keeps on a member SeiNode for its fence: the pod object being gone from the API
+// (a force delete, a deleted Node) does not prove its containers stopped.
+const (
+	// AnnotationPodNode names the Kubernetes Node the node's pod was last seen bound to: whose kubelet
+	// must confirm the pod stopped before the agent releases a deleted SeiNode.
+	AnnotationPodNode = "sei.io/pod-node"
+	// AnnotationFenceLeaseRenewTime is the renewTime of that Node's kubelet Lease (kube-node-lease)
+	// when the agent first saw the deleted SeiNode's pod gone ("none" when there was no Lease). A later
+	// renewal by the same kubelet, with the Node Ready, is the proof the agent waits for; both times come
+	// from the kubelet's clock.
+	AnnotationFenceLeaseRenewTime = "sei.io/fence-lease-renew-time"
+	// AnnotationConfirmPodStopped, set by an admin on a deleted member SeiNode to the name of the
+	// Kubernetes Node in AnnotationPodNode, confirms that the node's containers no longer run there (the
+	// machine is off, or its kubelet's pods are known dead) when the kubelet cannot confirm it itself.
+	AnnotationConfirmPodStopped = "sei.io/confirm-pod-stopped"
+)
+
 // The agent's heartbeat: a Lease the agent renews in its own namespace on its member cluster, naming
 // its cluster in spec.holderIdentity. The hub reads it to judge the cluster's health.
 const (

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/utils/ptr"
 
 	"github.com/sei-protocol/sei-fleet/agent/config"
@@ -79,10 +80,15 @@ func StartDataPlane(ctx context.Context, f *testfleet.Fleet, o DataPlaneOptions)
 // AgentConfig is the agent configuration for a member of this data plane: the local seictl image,
 // pods reached at their addresses (the agent runs on the host, where there is no cluster DNS), P2P on
 // NodePorts of the node's fabric address, and requests small enough for several seids on one node.
+// The sidecar admits the host's fabric address, where the agent calls from; the data plane's bridge
+// CNI does not enforce NetworkPolicies, so this only keeps the rendered policy truthful.
 func (d *DataPlane) AgentConfig() *config.Config {
 	c := config.Default()
 	c.Images.Sidecar = d.Seictl
 	c.NodeEndpoints = config.EndpointsPodIP
+	if d.DataPlane != nil && d.Fabric != nil {
+		c.NetworkPolicy.SidecarFrom = []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: d.Fabric.HostIP() + "/32"}}}
+	}
 	c.Storage.Default.Size = ptr.To(config.NewQuantity("2Gi"))
 	c.Resources.Default = config.Resources{
 		Requests: config.ResourceList{corev1.ResourceCPU: config.NewQuantity("100m"), corev1.ResourceMemory: config.NewQuantity("256Mi")},

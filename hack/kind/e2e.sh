@@ -139,11 +139,13 @@ kubectl --kubeconfig "$hub_kc" wait --for condition=Established --timeout 60s cr
 write_overlay hub
 kubectl --kubeconfig "$hub_kc" apply -k "$WORK/hub"
 
-# 4. Members: the agent with this member's name and the kind agent configuration, then the hub's
-# identity on the member.
+# 4. Members: the SeiNode CRD (on its own, so removing the agent never removes it), the agent with
+# this member's name and the kind agent configuration, then the hub's identity on the member.
 for m in "${MEMBERS[@]}"; do
   kc=$WORK/$m.kubeconfig
-  log "Installing the agent and the hub's access on member $m"
+  log "Installing the SeiNode CRD, the agent and the hub's access on member $m"
+  kubectl --kubeconfig "$kc" apply -k "$ROOT/deploy/member-crds"
+  kubectl --kubeconfig "$kc" wait --for condition=Established --timeout 60s crd/seinodes.sei.io
   write_agent_overlay "$m"
   kubectl --kubeconfig "$kc" apply -k "$WORK/$m"
   kubectl --kubeconfig "$kc" apply -k "$ROOT/deploy/member-access"
