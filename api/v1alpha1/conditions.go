@@ -69,8 +69,11 @@ const (
 	ReasonMemberReleasing   = "Releasing"
 	ReasonMemberInSync      = "InSync"
 	ReasonAgentPending      = "AgentPending"
-	ReasonWrongCluster      = "WrongCluster"
-	ReasonOverridesValid    = "OverridesValid"
+	// ReasonNotWherePlaced: a validator record names a cluster other than the one its deployment
+	// placed the validator on (status.validatorPlacements); the mirror creates nothing there.
+	ReasonNotWherePlaced = "NotWherePlaced"
+	ReasonWrongCluster   = "WrongCluster"
+	ReasonOverridesValid = "OverridesValid"
 	// ReasonKeySecretInUse: a validator names a key Secret that an older SeiNode in its namespace
 	// also names. The older node keeps it; this one runs no pod.
 	ReasonKeySecretInUse = "KeySecretInUse"

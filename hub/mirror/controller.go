@@ -203,6 +203,11 @@ func (r *Reconciler) sync(ctx context.Context, record *seiv1alpha1.SeiNode) (ctr
 			// The cache is behind: the hub's record, or the member copy (deleted since it was read).
 			return ctrl.Result{RequeueAfter: time.Second}, ""
 		}
+		var notPlaced *notPlacedError
+		if errors.As(err, &notPlaced) {
+			setSynced(record, false, seiv1alpha1.ReasonNotWherePlaced, notPlaced.Error())
+			return ctrl.Result{RequeueAfter: r.retry()}, ""
+		}
 		r.unreachable(record, err.Error(), nil)
 		return ctrl.Result{RequeueAfter: r.retry()}, ""
 	}
@@ -253,6 +258,9 @@ func (r *Reconciler) push(ctx context.Context, record *seiv1alpha1.SeiNode, cl c
 		// The record read from the cache may be older than a fence mark the hub already set (and the
 		// copy the fence then deleted is why there is none): decide on the hub's current record.
 		if err := r.wantsCopy(ctx, record); err != nil {
+			return err
+		}
+		if err := r.placedHere(ctx, record); err != nil {
 			return err
 		}
 	}
