@@ -123,7 +123,6 @@ func TestAValidatorWrittenAnewGetsASigningStateFloor(t *testing.T) {
 	g.Expect(pl.From).To(Equal(map[int]string{1: "ap"}))
 	g.Expect(pl.Floors).To(Equal(map[int]int64{1: 300}))
 
-
 	// A move after a fence: the memory follows the move, forgets the old copy, and the floor rises.
 	eu = record(vals, 1, "eu")
 	eu.Annotations[seiv1alpha1.AnnotationFencedCluster] = "eu"
