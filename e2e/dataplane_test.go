@@ -20,6 +20,10 @@ import (
 // and the real seictl sidecar from locally built images, and the agents reach them at their pod
 // addresses. SEID_BIN and SEICTL_BIN name the binaries.
 
+// signingFloorMargin is the hub's floor margin on the real data plane: its chain makes about a block a
+// second, so the production margin (1000) would keep a moved validator silent for a quarter of an hour.
+const signingFloorMargin = 20
+
 // dataPlane is the running data plane.
 var dataPlane *framework.DataPlane
 
@@ -63,6 +67,7 @@ func startDataPlane(f *testfleet.Fleet) (func(*framework.Local), func(), error) 
 	dataPlane, localSeidImage = d, d.Seid[seidTag]
 	configure := func(l *framework.Local) {
 		l.RealPods = true
+		l.SigningFloorMargin = signingFloorMargin
 		l.AgentConfig = func(string) *config.Config { return d.AgentConfig() }
 	}
 	stop := func() {

@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	clusterv1 "open-cluster-management.io/api/cluster/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
 
 	"github.com/sei-protocol/sei-fleet/agent/resources"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
@@ -48,6 +50,7 @@ func TestRealChainFaults(t *testing.T) {
 	g := NewWithT(t)
 	registerSA(t)
 	n := startFaultNet(t)
+	saveArtifactsOnFailure(t, n)
 	watch := framework.WatchSigners(100 * time.Millisecond)
 	t.Cleanup(func() { assertNoDoubleSigning(t, watch.Stop(), n) })
 
@@ -185,7 +188,7 @@ func getRecord(t *testing.T, key client.ObjectKey) (seiv1alpha1.SeiNode, bool) {
 	return r, err == nil
 }
 
-// clusterHealth is the policy's view of a cluster: its health reason ("" when not listed).
+// clusterHealth is the policy's view of a cluster: "Healthy", or the reason it is not ("" when not listed).
 func clusterHealth(t *testing.T, policy, cluster string) string {
 	var p seiv1alpha1.SeiPlacementPolicy
 	if err := fleet.Hub.Client.Get(t.Context(), client.ObjectKey{Name: policy}, &p); err != nil {
@@ -193,6 +196,9 @@ func clusterHealth(t *testing.T, policy, cluster string) string {
 	}
 	for _, c := range p.Status.Clusters {
 		if c.Name == cluster {
+			if c.Healthy {
+				return "Healthy"
+			}
 			return c.Reason
 		}
 	}
@@ -415,6 +421,7 @@ func faultMemberRebuilt(t *testing.T, n *faultNet) {
 	rebuilt, stopRebuilt, err := testfleet.StartMember("sa")
 	g.Expect(err).NotTo(HaveOccurred())
 	t.Cleanup(func() { _ = stopRebuilt() })
+	g.Expect(rebuilt.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: seiv1alpha1.DefaultSystemNamespace}})).To(Succeed())
 	g.Expect(rebuilt.Grant(ctx, framework.HubUser, filepath.Join("..", "deploy", "hub", "member-rbac", "role.yaml"))).To(Succeed())
 	kc, _, err := rebuilt.UserKubeconfig(framework.HubUser)
 	g.Expect(err).NotTo(HaveOccurred())
@@ -438,15 +445,55 @@ func faultMemberRebuilt(t *testing.T, n *faultNet) {
 
 	_, signedBefore := signersOf(g, a)
 	g.Expect(setKubeconfigSecret(ctx, "sa", real)).To(Succeed())
+	var moved seiv1alpha1.SeiNode
 	g.Eventually(func(g Gomega) {
 		r, ok := getRecord(t, key)
 		g.Expect(ok).To(BeTrue())
 		g.Expect(r.Spec.ClusterName).NotTo(Equal("sa"), "moved after a real fence")
+		moved = r
+	}).WithTimeout(3 * time.Minute).WithPolling(time.Second).Should(Succeed())
+	floor := moved.Spec.Validator.SigningStateFloor
+	g.Expect(floor).To(BeNumerically(">", signedBefore), "it starts on a new volume above every height it signed")
+	// seid-init writes the state at the floor; a height above it is a signature seid made there.
+	g.Eventually(func(g Gomega) {
 		c, signed := signersOf(g, a)
-		g.Expect(c).To(Equal(1), "signing on its new cluster")
-		g.Expect(signed).To(BeNumerically(">", signedBefore))
+		g.Expect(c).To(Equal(1), "signing on %s", moved.Spec.ClusterName)
+		g.Expect(signed).To(BeNumerically(">", floor))
 	}).WithTimeout(5 * time.Minute).WithPolling(2 * time.Second).Should(Succeed())
 	taint(t, "sa", false)
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// saveArtifactsOnFailure writes, when the test failed and E2E_ARTIFACTS names a directory, the hub's
+// and agents' log lines and every member's copies and pods of the network there.
+func saveArtifactsOnFailure(t *testing.T, n *faultNet) {
+	dir := os.Getenv("E2E_ARTIFACTS")
+	if dir == "" {
+		return
+	}
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		ctx := context.WithoutCancel(t.Context())
+		_ = os.MkdirAll(dir, 0o755)
+		_ = os.WriteFile(filepath.Join(dir, "logs.jsonl"), []byte(local.Logs.String()), 0o644)
+		for _, m := range fleet.Members {
+			var out []any
+			copies := &seiv1alpha1.SeiNodeList{}
+			_ = m.Client.List(ctx, copies, client.InNamespace(n.ns))
+			pods := &corev1.PodList{}
+			_ = m.Client.List(ctx, pods, client.InNamespace(n.ns))
+			for i := range copies.Items {
+				out = append(out, copies.Items[i])
+			}
+			for i := range pods.Items {
+				out = append(out, map[string]any{"pod": pods.Items[i].Name, "status": pods.Items[i].Status})
+			}
+			raw, _ := yaml.Marshal(out)
+			_ = os.WriteFile(filepath.Join(dir, m.Name+".yaml"), raw, 0o644)
+		}
+		t.Logf("artifacts in %s", dir)
+	})
+}

@@ -139,7 +139,7 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts *Options) (mcmanager
 	if err := (&deployment.Reconciler{
 		Hub: local.GetClient(), HubReader: local.GetAPIReader(), Scheme: scheme,
 		Recorder: local.GetEventRecorder("sei-hub"), Inventory: inventory, Members: members{mgr, provider},
-		HealthEvents: deploymentEvents, Executor: opts.Hooks.Executor, Resync: resync,
+		HealthEvents: deploymentEvents, Executor: opts.Hooks.Executor, Resync: resync, FloorMargin: opts.SigningFloorMargin,
 	}).SetupWithManager(local); err != nil {
 		return nil, fmt.Errorf("set up deployment controller: %w", err)
 	}

@@ -32,6 +32,9 @@ type Options struct {
 	AgentNamespace string
 	// SweepMaxDeletions caps how many stale member copies one sweep deletes.
 	SweepMaxDeletions int
+	// SigningFloorMargin is added to the highest block height the hub saw when it sets the
+	// signing-state floor of a validator that lands on another cluster.
+	SigningFloorMargin int64
 
 	// Hooks for in-process tests; never set from flags.
 	Hooks Hooks
@@ -58,12 +61,13 @@ type Hooks struct {
 // NewOptions returns the defaults.
 func NewOptions() *Options {
 	return &Options{
-		ManagerOptions:    cli.NewManagerOptions("hub"),
-		MemberTimeout:     10 * time.Second,
-		ProbeInterval:     10 * time.Second,
-		Resync:            30 * time.Second,
-		AgentNamespace:    seiv1alpha1.DefaultSystemNamespace,
-		SweepMaxDeletions: mirror.DefaultMaxDeletions,
+		ManagerOptions:     cli.NewManagerOptions("hub"),
+		MemberTimeout:      10 * time.Second,
+		ProbeInterval:      10 * time.Second,
+		Resync:             30 * time.Second,
+		AgentNamespace:     seiv1alpha1.DefaultSystemNamespace,
+		SweepMaxDeletions:  mirror.DefaultMaxDeletions,
+		SigningFloorMargin: deployment.DefaultFloorMargin,
 	}
 }
 
@@ -75,12 +79,17 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.Resync, "resync", o.Resync, "how often every registration and deployment is re-evaluated (failover tolerations expire without an event)")
 	fs.StringVar(&o.AgentNamespace, "agent-namespace", o.AgentNamespace, "namespace of the agents' heartbeat Lease on member clusters")
 	fs.IntVar(&o.SweepMaxDeletions, "sweep-max-deletions", o.SweepMaxDeletions, "at most this many stale member copies are deleted per sweep (validators never are)")
+	fs.Int64Var(&o.SigningFloorMargin, "signing-floor-margin", o.SigningFloorMargin,
+		"blocks added to the highest height the hub saw for a moved validator's signing-state floor (it signs nothing below it)")
 }
 
 // Validate reports every invalid option, each naming its flag.
 func (o *Options) Validate() error {
 	errs := o.ManagerOptions.Validate()
 	errs = append(errs, cli.NamespaceFlag("--agent-namespace", o.AgentNamespace))
+	if o.SigningFloorMargin <= 0 {
+		errs = append(errs, fmt.Errorf("--signing-floor-margin must be positive, got %d", o.SigningFloorMargin))
+	}
 	if o.SweepMaxDeletions <= 0 {
 		errs = append(errs, fmt.Errorf("--sweep-max-deletions must be positive, got %d", o.SweepMaxDeletions))
 	}

@@ -51,6 +51,9 @@ type Local struct {
 	// Height, when set, is every agent's block height reader (read each second): heights for nodes
 	// that have no seid RPC to ask.
 	Height node.HeightReader
+	// SigningFloorMargin, when set, is the hub's --signing-floor-margin: a real chain on this machine
+	// makes about a block a second, and a moved validator signs nothing for that many blocks.
+	SigningFloorMargin int64
 
 	ctx    context.Context
 	mu     sync.Mutex
@@ -109,6 +112,9 @@ func (l *Local) StartHub(ctx context.Context) error {
 	opts.MetricsAddr, opts.ProbeAddr = "0", "0"
 	opts.ProbeInterval = time.Second
 	opts.MemberTimeout = 3 * time.Second
+	if l.SigningFloorMargin > 0 {
+		opts.SigningFloorMargin = l.SigningFloorMargin
+	}
 	opts.Hooks = hub.Hooks{
 		NewClient: l.HubWrites.NewClient, SkipNameValidation: true,
 		Executor: Fast(deployment.Registry()), SweepInterval: 2 * time.Second, MemberRetry: time.Second, Resync: 2 * time.Second,

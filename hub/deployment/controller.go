@@ -51,9 +51,12 @@ type Reconciler struct {
 	HealthEvents <-chan event.GenericEvent
 	Executor     *planner.Executor[*Env]
 	// Resync re-evaluates steady deployments this often (failover tolerations expire without events).
-	Resync  time.Duration
-	Options controller.Options
-	Now     func() time.Time
+	Resync time.Duration
+	// FloorMargin is added to the highest block height seen for a moved validator's signing-state
+	// floor (default DefaultFloorMargin).
+	FloorMargin int64
+	Options     controller.Options
+	Now         func() time.Time
 }
 
 // SetupWithManager registers the controller on the hub's own cluster.

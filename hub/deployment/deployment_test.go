@@ -79,7 +79,7 @@ func decodeFirst(p *seiv1alpha1.TaskPlan, out any) error {
 }
 
 func decision(assign map[int]string) *evaluation {
-	return &evaluation{decision: &placement.Decision{Assignments: assign}, policy: "p", powerCap: rollout.DefaultPowerCap}
+	return &evaluation{decision: &placement.Decision{Assignments: assign}, policy: "p", powerCap: rollout.DefaultPowerCap, floorMargin: DefaultFloorMargin}
 }
 
 func taskTypes(p *seiv1alpha1.TaskPlan) []string {

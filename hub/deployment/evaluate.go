@@ -31,6 +31,8 @@ type evaluation struct {
 	unconfirmed map[int]bool
 	// now is when the decision was made (signing-state floors start at the genesis time).
 	now time.Time
+	// floorMargin is added to the highest height seen for a signing-state floor.
+	floorMargin int64
 }
 
 func (e *evaluation) blocked(reason, format string, args ...any) *evaluation {
@@ -41,7 +43,7 @@ func (e *evaluation) blocked(reason, format string, args ...any) *evaluation {
 // evaluate reads the policy, the cluster inventory, other deployments' usage and, for joiners, the
 // network they join, and runs the scheduler over the deployment's current records.
 func (r *Reconciler) evaluate(ctx context.Context, dep *seiv1alpha1.SeiNodeDeployment, records []seiv1alpha1.SeiNode) (*evaluation, error) {
-	ev := &evaluation{policy: dep.Spec.Placement.PolicyName, powerCap: rollout.DefaultPowerCap, now: r.now()}
+	ev := &evaluation{policy: dep.Spec.Placement.PolicyName, powerCap: rollout.DefaultPowerCap, now: r.now(), floorMargin: r.floorMargin()}
 	if msg := invalidOverrides(dep); msg != "" {
 		return ev.blocked(seiv1alpha1.ReasonInvalidOverrides, "%s", msg), nil
 	}
@@ -217,4 +219,11 @@ func (r *Reconciler) now() time.Time {
 		return r.Now()
 	}
 	return time.Now()
+}
+
+func (r *Reconciler) floorMargin() int64 {
+	if r.FloorMargin > 0 {
+		return r.FloorMargin
+	}
+	return DefaultFloorMargin
 }

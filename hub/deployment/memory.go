@@ -27,14 +27,15 @@ import (
 //     what a record says about another cluster never moves the memory, so a stale cache cannot;
 //   - an entry goes only when its ordinal is scaled away and no record of it is left.
 
-// floorMargin is what the hub adds to the highest block height it saw when it sets a validator's
+// DefaultFloorMargin is what the hub adds to the highest block height it saw when it sets a validator's
 // signingStateFloor. The heights it sees lag the chain: the agent reads them every --height-interval
 // (30s by default) and the mirror copies them up a moment later. Sei makes a block about every 400ms, so
 // the chain moves about 75 blocks in that lag; 1000 covers a lag of more than six minutes at that pace,
 // or 30s at 30ms blocks. The cost of a floor above the chain's height is that the validator signs
 // nothing until the chain reaches it: at most about 1000 blocks missed, which can jail it for downtime
 // (recoverable), never tombstone it.
-const floorMargin = 1000
+// DefaultFloorMargin is the hub's default (--signing-floor-margin).
+const DefaultFloorMargin = 1000
 
 // maxReplicas is the most replicas a deployment has (spec.replicas' maximum): ordinals are below it.
 const maxReplicas = 200
@@ -120,9 +121,9 @@ func remember(dep *seiv1alpha1.SeiNodeDeployment, records []seiv1alpha1.SeiNode)
 }
 
 // signingFloor is the signingStateFloor for a validator written onto a cluster anew: the highest block
-// height the hub saw for the deployment, plus floorMargin. Zero before the genesis time: no block, so
+// height the hub saw for the deployment, plus margin. Zero before the genesis time: no block, so
 // no vote, can exist yet (ceremony validators start at genesis with an empty signing state).
-func signingFloor(dep *seiv1alpha1.SeiNodeDeployment, records []seiv1alpha1.SeiNode, now time.Time) int64 {
+func signingFloor(dep *seiv1alpha1.SeiNodeDeployment, records []seiv1alpha1.SeiNode, now time.Time, margin int64) int64 {
 	g := dep.Status.Genesis
 	if g == nil || now.Before(g.GenesisTime.Time) {
 		return 0
@@ -137,7 +138,7 @@ func signingFloor(dep *seiv1alpha1.SeiNodeDeployment, records []seiv1alpha1.SeiN
 	for _, p := range dep.Status.ValidatorPlacements {
 		highest = max(highest, p.Height)
 	}
-	return highest + floorMargin
+	return highest + margin
 }
 
 // startFromGenesis gives a validator record written anew after the ceremony the genesis and the peers

@@ -132,8 +132,8 @@ func TestAValidatorWrittenAnewGetsASigningStateFloor(t *testing.T) {
 	p, _ = nextPlan(vals, ev, genesisDone([]seiv1alpha1.SeiNode{us, eu}))
 	g.Expect(decodeFirst(p, &pl)).To(Succeed())
 	g.Expect(pl.Place).To(Equal(map[int]string{1: "ap"}))
-	g.Expect(pl.Floors).To(Equal(map[int]int64{1: 900 + floorMargin}))
-	g.Expect(*placementOf(vals, 1)).To(Equal(seiv1alpha1.ValidatorPlacement{Ordinal: 1, Cluster: "ap", SigningStateFloor: 900 + floorMargin}))
+	g.Expect(pl.Floors).To(Equal(map[int]int64{1: 900 + DefaultFloorMargin}))
+	g.Expect(*placementOf(vals, 1)).To(Equal(seiv1alpha1.ValidatorPlacement{Ordinal: 1, Cluster: "ap", SigningStateFloor: 900 + DefaultFloorMargin}))
 
 	// The same move when an uncached read does not confirm the fence: the validator stays.
 	rememberPlacement(vals, 1, "eu", 0)
@@ -151,8 +151,8 @@ func TestAValidatorWrittenAnewGetsASigningStateFloor(t *testing.T) {
 	var added Placement
 	g.Expect(decodeFirst(p, &added)).To(Succeed())
 	g.Expect(added.Place).To(Equal(map[int]string{2: "ap"}))
-	g.Expect(added.Floors).To(Equal(map[int]int64{2: 700 + floorMargin}))
-	g.Expect(placementOf(grown, 2).SigningStateFloor).To(Equal(int64(700+floorMargin)), "persisted with the plan")
+	g.Expect(added.Floors).To(Equal(map[int]int64{2: 700 + DefaultFloorMargin}))
+	g.Expect(placementOf(grown, 2).SigningStateFloor).To(Equal(int64(700+DefaultFloorMargin)), "persisted with the plan")
 }
 
 func TestRecordsCarryTheDeploymentUIDAndKeepTheirFloor(t *testing.T) {

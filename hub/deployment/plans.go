@@ -100,7 +100,7 @@ func placePlan(dep *seiv1alpha1.SeiNodeDeployment, ev *evaluation, records []sei
 			place.Remove = append(place.Remove, ord)
 		}
 	}
-	floor := signingFloor(dep, records, ev.now)
+	floor := signingFloor(dep, records, ev.now, ev.floorMargin)
 	floors := map[int]int64{}
 	for ord, cluster := range d.Assignments {
 		if going[ord] {
