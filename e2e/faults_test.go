@@ -27,7 +27,8 @@ import (
 
 // The fault suite (issue 11): faults that could make one validator key sign in two places, or sign
 // from a signing state that went back, run against a real network of four validators, one per region
-// (us, eu, ap, sa), with failover.validators AfterFence. Every validator's key Secrets are copied to
+// (us, eu, ap, sa), with failover.validators AfterFence and a voting power cap of 2/3 (so a validator
+// may move to a region that holds one already). Every validator's key Secrets are copied to
 // every member beforehand, as docs/placement.md tells an operator to do before enabling failover: so a
 // fence that trusts the wrong cluster, or a copy created before the old one is gone, IS a second
 // signer here, not a harmless new identity.
@@ -71,6 +72,9 @@ func startFaultNet(t *testing.T) *faultNet {
 	regionPolicy(t, n.policy, []string{"us", "eu", "ap", "sa"}, func(s *seiv1alpha1.SeiPlacementPolicySpec) {
 		s.Failover.Validators = seiv1alpha1.ValidatorFailoverAfterFence
 		s.MaxNodesPerCluster = ptrTo(int32(1))
+		// A validator can move only if a region may then hold two of four: under the default 1/3, losing
+		// a region leaves three domains for four validators and nothing moves at all.
+		s.MaxVotingPowerFraction = "2/3"
 	})
 	n.key = create(t, validators(n.ns, "net", n.policy, 4))
 	dumpOnFailure(t, n.key)
