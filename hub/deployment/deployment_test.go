@@ -228,10 +228,14 @@ func TestAFencedRecordThatStaysIsUnfenced(t *testing.T) {
 	p, err := nextPlan(vals, ev, recs)
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(p.Type).To(Equal(PlanUnfence))
-	g.Expect(taskTypes(p)).To(Equal([]string{TaskClearFence}),
-		"no new floor: the copy the mirror then creates runs on the data claim the fenced copy left")
+	g.Expect(taskTypes(p)).To(Equal([]string{TaskWriteRecords, TaskClearFence}),
+		"after the genesis time the floor is written before the marks go: the claim the copy finds may not be the old one")
+	var pl Placement
+	g.Expect(decodeFirst(p, &pl)).To(Succeed())
+	g.Expect(pl.Place).To(Equal(map[int]string{1: "eu"}))
+	g.Expect(pl.Floors).To(Equal(map[int]int64{1: DefaultFloorMargin}), "no height seen yet: the margin alone")
 	var f FenceTarget
-	g.Expect(planner.DecodeParams(&p.Tasks[0], &f)).To(Succeed())
+	g.Expect(planner.DecodeParams(&p.Tasks[1], &f)).To(Succeed())
 	g.Expect(f).To(Equal(FenceTarget{Ordinal: 1, Cluster: "eu"}))
 
 	ev.decision.Assignments[1] = "ap" // or it moves: the place plan, not an unfence

@@ -48,6 +48,7 @@ func TestFenceTrustsOnlyTheVerifiedMember(t *testing.T) {
 
 		h.putSecret(t, a, eu.Kubeconfig)
 		h.heartbeat(t, eu, a) // eu's agent naming A does not make eu A
+		h.awaitUnverified(t, a)
 		h.fenceRounds(t, rec, a, 10)
 		g.Expect(rec.Annotations).NotTo(HaveKey(seiv1alpha1.AnnotationFencedCluster), "not fenced through eu")
 		g.Expect(h.copyOn(t, us, rec)).To(HaveField("DeletionTimestamp", BeNil()), "the copy on us was not even touched")
@@ -89,9 +90,56 @@ func TestFenceTrustsOnlyTheVerifiedMember(t *testing.T) {
 		g.Expect(rebuilt.Client.Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: h.ns}})).To(Succeed())
 		h.heartbeat(t, rebuilt, a) // its agent, installed afresh, has the same cluster name
 		h.putSecret(t, a, rebuilt.Kubeconfig)
+		h.awaitUnverified(t, a)
 		h.fenceRounds(t, rec, a, 10)
 		g.Expect(rec.Annotations).NotTo(HaveKey(seiv1alpha1.AnnotationFencedCluster), "not fenced through the rebuilt cluster")
 		g.Expect(h.copyOn(t, us, rec)).To(HaveField("DeletionTimestamp", BeNil()))
+	})
+
+	t.Run("a copy back on the cluster a validator leaves", func(t *testing.T) {
+		// A mirror that read the record before the fence mark can create its copy after the fence's
+		// "not found", and die before taking it back: the move itself must find it.
+		g := NewWithT(t)
+		ctx := t.Context()
+		h := startFenceHub(t, f)
+		a, b := h.register(t, "a", us), h.register(t, "b", eu)
+		dep := &seiv1alpha1.SeiNodeDeployment{
+			ObjectMeta: metav1.ObjectMeta{Namespace: h.ns, Name: "vals"},
+			Spec: seiv1alpha1.SeiNodeDeploymentSpec{
+				ChainID: "test-1", Image: "seid:v1", Replicas: 1, Role: seiv1alpha1.RoleValidator,
+				Placement: seiv1alpha1.PlacementSpec{PolicyName: "p"},
+				Genesis: &seiv1alpha1.GenesisCeremonySpec{StakingAmount: "10000000usei", AccountBalance: "1000000000000usei",
+					StartDelay: metav1.Duration{Duration: 5 * time.Second}, Deadline: metav1.Duration{Duration: 5 * time.Minute}},
+			},
+		}
+		g.Expect(h.fleet.Hub.Client.Create(ctx, dep)).To(Succeed())
+		h.env.Deployment, h.env.Policy = dep, "p"
+		rec := h.validator(t, a, us)
+		h.fenceUntilDeleted(t, rec, a, us)
+		h.releaseAgentFinalizer(t, us, rec)
+		h.fenceRounds(t, rec, a, 1)
+		g.Expect(rec.Annotations).To(HaveKeyWithValue(seiv1alpha1.AnnotationFencedCluster, a))
+
+		back := &seiv1alpha1.SeiNode{
+			ObjectMeta: metav1.ObjectMeta{Namespace: h.ns, Name: rec.Name, Finalizers: []string{"sei.io/agent"}},
+			Spec: *rec.Spec.DeepCopy(),
+		}
+		g.Expect(us.Client.Create(ctx, back)).To(Succeed())
+		move := Placement{Place: map[int]string{0: b}, From: map[int]string{0: a}, Leaving: map[int]string{0: a}}
+		pt := &seiv1alpha1.PlannedTask{StartedAt: ptr.To(metav1.Now())}
+		res, err := writeRecords(ctx, h.env, pt, move)
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(res.Done).To(BeFalse(), "the move waits")
+		g.Expect(h.fleet.Hub.Client.Get(ctx, client.ObjectKeyFromObject(rec), rec)).To(Succeed())
+		g.Expect(rec.Spec.ClusterName).To(Equal(a), "not moved while a copy is on the cluster it leaves")
+		g.Expect(h.copyOn(t, us, rec).DeletionTimestamp).NotTo(BeNil(), "the copy found there is deleted")
+
+		h.releaseAgentFinalizer(t, us, rec)
+		res, err = writeRecords(ctx, h.env, pt, move)
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(res.Done).To(BeTrue())
+		g.Expect(h.fleet.Hub.Client.Get(ctx, client.ObjectKeyFromObject(rec), rec)).To(Succeed())
+		g.Expect(rec.Spec.ClusterName).To(Equal(b), "moved once the agent confirmed it gone")
 	})
 
 	t.Run("another copy than the one the hub saw", func(t *testing.T) {
@@ -240,6 +288,15 @@ func (h *fenceHub) putSecret(t *testing.T, cluster string, kubeconfig []byte) {
 		err = h.fleet.Hub.Client.Create(t.Context(), s)
 	}
 	NewWithT(t).Expect(err).NotTo(HaveOccurred())
+}
+
+// awaitUnverified waits until the hub no longer verifies cluster: the provider has seen the Secret
+// change. Until then the fence rightly acts on the cluster it still reaches (the real one), which is
+// not what these cases are about.
+func (h *fenceHub) awaitUnverified(t *testing.T, cluster string) {
+	t.Helper()
+	NewWithT(t).Eventually(func() error { return h.provider.VerifyIdentity(t.Context(), cluster) }).
+		WithTimeout(15 * time.Second).WithPolling(50 * time.Millisecond).ShouldNot(Succeed())
 }
 
 func (h *fenceHub) heartbeat(t *testing.T, cp *testfleet.ControlPlane, holder string) {

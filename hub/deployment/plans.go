@@ -94,7 +94,7 @@ func placePlan(dep *seiv1alpha1.SeiNodeDeployment, ev *evaluation, records []sei
 	live map[int]*seiv1alpha1.SeiNode, going map[int]bool) (*seiv1alpha1.TaskPlan, error) {
 	d := ev.decision
 	validators := dep.Spec.Role == seiv1alpha1.RoleValidator
-	place := Placement{Place: map[int]string{}, From: map[int]string{}, Join: ev.join}
+	place := Placement{Place: map[int]string{}, From: map[int]string{}, Leaving: map[int]string{}, Join: ev.join}
 	for _, ord := range d.Removed {
 		if !going[ord] {
 			place.Remove = append(place.Remove, ord)
@@ -132,6 +132,9 @@ func placePlan(dep *seiv1alpha1.SeiNodeDeployment, ev *evaluation, records []sei
 		if remembered == nil || remembered.Cluster != cluster {
 			floors[ord] = floor
 		}
+		if remembered != nil && remembered.Cluster != cluster {
+			place.Leaving[ord] = remembered.Cluster
+		}
 		if remembered != nil {
 			floors[ord] = max(floors[ord], remembered.SigningStateFloor)
 		}
@@ -145,6 +148,9 @@ func placePlan(dep *seiv1alpha1.SeiNodeDeployment, ev *evaluation, records []sei
 	if len(floors) > 0 {
 		place.Floors = floors
 	}
+	if len(place.Leaving) == 0 {
+		place.Leaving = nil
+	}
 	plan, err := newPlan(dep, PlanPlace, planner.Step{Type: TaskWriteRecords, Params: place, MaxRetries: 5})
 	if err != nil || !validators {
 		return plan, err
@@ -156,9 +162,12 @@ func placePlan(dep *seiv1alpha1.SeiNodeDeployment, ev *evaluation, records []sei
 }
 
 // unfencePlan clears the fence marks of a record that stays on its cluster after all (the cluster came
-// back before the move): the old copy is confirmed gone, so a new one there is the only one. It needs
-// no new signing-state floor: the copy the mirror creates runs on the data claim the old copy left (the
-// agent never deletes a validator's claim), whose signing state is the key's last.
+// back before the move): the old copy is confirmed gone, so a new one there is the only one. After the
+// genesis time a validator whose copy was confirmed gone gets a new signing-state floor first. The new
+// copy normally runs on the data claim the old one left (the agent never deletes a validator's claim),
+// whose state is the key's own; the floor is for the claim that did not survive (storage lost with its
+// machine, a namespace deleted), where the key would otherwise start from the last floor written. The
+// cost is the margin's blocks of silence after an unfence.
 func unfencePlan(dep *seiv1alpha1.SeiNodeDeployment, ev *evaluation, records []seiv1alpha1.SeiNode) (*seiv1alpha1.TaskPlan, error) {
 	d := ev.decision
 	blocked := map[int]bool{}
@@ -172,7 +181,24 @@ func unfencePlan(dep *seiv1alpha1.SeiNodeDeployment, ev *evaluation, records []s
 		if !marked || !rec.DeletionTimestamp.IsZero() || blocked[ord] || d.Assignments[ord] != c {
 			continue
 		}
-		return newPlan(dep, PlanUnfence, planner.Step{Type: TaskClearFence, Params: FenceTarget{Ordinal: ord, Cluster: c}, MaxRetries: 5})
+		clear := planner.Step{Type: TaskClearFence, Params: FenceTarget{Ordinal: ord, Cluster: c}, MaxRetries: 5}
+		floor := int64(0)
+		if dep.Spec.Role == seiv1alpha1.RoleValidator && rec.Annotations[seiv1alpha1.AnnotationFencedCluster] == c {
+			floor = signingFloor(dep, records, ev.now, ev.floorMargin)
+			if p := placementOf(dep, ord); p != nil {
+				floor = max(floor, p.SigningStateFloor)
+			}
+		}
+		if floor == 0 {
+			return newPlan(dep, PlanUnfence, clear)
+		}
+		write := planner.Step{Type: TaskWriteRecords, MaxRetries: 5,
+			Params: Placement{Place: map[int]string{ord: c}, From: map[int]string{ord: c}, Floors: map[int]int64{ord: floor}}}
+		plan, err := newPlan(dep, PlanUnfence, write, clear)
+		if err == nil {
+			rememberPlacement(dep, ord, c, floor)
+		}
+		return plan, err
 	}
 	return nil, nil
 }

@@ -33,6 +33,9 @@ type Placement struct {
 	// none). A record found elsewhere when the plan runs was moved by a write the plan's view had not
 	// seen: the plan fails rather than write from that view, and a new one is made.
 	From map[int]string `json:"from,omitempty"`
+	// Leaving maps a validator that moves to the cluster it leaves (the one its deployment's memory
+	// named). The move is written only once that cluster, verified, holds no copy of it right then.
+	Leaving map[int]string `json:"leaving,omitempty"`
 }
 
 // JoinTarget is the network a non-validator deployment joins.
@@ -47,7 +50,7 @@ type JoinTarget struct {
 // is carried over from the old record comes from the apiserver, not from a cache that may be behind.
 // Idempotent: server-side apply of the same record changes nothing, and deleting a deleted record is a
 // no-op.
-func writeRecords(ctx context.Context, env *Env, _ *seiv1alpha1.PlannedTask, p Placement) (planner.Result, error) {
+func writeRecords(ctx context.Context, env *Env, pt *seiv1alpha1.PlannedTask, p Placement) (planner.Result, error) {
 	dep := env.Deployment
 	for _, ord := range slices.Sorted(maps.Keys(p.Place)) {
 		cluster := p.Place[ord]
@@ -61,6 +64,11 @@ func writeRecords(ctx context.Context, env *Env, _ *seiv1alpha1.PlannedTask, p P
 		if from, ok := p.From[ord]; ok && from != clusterOf(existing) {
 			return planner.Result{}, planner.Terminalf("record %s names cluster %q, the plan was made when it named %q: planning again",
 				RecordName(dep, ord), clusterOf(existing), from)
+		}
+		if left, ok := p.Leaving[ord]; ok {
+			if wait, res, err := confirmGone(ctx, env, pt, ord, left); wait {
+				return res, err
+			}
 		}
 		in := recordInput{Ordinal: ord, Cluster: cluster, Existing: existing, Policy: env.Policy, Floor: p.Floors[ord]}
 		if p.Join != nil {
@@ -221,6 +229,49 @@ func fenceNode(ctx context.Context, env *Env, pt *seiv1alpha1.PlannedTask, f Fen
 		}
 	}
 	return waitOrFail(why)
+}
+
+// confirmGone re-checks, as a validator's record is about to move, that the cluster it leaves holds no
+// copy of it. The fence confirmed that once, but a copy may have appeared since: a mirror that read the
+// record before the fence mark, created its copy after the fence's "not found", and failed (or died)
+// before taking it back. The moment the record names another cluster that copy would be a second
+// signer, and nothing would look for it again. So: the cluster's identity is verified afresh, a copy
+// found there is deleted as the fence does, and the move waits until the agent confirmed it gone. It
+// waits while the cluster cannot be reached or verified; after fencePatience the plan fails and a new
+// one tries again. wait reports whether the caller must return res and err.
+func confirmGone(ctx context.Context, env *Env, pt *seiv1alpha1.PlannedTask, ordinal int, cluster string) (bool, planner.Result, error) {
+	name := RecordName(env.Deployment, ordinal)
+	waitOrFail := func(why string) (bool, planner.Result, error) {
+		if pt != nil && pt.StartedAt != nil && env.now().Sub(pt.StartedAt.Time) > fencePatience {
+			return true, planner.Result{}, planner.Terminalf("cannot move %s off %s: %s", name, cluster, why)
+		}
+		res, err := planner.Running(5 * time.Second)
+		return true, res, err
+	}
+	cl, err := env.Members.GetCluster(ctx, multicluster.ClusterName(cluster))
+	if err != nil {
+		return waitOrFail("the cluster it leaves is not reachable to confirm no copy is left there")
+	}
+	if err := env.Members.VerifyIdentity(ctx, cluster); err != nil {
+		return waitOrFail(err.Error())
+	}
+	memberCopy := &seiv1alpha1.SeiNode{}
+	err = cl.GetAPIReader().Get(ctx, client.ObjectKey{Namespace: env.Deployment.Namespace, Name: name}, memberCopy)
+	switch {
+	case apierrors.IsNotFound(err):
+		return false, planner.Result{}, nil
+	case err != nil:
+		return waitOrFail(err.Error())
+	}
+	ctrl.LoggerFrom(ctx).Info("A copy is back on the cluster a validator leaves: deleting it before the move",
+		"SeiNode", klog.KObj(memberCopy), "cluster", cluster, "uid", memberCopy.UID)
+	if memberCopy.DeletionTimestamp.IsZero() {
+		pre := client.Preconditions{UID: &memberCopy.UID}
+		if err := cl.GetClient().Delete(ctx, memberCopy, pre); err != nil && !apierrors.IsNotFound(err) {
+			return waitOrFail(err.Error())
+		}
+	}
+	return waitOrFail(fmt.Sprintf("a copy (uid %s) is on %s again: deleted, waiting for its agent to confirm it gone", memberCopy.UID, cluster))
 }
 
 // clearFence removes a record's fence marks for its own cluster.
