@@ -12,8 +12,9 @@ package resources
 const ExitGenesisMismatch = 3
 
 // ExitSigningState is seid-init's exit code when a validator's signing state cannot be established:
-// the state file on the volume has no readable height, or the floor is not a height. The validator
-// does not start on a state nobody can read.
+// the state file on the volume has no readable height, the floor is not a height, or the Secret's
+// consensus key has no readable address and public key (so nobody can tell whose the state is). The
+// validator does not start on a state nobody can read.
 const ExitSigningState = 4
 
 // UnvouchedFile, under seid's data directory, marks a validator whose signing state its own volume
@@ -38,6 +39,13 @@ const UnvouchedFile = "signing_state_unvouched"
 //     (or seid init made for the key it generated) is rewritten at its own height or the floor,
 //     whichever is higher, without that key's signature: what seid-init leaves unvouched never
 //     carries a signature, so a signature in it later is this key's own.
+//   - "The Secret's key" means the same address and public key, read from the JSON, not the same
+//     bytes: the same key written another way (a re-created Secret, other tooling) is still this key,
+//     and rewriting its state as another key's would drop its signature and let it sign its last
+//     height, round 0, again. A key on the volume whose address or public key cannot be read counts
+//     as another key (unvouched, the state rewritten), as any key that differed did before. A Secret
+//     whose key cannot be read fails the pod (ExitSigningState): taken for "another key" it would
+//     strip this key's state on every start. The agent refuses such a Secret before any pod exists.
 //   - With spec.genesis, the genesis is copied onto the volume and the copy checked against the
 //     expected sha256 before it replaces config/genesis.json; a mismatch fails the pod (exit
 //     ExitGenesisMismatch, which the agent reports), so seid never runs on a genesis nobody agreed
@@ -56,6 +64,19 @@ install_private() {
   mv -f "$2.tmp" "$2"
 }
 
+# key_id prints a consensus key file's address (upper case) and public key, or nothing when either
+# cannot be read: the same key in any JSON layout prints the same.
+key_id() {
+  local content address
+  content="$(<"$1")"
+  if [[ "${content}" =~ \"address\"[[:space:]]*:[[:space:]]*\"([0-9A-Fa-f]{1,128})\" ]]; then
+    address="${BASH_REMATCH[1]^^}"
+    if [[ "${content}" =~ \"pub_key\"[[:space:]]*:[[:space:]]*\{[^}]*\"value\"[[:space:]]*:[[:space:]]*\"([A-Za-z0-9+/=]{1,1024})\" ]]; then
+      printf '%s %s\n' "${address}" "${BASH_REMATCH[1]}"
+    fi
+  fi
+}
+
 if [ ! -f "${config}/config.toml" ] || [ ! -f "${config}/app.toml" ]; then
   seid init "${SEI_MONIKER}" --chain-id "${SEI_CHAIN_ID}" --mode "${SEI_MODE}" --home "${SEI_HOME}" --overwrite
 fi
@@ -71,9 +92,14 @@ if [ "${SEI_MODE}" = validator ]; then
     exit 4
   fi
   floor=$((10#${floor}))
+  secret_key="$(key_id /etc/sei/keys/signing/priv_validator_key.json)"
+  if [ -z "${secret_key}" ]; then
+    echo "the consensus key from the Secret has no readable address and pub_key: refusing to start a validator that cannot tell whose signing state it has" >&2
+    exit 4
+  fi
   vouched=yes
-  if [ ! -f "${key}" ] || [ "$(<"${key}")" != "$(</etc/sei/keys/signing/priv_validator_key.json)" ]; then
-    vouched=no # the state here, if any, is not this key's
+  if [ ! -f "${key}" ] || [ "$(key_id "${key}")" != "${secret_key}" ]; then
+    vouched=no # another key, or one whose address cannot be read: the state here, if any, is not this key's
   fi
   install_private /etc/sei/keys/signing/priv_validator_key.json "${key}"
   mkdir -p "${SEI_HOME}/data"

@@ -68,7 +68,7 @@ func newScriptEnv(t *testing.T) *scriptEnv {
 	e.write("bin/seid", fakeSeid, 0o755)
 	e.write("bin/sleep", "#!/bin/sh\nexit 0\n", 0o755)
 	e.write(strings.TrimPrefix(mountNodeKey, "/")+"/"+SecretKeyNodeKey, "node-key-from-secret\n", 0o400)
-	e.write(strings.TrimPrefix(mountSigningKey, "/")+"/"+SecretKeySigningKey, "signing-key-from-secret\n", 0o400)
+	e.write(strings.TrimPrefix(mountSigningKey, "/")+"/"+SecretKeySigningKey, keyFromSecret, 0o400)
 	return e
 }
 

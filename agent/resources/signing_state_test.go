@@ -1,16 +1,21 @@
 package resources
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	. "github.com/onsi/gomega"
 
 	"github.com/sei-protocol/sei-fleet/agent/config"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/internal/seikeys"
 )
 
 // seidInitState is the signing state the fake `seid init` writes, as tendermint writes it.
@@ -26,8 +31,42 @@ func floorState(h string) string { return `{"height":"` + h + `","round":0,"step
 const (
 	stateFile     = "data/priv_validator_state.json"
 	unvouchedPath = "data/" + UnvouchedFile
-	keyFromSecret = "signing-key-from-secret\n"
 )
+
+// keyFromSecret is the consensus key in the signing Secret, as the agent mints it (seid's format);
+// anotherKey is some other validator's.
+var (
+	keyFromSecret = string(testKey(1).JSON())
+	anotherKey    = string(testKey(2).JSON())
+)
+
+// testKey is a consensus key made from a fixed seed.
+func testKey(seed byte) seikeys.ConsensusKey {
+	k, err := seikeys.ConsensusKeyFromSeed(bytes.Repeat([]byte{seed}, 32))
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
+
+// reformatted is key as other tooling may write it (a re-created Secret, say): compact, the fields in
+// another order, the address in lower case. It is the same key.
+func reformatted(key string) string {
+	var f struct {
+		Address string `json:"address"`
+		PubKey  struct {
+			Type, Value string
+		} `json:"pub_key"`
+		PrivKey struct {
+			Type, Value string
+		} `json:"priv_key"`
+	}
+	if err := json.Unmarshal([]byte(key), &f); err != nil {
+		panic(err)
+	}
+	return fmt.Sprintf(`{"priv_key":{"value":%q,"type":%q},"pub_key":{"value":%q,"type":%q},"address":%q}`,
+		f.PrivKey.Value, f.PrivKey.Type, f.PubKey.Value, f.PubKey.Type, strings.ToLower(f.Address))
+}
 
 // TestInitScriptSigningState runs seid-init against a validator's volume in every state it can find
 // it in, with and without a floor, and checks the signing state it leaves and whether it marks the
@@ -58,11 +97,24 @@ func TestInitScriptSigningState(t *testing.T) {
 		{name: "own key, state file lost: written at the floor", volume: ownVolume(""), floor: "77",
 			wantState: floorState("77"), wantUnvouched: "77\n"},
 		{name: "another key's state above the floor: its height kept without its signature, unvouched", floor: "100",
-			volume:    volumeWith("another-key\n", signedState("9000")),
+			volume:    volumeWith(anotherKey, signedState("9000")),
 			wantState: floorState("9000"), wantUnvouched: "9000\n"},
 		{name: "another key's state below the floor: raised, unvouched", floor: "100",
-			volume:    volumeWith("another-key\n", signedState("10")),
+			volume:    volumeWith(anotherKey, signedState("10")),
 			wantState: floorState("100"), wantUnvouched: "100\n"},
+		{name: "the Secret's key written differently: the same key, its state untouched, vouched", floor: "1234",
+			volume:    volumeWith(reformatted(keyFromSecret), signedState("5000")),
+			wantState: signedState("5000")},
+		{name: "the same address with another public key counts as another key", floor: "100",
+			volume: volumeWith(strings.Replace(keyFromSecret, testKey(1).PubKeyBase64(), testKey(2).PubKeyBase64(), 1),
+				signedState("9000")),
+			wantState: floorState("9000"), wantUnvouched: "9000\n"},
+		{name: "a key with no readable address counts as another key", floor: "100",
+			volume:    volumeWith(`{"priv_key":{"type":"tendermint/PrivKeyEd25519","value":"eA=="}}`, signedState("9000")),
+			wantState: floorState("9000"), wantUnvouched: "9000\n"},
+		{name: "a key that is no JSON counts as another key", floor: "100",
+			volume:    volumeWith("garbage\n", signedState("9000")),
+			wantState: floorState("9000"), wantUnvouched: "9000\n"},
 		{name: "heights are decimal, not octal", volume: ownVolume(signedState("010")), floor: "0009",
 			wantState: signedState("010")},
 		{name: "compact JSON is read too", volume: ownVolume(`{"height":"1300","round":1,"step":2}`), floor: "1234",
@@ -129,6 +181,26 @@ func TestInitScriptRefusesAnUnknownSigningState(t *testing.T) {
 			g.Expect(e.read(stateFile)).To(Equal(tc.state), "the state is left as it was")
 		})
 	}
+}
+
+// TestInitScriptRefusesASecretKeyItCannotRead: without the address and public key of the Secret's key
+// seid-init cannot tell whose state is on the volume. Taking it for another key on every start would
+// strip this key's own signature each time (a state at its height, round 0, no signature, lets the key
+// sign that height again), so it refuses (ExitSigningState) and touches nothing. The agent refuses
+// such a Secret before the pod exists (agent/tasks ensure-identity); this is the script's own guard.
+func TestInitScriptRefusesASecretKeyItCannotRead(t *testing.T) {
+	g := NewWithT(t)
+	e := newScriptEnv(t)
+	ownVolume(signedState("5000"))(e)
+	e.write(strings.TrimPrefix(mountSigningKey, "/")+"/"+SecretKeySigningKey, "not a key\n", 0o400)
+	out, err := e.runInit("validator", "")
+	var exit *exec.ExitError
+	g.Expect(errors.As(err, &exit)).To(BeTrue(), out)
+	g.Expect(exit.ExitCode()).To(Equal(ExitSigningState))
+	g.Expect(out).To(ContainSubstring("has no readable address and pub_key"))
+	g.Expect(e.read("config/priv_validator_key.json")).To(Equal(keyFromSecret), "the key on the volume is left as it was")
+	g.Expect(e.read(stateFile)).To(Equal(signedState("5000")), "the state is left as it was")
+	g.Expect(e.read(unvouchedPath)).To(ContainSubstring("no such file"))
 }
 
 func TestInitScriptLeavesAFullNodesStateAlone(t *testing.T) {
