@@ -52,7 +52,13 @@ const UnvouchedFile = "signing_state_unvouched"
 //     on. Checking the copy rather than the mount means what is checked is exactly what seid reads.
 //
 // Files are written to a temporary name and renamed, so a crash never leaves half a key or state
-// behind, and with umask 077 nothing lands readable by anyone else. Heights are compared as base-10
+// behind, and with umask 077 nothing lands readable by anyone else. A validator's three renames run
+// in the one order a crash between them cannot exploit: UnvouchedFile first, then the state, then
+// the key. A raised state or an installed key without the mark would be vouched for by the next run
+// (the Secret's key, a state at the floor) and the check never armed; the key before the state
+// would leave another key's signature at the marked height, which startScript takes as this key's.
+// Killed after any rename, the next run finds the mark, or the old key and state, and ends where
+// an uninterrupted run does (TestInitScriptSurvivesACrashAfterAnyRename). Heights are compared as base-10
 // (10#): bash reads a leading zero as octal.
 const initScript = `set -euo pipefail
 umask 077
@@ -86,6 +92,7 @@ install_private /etc/sei/keys/node/node_key.json "${config}/node_key.json"
 if [ "${SEI_MODE}" = validator ]; then
   key="${config}/priv_validator_key.json"
   state="${SEI_HOME}/data/priv_validator_state.json"
+  unvouched="${SEI_HOME}/data/signing_state_unvouched"
   floor="${SEI_SIGNING_STATE_FLOOR:-0}"
   if [[ ! "${floor}" =~ ^[0-9]{1,18}$ ]]; then
     echo "signing state floor ${floor} is not a height: refusing to start" >&2
@@ -101,8 +108,6 @@ if [ "${SEI_MODE}" = validator ]; then
   if [ ! -f "${key}" ] || [ "$(key_id "${key}")" != "${secret_key}" ]; then
     vouched=no # another key, or one whose address cannot be read: the state here, if any, is not this key's
   fi
-  install_private /etc/sei/keys/signing/priv_validator_key.json "${key}"
-  mkdir -p "${SEI_HOME}/data"
   height=""
   if [ -f "${state}" ]; then
     if [[ "$(<"${state}")" =~ \"height\"[[:space:]]*:[[:space:]]*\"([0-9]{1,18})\" ]]; then
@@ -112,19 +117,20 @@ if [ "${SEI_MODE}" = validator ]; then
       exit 4
     fi
   fi
-  if [ -z "${height}" ] || [ "${height}" -lt "${floor}" ] || [ "${vouched}" = no ]; then
-    if [ -z "${height}" ] || [ "${height}" -lt "${floor}" ]; then
-      height="${floor}"
-    fi
+  if [ -z "${height}" ] || [ "${height}" -lt "${floor}" ]; then
+    height="${floor}"
+    vouched=no
+  fi
+  mkdir -p "${SEI_HOME}/data"
+  # Decide first, then write the mark, the state, the key, in that order (see initScript's comment).
+  if [ "${vouched}" = no ]; then
+    printf '%s\n' "${height}" > "${unvouched}.tmp"
+    mv -f "${unvouched}.tmp" "${unvouched}"
     echo "signing state not this volume's to vouch for: writing it at height ${height} (floor ${floor})"
     printf '{"height":"%s","round":0,"step":0}\n' "${height}" > "${state}.tmp"
     mv -f "${state}.tmp" "${state}"
-    vouched=no
   fi
-  if [ "${vouched}" = no ]; then
-    printf '%s\n' "${height}" > "${SEI_HOME}/data/signing_state_unvouched.tmp"
-    mv -f "${SEI_HOME}/data/signing_state_unvouched.tmp" "${SEI_HOME}/data/signing_state_unvouched"
-  fi
+  install_private /etc/sei/keys/signing/priv_validator_key.json "${key}"
 fi
 
 if [ -n "${SEI_GENESIS_SHA256:-}" ]; then

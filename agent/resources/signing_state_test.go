@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -150,6 +151,80 @@ func TestInitScriptSigningState(t *testing.T) {
 			g.Expect(info.Mode().Perm()).To(Equal(os.FileMode(0o600)), "written under umask 077")
 			tmps, _ := filepath.Glob(filepath.Join(e.home, "data", "*.tmp"))
 			g.Expect(tmps).To(BeEmpty(), "written atomically: nothing half-written is left")
+		})
+	}
+}
+
+// TestInitScriptSurvivesACrashAfterAnyRename kills seid-init right after each of its renames in turn (a
+// fake mv on PATH renames, then SIGKILLs the script), runs it again, and expects the volume exactly as
+// one uninterrupted run leaves it, and seid's start to arm the double-sign check exactly as it would
+// then. Every rename is a point where the pod can die (OOM, node loss): a key installed or a state
+// raised without the unvouched mark would be vouched for by the next run, and the check never armed.
+func TestInitScriptSurvivesACrashAfterAnyRename(t *testing.T) {
+	realMv, err := exec.LookPath("mv")
+	if err != nil {
+		t.Skipf("mv not available: %v", err)
+	}
+	for _, tc := range []struct {
+		name   string
+		volume func(e *scriptEnv)
+		floor  string
+	}{
+		{name: "fresh volume", floor: "1234"},
+		{name: "own volume below the floor", volume: ownVolume(signedState("1000")), floor: "1234"},
+		{name: "another key's state above the floor", volume: volumeWith(anotherKey, signedState("9000")), floor: "100"},
+		{name: "own volume above the floor", volume: ownVolume(signedState("5000")), floor: "1234"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			env := func(more ...string) []string {
+				return append([]string{"SEI_SIGNING_STATE_FLOOR=" + tc.floor, "SEI_DOUBLE_SIGN_CHECK_HEIGHT=10"}, more...)
+			}
+			prepare := func() *scriptEnv {
+				e := newScriptEnv(t)
+				if tc.volume != nil {
+					tc.volume(e)
+				}
+				return e
+			}
+			// afterwards is what a volume holds once seid-init ran, and the flags seid then starts with.
+			afterwards := func(e *scriptEnv) []string {
+				out := e.runStart(g, env()...)
+				raw, err := os.ReadFile(e.log)
+				g.Expect(err).NotTo(HaveOccurred(), out)
+				key := e.read("config/priv_validator_key.json")
+				if key == keyFromSecret {
+					key = "<the Secret's key>"
+				}
+				return []string{"key " + key, "state " + e.read(stateFile),
+					"mark " + strings.ReplaceAll(e.read(unvouchedPath), e.home, "<home>"),
+					"seid" + strings.TrimPrefix(string(raw), "start --home "+e.home)}
+			}
+
+			ref := prepare()
+			out, err := ref.runInit("validator", "", env()...)
+			g.Expect(err).NotTo(HaveOccurred(), out)
+			want := afterwards(ref)
+
+			for n := 1; ; n++ {
+				e := prepare()
+				e.write("bin/mv", "#!/bin/bash\n"+realMv+" \"$@\" || exit\nn=0\n"+
+					"[ ! -f "+e.root+"/renames ] || read -r n < "+e.root+"/renames\n"+
+					"echo $((n + 1)) > "+e.root+"/renames\n"+
+					"[ $((n + 1)) != \"${CRASH_AFTER_RENAME}\" ] || kill -KILL $PPID\n", 0o755)
+				out, err := e.runInit("validator", "", env("CRASH_AFTER_RENAME="+strconv.Itoa(n))...)
+				if err == nil {
+					g.Expect(n).To(BeNumerically(">", 1), "the script renames something")
+					break // fewer than n renames: every crash point was tried
+				}
+				var exit *exec.ExitError
+				g.Expect(errors.As(err, &exit)).To(BeTrue(), out)
+				g.Expect(exit.ExitCode()).To(Equal(-1), "killed after rename %d: %s", n, out)
+
+				out, err = e.runInit("validator", "", env("CRASH_AFTER_RENAME=0")...)
+				g.Expect(err).NotTo(HaveOccurred(), out)
+				g.Expect(afterwards(e)).To(Equal(want), "seid-init killed after rename %d, then run again", n)
+			}
 		})
 	}
 }
