@@ -163,6 +163,12 @@ fi
 // write none), the key has signed from this volume and the file goes: a restart on its own volume must
 // not be refused for the node's own signatures, or a network restarting at once (an upgrade at a
 // height) would never start again. The flag wins over config.toml for this start only.
+//
+// A file that cannot be read as a height (empty after a power loss: nothing here is synced to disk)
+// would arm the check on every start, and the validator's own recent signatures would then refuse
+// seid for ever. It is written again (atomically) at the state's height plus one: this start is
+// armed, and the key's next signature, above the state it has now, disarms it. With no readable
+// state either it stays as it is and the check stays armed.
 const startScript = `set -uo pipefail
 
 released() (
@@ -197,6 +203,12 @@ if [ -f "${unvouched}" ]; then
     fi
     if [[ "${content}" =~ \"signature\"[[:space:]]*:[[:space:]]*\"[^\"]+\" ]]; then
       signed=yes
+    fi
+  fi
+  if [[ ! "${since}" =~ ^[0-9]{1,18}$ ]] && [ -n "${height}" ]; then
+    since=$((height + 1))
+    if printf '%s\n' "${since}" > "${unvouched}.tmp" && mv -f "${unvouched}.tmp" "${unvouched}"; then
+      echo "${unvouched} could not be read: written again at ${since}, above the signing state's height"
     fi
   fi
   if [[ "${since}" =~ ^[0-9]{1,18}$ ]] && [ -n "${height}" ] &&

@@ -310,7 +310,7 @@ func TestStartScriptArmsTheDoubleSignCheck(t *testing.T) {
 		{name: "check unset: no flag", state: floorState("1234"), unvouched: "1234\n", wantMarkKept: true},
 		{name: "state unreadable: armed", state: "garbage", unvouched: "1234\n", check: "10",
 			wantArgs: " --consensus.double-sign-check-height 10", wantMarkKept: true},
-		{name: "mark unreadable: armed", state: signedState("99999"), unvouched: "garbage\n", check: "10",
+		{name: "mark and state unreadable: armed, mark kept", state: "garbage", unvouched: "\n", check: "10",
 			wantArgs: " --consensus.double-sign-check-height 10", wantMarkKept: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -335,6 +335,36 @@ func TestStartScriptArmsTheDoubleSignCheck(t *testing.T) {
 			} else {
 				g.Expect(e.read(unvouchedPath)).To(ContainSubstring("no such file"))
 			}
+		})
+	}
+}
+
+// TestStartScriptRewritesAnUnreadableMark: a mark that cannot be read (empty after a power loss, as
+// nothing is synced) is written again just above the state's height. That start is armed, and the
+// key's next signature above that height disarms it; kept as it was, it armed every start and the
+// validator's own recent signatures would refuse seid for ever.
+func TestStartScriptRewritesAnUnreadableMark(t *testing.T) {
+	for _, mark := range []string{"", "\n", "garbage\n", "12a\n"} {
+		t.Run(strconv.Quote(mark), func(t *testing.T) {
+			g := NewWithT(t)
+			e := newScriptEnv(t)
+			e.write("home/"+stateFile, signedState("1234"), 0o600)
+			e.write("home/"+unvouchedPath, mark, 0o600)
+			armed := "start --home " + e.home + " --consensus.double-sign-check-height 10\n"
+
+			out := e.runStart(g, "SEI_DOUBLE_SIGN_CHECK_HEIGHT=10")
+			g.Expect(e.read("../seid.log")).To(Equal(armed), out)
+			g.Expect(e.read(unvouchedPath)).To(Equal("1235\n"), "written again above the state's height")
+			tmps, _ := filepath.Glob(filepath.Join(e.home, "data", "*.tmp"))
+			g.Expect(tmps).To(BeEmpty(), "written atomically")
+
+			out = e.runStart(g, "SEI_DOUBLE_SIGN_CHECK_HEIGHT=10")
+			g.Expect(e.read("../seid.log")).To(Equal(armed), "no new signature yet: still armed\n%s", out)
+
+			e.write("home/"+stateFile, signedState("1235"), 0o600) // seid signed the next height
+			out = e.runStart(g, "SEI_DOUBLE_SIGN_CHECK_HEIGHT=10")
+			g.Expect(e.read("../seid.log")).To(Equal("start --home "+e.home+"\n"), "signed above it: disarmed\n%s", out)
+			g.Expect(e.read(unvouchedPath)).To(ContainSubstring("no such file"))
 		})
 	}
 }
