@@ -162,7 +162,9 @@ fi
 // height or any height above it (seid writes "signature" only when it signs; seid init and seid-init
 // write none), the key has signed from this volume and the file goes: a restart on its own volume must
 // not be refused for the node's own signatures, or a network restarting at once (an upgrade at a
-// height) would never start again. The flag wins over config.toml for this start only.
+// height) would never start again. The flag wins over config.toml for this start only. The flag is
+// expanded as ${check[@]+"${check[@]}"}: under set -u, bash before 4.4 takes "${check[@]}" of the
+// empty array (every vouched start) for an unbound variable and exits.
 //
 // A file that cannot be read as a height (empty after a power loss: nothing here is synced to disk)
 // would arm the check on every start, and the validator's own recent signatures would then refuse
@@ -220,5 +222,5 @@ if [ -f "${unvouched}" ]; then
     check=(--consensus.double-sign-check-height "${SEI_DOUBLE_SIGN_CHECK_HEIGHT}")
   fi
 fi
-exec seid start --home "${SEI_HOME}" "${check[@]}"
+exec seid start --home "${SEI_HOME}" ${check[@]+"${check[@]}"}
 `
