@@ -20,7 +20,8 @@ const ExitSigningState = 4
 // UnvouchedFile, under seid's data directory, marks a validator whose signing state its own volume
 // cannot vouch for. It holds the height of the state seid-init left; startScript arms seid's
 // double-sign check while it exists and removes it once the state shows a signature at or above
-// that height, i.e. once this key has signed from this volume.
+// that height, i.e. once this key has signed from this volume. (startScript writes it again, one above
+// the state's height, when it cannot be read.)
 const UnvouchedFile = "signing_state_unvouched"
 
 // initScript is seid-init's script. It runs on every pod start and is idempotent:
