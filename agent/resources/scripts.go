@@ -12,14 +12,16 @@ package resources
 const ExitGenesisMismatch = 3
 
 // ExitSigningState is seid-init's exit code when a validator's signing state cannot be established:
-// the state file on the volume has no readable height, or the floor is not a height. The validator
-// does not start on a state nobody can read.
+// the state file on the volume has no readable height, the floor is not a height, or the Secret's
+// consensus key has no readable address and public key (so nobody can tell whose the state is). The
+// validator does not start on a state nobody can read.
 const ExitSigningState = 4
 
 // UnvouchedFile, under seid's data directory, marks a validator whose signing state its own volume
 // cannot vouch for. It holds the height of the state seid-init left; startScript arms seid's
 // double-sign check while it exists and removes it once the state shows a signature at or above
-// that height, i.e. once this key has signed from this volume.
+// that height, i.e. once this key has signed from this volume. (startScript writes it again, one above
+// the state's height, when it cannot be read.)
 const UnvouchedFile = "signing_state_unvouched"
 
 // initScript is seid-init's script. It runs on every pod start and is idempotent:
@@ -38,13 +40,26 @@ const UnvouchedFile = "signing_state_unvouched"
 //     (or seid init made for the key it generated) is rewritten at its own height or the floor,
 //     whichever is higher, without that key's signature: what seid-init leaves unvouched never
 //     carries a signature, so a signature in it later is this key's own.
+//   - "The Secret's key" means the same address and public key, read from the JSON, not the same
+//     bytes: the same key written another way (a re-created Secret, other tooling) is still this key,
+//     and rewriting its state as another key's would drop its signature and let it sign its last
+//     height, round 0, again. A key on the volume whose address or public key cannot be read counts
+//     as another key (unvouched, the state rewritten), as any key that differed did before. A Secret
+//     whose key cannot be read fails the pod (ExitSigningState): taken for "another key" it would
+//     strip this key's state on every start. The agent refuses such a Secret before any pod exists.
 //   - With spec.genesis, the genesis is copied onto the volume and the copy checked against the
 //     expected sha256 before it replaces config/genesis.json; a mismatch fails the pod (exit
 //     ExitGenesisMismatch, which the agent reports), so seid never runs on a genesis nobody agreed
 //     on. Checking the copy rather than the mount means what is checked is exactly what seid reads.
 //
 // Files are written to a temporary name and renamed, so a crash never leaves half a key or state
-// behind, and with umask 077 nothing lands readable by anyone else. Heights are compared as base-10
+// behind, and with umask 077 nothing lands readable by anyone else. A validator's three renames run
+// in the one order a crash between them cannot exploit: UnvouchedFile first, then the state, then
+// the key. A raised state or an installed key without the mark would be vouched for by the next run
+// (the Secret's key, a state at the floor) and the check never armed; the key before the state
+// would leave another key's signature at the marked height, which startScript takes as this key's.
+// Killed after any rename, the next run finds the mark, or the old key and state, and ends where
+// an uninterrupted run does (TestInitScriptSurvivesACrashAfterAnyRename). Heights are compared as base-10
 // (10#): bash reads a leading zero as octal.
 const initScript = `set -euo pipefail
 umask 077
@@ -56,6 +71,19 @@ install_private() {
   mv -f "$2.tmp" "$2"
 }
 
+# key_id prints a consensus key file's address (upper case) and public key, or nothing when either
+# cannot be read: the same key in any JSON layout prints the same.
+key_id() {
+  local content address
+  content="$(<"$1")"
+  if [[ "${content}" =~ \"address\"[[:space:]]*:[[:space:]]*\"([0-9A-Fa-f]{1,128})\" ]]; then
+    address="${BASH_REMATCH[1]^^}"
+    if [[ "${content}" =~ \"pub_key\"[[:space:]]*:[[:space:]]*\{[^}]*\"value\"[[:space:]]*:[[:space:]]*\"([A-Za-z0-9+/=]{1,1024})\" ]]; then
+      printf '%s %s\n' "${address}" "${BASH_REMATCH[1]}"
+    fi
+  fi
+}
+
 if [ ! -f "${config}/config.toml" ] || [ ! -f "${config}/app.toml" ]; then
   seid init "${SEI_MONIKER}" --chain-id "${SEI_CHAIN_ID}" --mode "${SEI_MODE}" --home "${SEI_HOME}" --overwrite
 fi
@@ -65,18 +93,22 @@ install_private /etc/sei/keys/node/node_key.json "${config}/node_key.json"
 if [ "${SEI_MODE}" = validator ]; then
   key="${config}/priv_validator_key.json"
   state="${SEI_HOME}/data/priv_validator_state.json"
+  unvouched="${SEI_HOME}/data/signing_state_unvouched"
   floor="${SEI_SIGNING_STATE_FLOOR:-0}"
   if [[ ! "${floor}" =~ ^[0-9]{1,18}$ ]]; then
     echo "signing state floor ${floor} is not a height: refusing to start" >&2
     exit 4
   fi
   floor=$((10#${floor}))
-  vouched=yes
-  if [ ! -f "${key}" ] || [ "$(<"${key}")" != "$(</etc/sei/keys/signing/priv_validator_key.json)" ]; then
-    vouched=no # the state here, if any, is not this key's
+  secret_key="$(key_id /etc/sei/keys/signing/priv_validator_key.json)"
+  if [ -z "${secret_key}" ]; then
+    echo "the consensus key from the Secret has no readable address and pub_key: refusing to start a validator that cannot tell whose signing state it has" >&2
+    exit 4
   fi
-  install_private /etc/sei/keys/signing/priv_validator_key.json "${key}"
-  mkdir -p "${SEI_HOME}/data"
+  vouched=yes
+  if [ ! -f "${key}" ] || [ "$(key_id "${key}")" != "${secret_key}" ]; then
+    vouched=no # another key, or one whose address cannot be read: the state here, if any, is not this key's
+  fi
   height=""
   if [ -f "${state}" ]; then
     if [[ "$(<"${state}")" =~ \"height\"[[:space:]]*:[[:space:]]*\"([0-9]{1,18})\" ]]; then
@@ -86,19 +118,20 @@ if [ "${SEI_MODE}" = validator ]; then
       exit 4
     fi
   fi
-  if [ -z "${height}" ] || [ "${height}" -lt "${floor}" ] || [ "${vouched}" = no ]; then
-    if [ -z "${height}" ] || [ "${height}" -lt "${floor}" ]; then
-      height="${floor}"
-    fi
+  if [ -z "${height}" ] || [ "${height}" -lt "${floor}" ]; then
+    height="${floor}"
+    vouched=no
+  fi
+  mkdir -p "${SEI_HOME}/data"
+  # Decide first, then write the mark, the state, the key, in that order (see initScript's comment).
+  if [ "${vouched}" = no ]; then
+    printf '%s\n' "${height}" > "${unvouched}.tmp"
+    mv -f "${unvouched}.tmp" "${unvouched}"
     echo "signing state not this volume's to vouch for: writing it at height ${height} (floor ${floor})"
     printf '{"height":"%s","round":0,"step":0}\n' "${height}" > "${state}.tmp"
     mv -f "${state}.tmp" "${state}"
-    vouched=no
   fi
-  if [ "${vouched}" = no ]; then
-    printf '%s\n' "${height}" > "${SEI_HOME}/data/signing_state_unvouched.tmp"
-    mv -f "${SEI_HOME}/data/signing_state_unvouched.tmp" "${SEI_HOME}/data/signing_state_unvouched"
-  fi
+  install_private /etc/sei/keys/signing/priv_validator_key.json "${key}"
 fi
 
 if [ -n "${SEI_GENESIS_SHA256:-}" ]; then
@@ -130,7 +163,15 @@ fi
 // height or any height above it (seid writes "signature" only when it signs; seid init and seid-init
 // write none), the key has signed from this volume and the file goes: a restart on its own volume must
 // not be refused for the node's own signatures, or a network restarting at once (an upgrade at a
-// height) would never start again. The flag wins over config.toml for this start only.
+// height) would never start again. The flag wins over config.toml for this start only. The flag is
+// expanded as ${check[@]+"${check[@]}"}: under set -u, bash before 4.4 takes "${check[@]}" of the
+// empty array (every vouched start) for an unbound variable and exits.
+//
+// A file that cannot be read as a height (empty after a power loss: nothing here is synced to disk)
+// would arm the check on every start, and the validator's own recent signatures would then refuse
+// seid for ever. It is written again (atomically) at the state's height plus one: this start is
+// armed, and the key's next signature, above the state it has now, disarms it. With no readable
+// state either it stays as it is and the check stays armed.
 const startScript = `set -uo pipefail
 
 released() (
@@ -167,6 +208,12 @@ if [ -f "${unvouched}" ]; then
       signed=yes
     fi
   fi
+  if [[ ! "${since}" =~ ^[0-9]{1,18}$ ]] && [ -n "${height}" ]; then
+    since=$((height + 1))
+    if printf '%s\n' "${since}" > "${unvouched}.tmp" && mv -f "${unvouched}.tmp" "${unvouched}"; then
+      echo "${unvouched} could not be read: written again at ${since}, above the signing state's height"
+    fi
+  fi
   if [[ "${since}" =~ ^[0-9]{1,18}$ ]] && [ -n "${height}" ] &&
     { [ "${height}" -gt "$((10#${since}))" ] || { [ "${height}" -eq "$((10#${since}))" ] && [ "${signed}" = yes ]; }; }; then
     echo "signing state at ${height}, signed at or above ${since}: this key signed from this volume; double-sign check disarmed"
@@ -176,5 +223,5 @@ if [ -f "${unvouched}" ]; then
     check=(--consensus.double-sign-check-height "${SEI_DOUBLE_SIGN_CHECK_HEIGHT}")
   fi
 fi
-exec seid start --home "${SEI_HOME}" "${check[@]}"
+exec seid start --home "${SEI_HOME}" ${check[@]+"${check[@]}"}
 `

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -68,7 +69,7 @@ func newScriptEnv(t *testing.T) *scriptEnv {
 	e.write("bin/seid", fakeSeid, 0o755)
 	e.write("bin/sleep", "#!/bin/sh\nexit 0\n", 0o755)
 	e.write(strings.TrimPrefix(mountNodeKey, "/")+"/"+SecretKeyNodeKey, "node-key-from-secret\n", 0o400)
-	e.write(strings.TrimPrefix(mountSigningKey, "/")+"/"+SecretKeySigningKey, "signing-key-from-secret\n", 0o400)
+	e.write(strings.TrimPrefix(mountSigningKey, "/")+"/"+SecretKeySigningKey, keyFromSecret, 0o400)
 	return e
 }
 
@@ -293,6 +294,27 @@ func TestStartScriptChecksTheGenesisBeforeEveryStart(t *testing.T) {
 	// A node without spec.genesis (the sidecar resolves a well-known chain's) is not checked.
 	out, err = e.startWithGenesis("")
 	g.Expect(err).NotTo(HaveOccurred(), out)
+}
+
+// TestScriptsExpandEmptyArraysPortably: under set -u, bash before 4.4 fails on "${a[@]}" when a is
+// empty ("unbound variable"), and startScript's check is empty on every start the volume vouches for,
+// so seid would never start there. Every array expansion must be the ${a[@]+"${a[@]}"} form. (bash 5
+// cannot show the failure, also not with BASH_COMPAT, hence the check on the text; the vouched start
+// itself runs in TestStartScriptWaitsForRelease and TestStartScriptArmsTheDoubleSignCheck.)
+func TestScriptsExpandEmptyArraysPortably(t *testing.T) {
+	g := NewWithT(t)
+	expansion := regexp.MustCompile(`\$\{(\w+)\[[@*]\]\}`)
+	for name, script := range map[string]string{"initScript": initScript, "startScript": startScript} {
+		for _, m := range expansion.FindAllStringSubmatchIndex(script, -1) {
+			array := script[m[2]:m[3]]
+			guard := "${" + array + "[@]+\""
+			portable := guard + script[m[0]:m[1]] + "\"}"
+			start := m[0] - len(guard)
+			g.Expect(start >= 0 && strings.HasPrefix(script[start:], portable)).To(BeTrue(),
+				"%s expands %s; under set -u it must be %s", name, script[m[0]:m[1]], portable)
+		}
+	}
+	g.Expect(startScript).To(ContainSubstring(`${check[@]+"${check[@]}"}`), "the check is expanded, portably")
 }
 
 // The seid container gets the expected hash exactly when the node has spec.genesis.

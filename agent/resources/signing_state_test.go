@@ -1,16 +1,22 @@
 package resources
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	. "github.com/onsi/gomega"
 
 	"github.com/sei-protocol/sei-fleet/agent/config"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/internal/seikeys"
 )
 
 // seidInitState is the signing state the fake `seid init` writes, as tendermint writes it.
@@ -26,8 +32,42 @@ func floorState(h string) string { return `{"height":"` + h + `","round":0,"step
 const (
 	stateFile     = "data/priv_validator_state.json"
 	unvouchedPath = "data/" + UnvouchedFile
-	keyFromSecret = "signing-key-from-secret\n"
 )
+
+// keyFromSecret is the consensus key in the signing Secret, as the agent mints it (seid's format);
+// anotherKey is some other validator's.
+var (
+	keyFromSecret = string(testKey(1).JSON())
+	anotherKey    = string(testKey(2).JSON())
+)
+
+// testKey is a consensus key made from a fixed seed.
+func testKey(seed byte) seikeys.ConsensusKey {
+	k, err := seikeys.ConsensusKeyFromSeed(bytes.Repeat([]byte{seed}, 32))
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
+
+// reformatted is key as other tooling may write it (a re-created Secret, say): compact, the fields in
+// another order, the address in lower case. It is the same key.
+func reformatted(key string) string {
+	var f struct {
+		Address string `json:"address"`
+		PubKey  struct {
+			Type, Value string
+		} `json:"pub_key"`
+		PrivKey struct {
+			Type, Value string
+		} `json:"priv_key"`
+	}
+	if err := json.Unmarshal([]byte(key), &f); err != nil {
+		panic(err)
+	}
+	return fmt.Sprintf(`{"priv_key":{"value":%q,"type":%q},"pub_key":{"value":%q,"type":%q},"address":%q}`,
+		f.PrivKey.Value, f.PrivKey.Type, f.PubKey.Value, f.PubKey.Type, strings.ToLower(f.Address))
+}
 
 // TestInitScriptSigningState runs seid-init against a validator's volume in every state it can find
 // it in, with and without a floor, and checks the signing state it leaves and whether it marks the
@@ -58,11 +98,24 @@ func TestInitScriptSigningState(t *testing.T) {
 		{name: "own key, state file lost: written at the floor", volume: ownVolume(""), floor: "77",
 			wantState: floorState("77"), wantUnvouched: "77\n"},
 		{name: "another key's state above the floor: its height kept without its signature, unvouched", floor: "100",
-			volume:    volumeWith("another-key\n", signedState("9000")),
+			volume:    volumeWith(anotherKey, signedState("9000")),
 			wantState: floorState("9000"), wantUnvouched: "9000\n"},
 		{name: "another key's state below the floor: raised, unvouched", floor: "100",
-			volume:    volumeWith("another-key\n", signedState("10")),
+			volume:    volumeWith(anotherKey, signedState("10")),
 			wantState: floorState("100"), wantUnvouched: "100\n"},
+		{name: "the Secret's key written differently: the same key, its state untouched, vouched", floor: "1234",
+			volume:    volumeWith(reformatted(keyFromSecret), signedState("5000")),
+			wantState: signedState("5000")},
+		{name: "the same address with another public key counts as another key", floor: "100",
+			volume: volumeWith(strings.Replace(keyFromSecret, testKey(1).PubKeyBase64(), testKey(2).PubKeyBase64(), 1),
+				signedState("9000")),
+			wantState: floorState("9000"), wantUnvouched: "9000\n"},
+		{name: "a key with no readable address counts as another key", floor: "100",
+			volume:    volumeWith(`{"priv_key":{"type":"tendermint/PrivKeyEd25519","value":"eA=="}}`, signedState("9000")),
+			wantState: floorState("9000"), wantUnvouched: "9000\n"},
+		{name: "a key that is no JSON counts as another key", floor: "100",
+			volume:    volumeWith("garbage\n", signedState("9000")),
+			wantState: floorState("9000"), wantUnvouched: "9000\n"},
 		{name: "heights are decimal, not octal", volume: ownVolume(signedState("010")), floor: "0009",
 			wantState: signedState("010")},
 		{name: "compact JSON is read too", volume: ownVolume(`{"height":"1300","round":1,"step":2}`), floor: "1234",
@@ -102,6 +155,80 @@ func TestInitScriptSigningState(t *testing.T) {
 	}
 }
 
+// TestInitScriptSurvivesACrashAfterAnyRename kills seid-init right after each of its renames in turn (a
+// fake mv on PATH renames, then SIGKILLs the script), runs it again, and expects the volume exactly as
+// one uninterrupted run leaves it, and seid's start to arm the double-sign check exactly as it would
+// then. Every rename is a point where the pod can die (OOM, node loss): a key installed or a state
+// raised without the unvouched mark would be vouched for by the next run, and the check never armed.
+func TestInitScriptSurvivesACrashAfterAnyRename(t *testing.T) {
+	realMv, err := exec.LookPath("mv")
+	if err != nil {
+		t.Skipf("mv not available: %v", err)
+	}
+	for _, tc := range []struct {
+		name   string
+		volume func(e *scriptEnv)
+		floor  string
+	}{
+		{name: "fresh volume", floor: "1234"},
+		{name: "own volume below the floor", volume: ownVolume(signedState("1000")), floor: "1234"},
+		{name: "another key's state above the floor", volume: volumeWith(anotherKey, signedState("9000")), floor: "100"},
+		{name: "own volume above the floor", volume: ownVolume(signedState("5000")), floor: "1234"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			env := func(more ...string) []string {
+				return append([]string{"SEI_SIGNING_STATE_FLOOR=" + tc.floor, "SEI_DOUBLE_SIGN_CHECK_HEIGHT=10"}, more...)
+			}
+			prepare := func() *scriptEnv {
+				e := newScriptEnv(t)
+				if tc.volume != nil {
+					tc.volume(e)
+				}
+				return e
+			}
+			// afterwards is what a volume holds once seid-init ran, and the flags seid then starts with.
+			afterwards := func(e *scriptEnv) []string {
+				out := e.runStart(g, env()...)
+				raw, err := os.ReadFile(e.log)
+				g.Expect(err).NotTo(HaveOccurred(), out)
+				key := e.read("config/priv_validator_key.json")
+				if key == keyFromSecret {
+					key = "<the Secret's key>"
+				}
+				return []string{"key " + key, "state " + e.read(stateFile),
+					"mark " + strings.ReplaceAll(e.read(unvouchedPath), e.home, "<home>"),
+					"seid" + strings.TrimPrefix(string(raw), "start --home "+e.home)}
+			}
+
+			ref := prepare()
+			out, err := ref.runInit("validator", "", env()...)
+			g.Expect(err).NotTo(HaveOccurred(), out)
+			want := afterwards(ref)
+
+			for n := 1; ; n++ {
+				e := prepare()
+				e.write("bin/mv", "#!/bin/bash\n"+realMv+" \"$@\" || exit\nn=0\n"+
+					"[ ! -f "+e.root+"/renames ] || read -r n < "+e.root+"/renames\n"+
+					"echo $((n + 1)) > "+e.root+"/renames\n"+
+					"[ $((n + 1)) != \"${CRASH_AFTER_RENAME}\" ] || kill -KILL $PPID\n", 0o755)
+				out, err := e.runInit("validator", "", env("CRASH_AFTER_RENAME="+strconv.Itoa(n))...)
+				if err == nil {
+					g.Expect(n).To(BeNumerically(">", 1), "the script renames something")
+					break // fewer than n renames: every crash point was tried
+				}
+				var exit *exec.ExitError
+				g.Expect(errors.As(err, &exit)).To(BeTrue(), out)
+				g.Expect(exit.ExitCode()).To(Equal(-1), "killed after rename %d: %s", n, out)
+
+				out, err = e.runInit("validator", "", env("CRASH_AFTER_RENAME=0")...)
+				g.Expect(err).NotTo(HaveOccurred(), out)
+				g.Expect(afterwards(e)).To(Equal(want), "seid-init killed after rename %d, then run again", n)
+			}
+		})
+	}
+}
+
 // TestInitScriptRefusesAnUnknownSigningState: a state file without a readable height, or a floor that
 // is not a height, fails the pod (ExitSigningState) and leaves the state as it was.
 func TestInitScriptRefusesAnUnknownSigningState(t *testing.T) {
@@ -129,6 +256,26 @@ func TestInitScriptRefusesAnUnknownSigningState(t *testing.T) {
 			g.Expect(e.read(stateFile)).To(Equal(tc.state), "the state is left as it was")
 		})
 	}
+}
+
+// TestInitScriptRefusesASecretKeyItCannotRead: without the address and public key of the Secret's key
+// seid-init cannot tell whose state is on the volume. Taking it for another key on every start would
+// strip this key's own signature each time (a state at its height, round 0, no signature, lets the key
+// sign that height again), so it refuses (ExitSigningState) and touches nothing. The agent refuses
+// such a Secret before the pod exists (agent/tasks ensure-identity); this is the script's own guard.
+func TestInitScriptRefusesASecretKeyItCannotRead(t *testing.T) {
+	g := NewWithT(t)
+	e := newScriptEnv(t)
+	ownVolume(signedState("5000"))(e)
+	e.write(strings.TrimPrefix(mountSigningKey, "/")+"/"+SecretKeySigningKey, "not a key\n", 0o400)
+	out, err := e.runInit("validator", "")
+	var exit *exec.ExitError
+	g.Expect(errors.As(err, &exit)).To(BeTrue(), out)
+	g.Expect(exit.ExitCode()).To(Equal(ExitSigningState))
+	g.Expect(out).To(ContainSubstring("has no readable address and pub_key"))
+	g.Expect(e.read("config/priv_validator_key.json")).To(Equal(keyFromSecret), "the key on the volume is left as it was")
+	g.Expect(e.read(stateFile)).To(Equal(signedState("5000")), "the state is left as it was")
+	g.Expect(e.read(unvouchedPath)).To(ContainSubstring("no such file"))
 }
 
 func TestInitScriptLeavesAFullNodesStateAlone(t *testing.T) {
@@ -163,7 +310,7 @@ func TestStartScriptArmsTheDoubleSignCheck(t *testing.T) {
 		{name: "check unset: no flag", state: floorState("1234"), unvouched: "1234\n", wantMarkKept: true},
 		{name: "state unreadable: armed", state: "garbage", unvouched: "1234\n", check: "10",
 			wantArgs: " --consensus.double-sign-check-height 10", wantMarkKept: true},
-		{name: "mark unreadable: armed", state: signedState("99999"), unvouched: "garbage\n", check: "10",
+		{name: "mark and state unreadable: armed, mark kept", state: "garbage", unvouched: "\n", check: "10",
 			wantArgs: " --consensus.double-sign-check-height 10", wantMarkKept: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -188,6 +335,36 @@ func TestStartScriptArmsTheDoubleSignCheck(t *testing.T) {
 			} else {
 				g.Expect(e.read(unvouchedPath)).To(ContainSubstring("no such file"))
 			}
+		})
+	}
+}
+
+// TestStartScriptRewritesAnUnreadableMark: a mark that cannot be read (empty after a power loss, as
+// nothing is synced) is written again just above the state's height. That start is armed, and the
+// key's next signature above that height disarms it; kept as it was, it armed every start and the
+// validator's own recent signatures would refuse seid for ever.
+func TestStartScriptRewritesAnUnreadableMark(t *testing.T) {
+	for _, mark := range []string{"", "\n", "garbage\n", "12a\n"} {
+		t.Run(strconv.Quote(mark), func(t *testing.T) {
+			g := NewWithT(t)
+			e := newScriptEnv(t)
+			e.write("home/"+stateFile, signedState("1234"), 0o600)
+			e.write("home/"+unvouchedPath, mark, 0o600)
+			armed := "start --home " + e.home + " --consensus.double-sign-check-height 10\n"
+
+			out := e.runStart(g, "SEI_DOUBLE_SIGN_CHECK_HEIGHT=10")
+			g.Expect(e.read("../seid.log")).To(Equal(armed), out)
+			g.Expect(e.read(unvouchedPath)).To(Equal("1235\n"), "written again above the state's height")
+			tmps, _ := filepath.Glob(filepath.Join(e.home, "data", "*.tmp"))
+			g.Expect(tmps).To(BeEmpty(), "written atomically")
+
+			out = e.runStart(g, "SEI_DOUBLE_SIGN_CHECK_HEIGHT=10")
+			g.Expect(e.read("../seid.log")).To(Equal(armed), "no new signature yet: still armed\n%s", out)
+
+			e.write("home/"+stateFile, signedState("1235"), 0o600) // seid signed the next height
+			out = e.runStart(g, "SEI_DOUBLE_SIGN_CHECK_HEIGHT=10")
+			g.Expect(e.read("../seid.log")).To(Equal("start --home "+e.home+"\n"), "signed above it: disarmed\n%s", out)
+			g.Expect(e.read(unvouchedPath)).To(ContainSubstring("no such file"))
 		})
 	}
 }
