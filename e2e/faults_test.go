@@ -316,8 +316,8 @@ func faultSwappedKubeconfigs(t *testing.T, n *faultNet) {
 
 // (2) A validator is fenced off its cluster (an admin's taint) with nowhere to go (one node per
 // cluster), then unfenced when the taint goes; the hub and the cluster's agent are restarted at every
-// step of it. The node comes back on the same cluster, from the same data volume: its signing state
-// goes on from where it was.
+// step of it. The node comes back on the same cluster, on the same data volume, with its signing state
+// raised to a floor above every height the hub saw, and signs again past it.
 func faultFenceUnfenceWithRestarts(t *testing.T, n *faultNet) {
 	g := NewWithT(t)
 	ctx := t.Context()
@@ -327,6 +327,13 @@ func faultFenceUnfenceWithRestarts(t *testing.T, n *faultNet) {
 	a := n.addr[rec.Name]
 	_, signedBefore := signersOf(g, a)
 	g.Expect(signedBefore).To(BeNumerically(">", 0))
+	claim := func() types.UID {
+		var pvc corev1.PersistentVolumeClaim
+		g.Expect(fleet.Member("us").Client.Get(ctx, client.ObjectKey{Namespace: n.ns, Name: resources.DataPVCName(&rec)}, &pvc)).To(Succeed())
+		return pvc.UID
+	}
+	claimBefore := claim()
+	othersBefore := copyUIDs(t, n, rec.Name)
 	restartAgent := func(what string) {
 		g.Expect(local.StopAgent("us")).To(Succeed())
 		t.Logf("agent of us stopped: %s", what)
@@ -363,12 +370,33 @@ func faultFenceUnfenceWithRestarts(t *testing.T, n *faultNet) {
 	})
 	g.Eventually(func() []string { return copiesOn(ctx, n.ns, rec.Name) }).WithTimeout(60 * time.Second).Should(Equal([]string{"us"}))
 	restartAgent("the copy is back")
+	g.Expect(claim()).To(Equal(claimBefore), "the same data claim: the fence did not take it")
+	r, _ := getRecord(t, key)
+	floor := r.Spec.Validator.SigningStateFloor
+	g.Expect(floor).To(BeNumerically(">", signedBefore), "an unfence brings the copy back above every height seen")
 	g.Eventually(func(g Gomega) {
 		c, signed := signersOf(g, a)
 		g.Expect(c).To(Equal(1), "the validator signs again")
-		g.Expect(signed).To(BeNumerically(">", signedBefore), "from its own signing state, past where it was fenced")
+		// seid-init raises the state to the floor; above it is a signature seid made after the unfence.
+		g.Expect(signed).To(BeNumerically(">", floor), "signing again, past the floor")
 	}).WithTimeout(4 * time.Minute).WithPolling(2 * time.Second).Should(Succeed())
 	steady(t, n)
+	g.Expect(copyUIDs(t, n, rec.Name)).To(Equal(othersBefore), "no other validator was fenced or restarted: a hub restart is no evidence against a cluster")
+}
+
+// copyUIDs maps the records of the network other than except to the UID of their member copy.
+func copyUIDs(t *testing.T, n *faultNet, except string) map[string]types.UID {
+	t.Helper()
+	out := map[string]types.UID{}
+	for _, r := range records(t, n.ns, n.key.Name) {
+		if r.Name == except {
+			continue
+		}
+		var c seiv1alpha1.SeiNode
+		NewWithT(t).Expect(fleet.Member(r.Spec.ClusterName).Client.Get(t.Context(), client.ObjectKeyFromObject(&r), &c)).To(Succeed())
+		out[r.Name] = c.UID
+	}
+	return out
 }
 
 // (3) A validator's hub record is deleted (by anyone the admission policy would have refused; the

@@ -176,3 +176,28 @@ func TestScheduleValidatorFailover(t *testing.T) {
 		})
 	}
 }
+
+// Right after the hub starts no cluster has been probed: every one is "unhealthy, health unknown". No
+// validator is fenced for that; before this rule a hub restart under AfterFence fenced every
+// validator at once (the fault suite's restarts halted a real chain with it).
+func TestAValidatorIsNotFencedBeforeItsClusterWasProbed(t *testing.T) {
+	g := NewWithT(t)
+	unknown := func(c Cluster) Cluster {
+		c.Healthy, c.HealthUnknown = false, true
+		return downFor(c, 0)
+	}
+	in := withAfterFence(validators(4, unknown(healthy("ap-1", "ap")), unknown(healthy("eu-1", "eu")),
+		unknown(healthy("sa-1", "sa")), unknown(healthy("us-1", "us"))))
+	in.Current = map[int]string{0: "ap-1", 1: "eu-1", 2: "sa-1", 3: "us-1"}
+	d := Schedule(in)
+	g.Expect(d.Blocked).To(BeEmpty(), "nothing awaits a fence")
+	g.Expect(d.Moves).To(BeEmpty())
+	g.Expect(d.Assignments).To(Equal(in.Current))
+	g.Expect(d.Notes[1]).To(Equal("kept: cluster eu-1 not probed yet since the hub started"))
+
+	// Once probed and found unhealthy, the fence is due as before.
+	in.Clusters[1].HealthUnknown = false
+	d = Schedule(in)
+	g.Expect(d.Blocked).To(HaveLen(1))
+	g.Expect(d.Blocked[0].Reason).To(Equal(seiv1alpha1.ReasonAwaitingFence))
+}

@@ -58,6 +58,7 @@ func (inv *Inventory) Clusters(ctx context.Context, spec *seiv1alpha1.SeiPlaceme
 		} else {
 			now := time.Now()
 			c.UnhealthySince = &now // not probed yet: not a target for new nodes, not yet a failover
+			c.HealthUnknown = true
 		}
 		out = append(out, c)
 	}
