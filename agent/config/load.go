@@ -67,7 +67,7 @@ func Default() *Config {
 		Security: Security{
 			RunAsUser: ptr.To(DefaultID), RunAsGroup: ptr.To(DefaultID), FSGroup: ptr.To(DefaultID),
 		},
-		Signing: Signing{DoubleSignCheckHeight: ptr.To(DefaultDoubleSignCheckHeight)},
+		Signing:       Signing{DoubleSignCheckHeight: ptr.To(DefaultDoubleSignCheckHeight)},
 		NetworkPolicy: NetworkPolicy{SidecarFrom: DefaultSidecarFrom()},
 	}
 }

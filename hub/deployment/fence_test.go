@@ -122,7 +122,7 @@ func TestFenceTrustsOnlyTheVerifiedMember(t *testing.T) {
 
 		back := &seiv1alpha1.SeiNode{
 			ObjectMeta: metav1.ObjectMeta{Namespace: h.ns, Name: rec.Name, Finalizers: []string{"sei.io/agent"}},
-			Spec: *rec.Spec.DeepCopy(),
+			Spec:       *rec.Spec.DeepCopy(),
 		}
 		g.Expect(us.Client.Create(ctx, back)).To(Succeed())
 		move := Placement{Place: map[int]string{0: b}, From: map[int]string{0: a}, Leaving: map[int]string{0: a}}
