@@ -244,6 +244,8 @@ func (r *Reconciler) observeHeight(ctx context.Context, node *seiv1alpha1.SeiNod
 	}
 	if h, err := r.Height(ctx, node); err == nil && h > 0 {
 		node.Status.Height = h
+	} else if errors.Is(err, ErrHeightRefused) {
+		ctrl.LoggerFrom(ctx).Info("Block height refused", "reason", err.Error())
 	} else if err != nil {
 		ctrl.LoggerFrom(ctx).V(2).Info("Block height not available", "reason", err.Error())
 	}
