@@ -188,11 +188,18 @@ func (r *Reconciler) reconcile(ctx context.Context, node *seiv1alpha1.SeiNode, k
 		if planType == "" {
 			// Steady state: keep the NetworkPolicy as rendered (nodes from before it existed get one)
 			// and watch the chain. A terminal error is a node that cannot be rendered: its last plan
-			// already said so.
+			// already said so. A refused policy is reported, and does not stop the height from being
+			// read; it is tried again on an interval, not on the error backoff, which grows to minutes.
+			res := r.observeHeight(ctx, node)
 			if err := tasks.EnsureNetworkPolicy(ctx, r.Client, r.Scheme, node, r.Config); err != nil && !planner.IsTerminal(err) {
-				return ctrl.Result{}, err
+				r.Recorder.Eventf(node, nil, corev1.EventTypeWarning, "NetworkPolicyFailed", "ApplyNetworkPolicy",
+					"the NetworkPolicy around the node's pod could not be applied; trying again in %s: %s", networkPolicyRetry, err)
+				ctrl.LoggerFrom(ctx).Error(err, "NetworkPolicy not applied")
+				if res.RequeueAfter == 0 || res.RequeueAfter > networkPolicyRetry {
+					res.RequeueAfter = networkPolicyRetry
+				}
 			}
-			return r.observeHeight(ctx, node), nil
+			return res, nil
 		}
 		if validateOverrides(node) != nil {
 			// Every task before config-apply (keys minted, a pod started) would be wasted, or leave a
@@ -236,6 +243,9 @@ func (r *Reconciler) reconcile(ctx context.Context, node *seiv1alpha1.SeiNode, k
 	return ctrl.Result{RequeueAfter: time.Millisecond}, nil
 }
 
+// networkPolicyRetry is how often a steady node whose NetworkPolicy was refused tries it again.
+const networkPolicyRetry = 30 * time.Second
+
 // observeHeight records a running node's latest block height, and comes back for it on an interval. An
 // unreachable RPC changes nothing (and writes nothing).
 func (r *Reconciler) observeHeight(ctx context.Context, node *seiv1alpha1.SeiNode) ctrl.Result {
@@ -244,6 +254,8 @@ func (r *Reconciler) observeHeight(ctx context.Context, node *seiv1alpha1.SeiNod
 	}
 	if h, err := r.Height(ctx, node); err == nil && h > 0 {
 		node.Status.Height = h
+	} else if errors.Is(err, ErrHeightRefused) {
+		ctrl.LoggerFrom(ctx).Info("Block height refused", "reason", err.Error())
 	} else if err != nil {
 		ctrl.LoggerFrom(ctx).V(2).Info("Block height not available", "reason", err.Error())
 	}

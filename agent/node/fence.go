@@ -3,6 +3,9 @@ package node
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -30,12 +33,22 @@ const fenceRecheck = 3 * time.Second
 // noLease is AnnotationFenceLeaseRenewTime's value when the Node had no kubelet Lease.
 const noLease = "none"
 
+// fenceMargin is how long after the pod's grace period the kubelet may still be stopping its
+// containers, counted from a renewal that shows it connected after the removal: its pod watch
+// delivering the removal late, and the container runtime cleaning up after the SIGKILL.
+const fenceMargin = 10 * time.Second
+
+// defaultGracePeriod is Kubernetes' termination grace period when a pod sets none.
+const defaultGracePeriod int64 = 30
+
 // fence handles a deleted node: it deletes the StatefulSet, waits until the pod is gone, and then
 // releases the finalizer only with proof that the pod's containers stopped. The pod object being gone
 // is not that proof: a force delete, or the pod garbage collector after its Node object was deleted,
-// removes it while a kubelet cut off from the API server may still run seid. The proof is the kubelet
-// of the Kubernetes Node the pod was last seen on renewing its Lease after the agent saw the pod gone
-// (it is connected, and has seen the pod's removal), with that Node Ready; or an admin's explicit
+// removes it while a kubelet cut off from the API server may still run seid, and a kubelet that
+// learns of the removal takes up to the pod's grace period to stop it. The proof is the kubelet of the
+// Kubernetes Node the pod was last seen on (the same registration: name and UID) renewing its Lease
+// after the agent saw the pod gone (it is connected, and learns of the removal), and again at least
+// the pod's grace period and fenceMargin later, with that Node Ready; or an admin's explicit
 // confirmation (AnnotationConfirmPodStopped). A pod never seen bound to a Node never ran. Key Secrets
 // stay: a validator's identity outlives its node.
 func (r *Reconciler) fence(ctx context.Context, node *seiv1alpha1.SeiNode) (ctrl.Result, error) {
@@ -100,22 +113,26 @@ func (r *Reconciler) releaseWhenStopped(ctx context.Context, node *seiv1alpha1.S
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	seen, ok := node.Annotations[seiv1alpha1.AnnotationFenceLeaseRenewTime]
-	if !ok {
-		// Persist the Lease as it was when the pod was seen gone first: only a renewal after it counts,
-		// and an agent restarted meanwhile must not count an older one.
-		seen = noLease
-		if lease != nil && lease.Spec.RenewTime != nil {
-			seen = lease.Spec.RenewTime.UTC().Format(time.RFC3339Nano)
-		}
-		if err := r.annotate(ctx, node, seiv1alpha1.AnnotationFenceLeaseRenewTime, seen); err != nil {
+	st := fenceState{
+		podNode: podNode,
+		nodeUID: node.Annotations[seiv1alpha1.AnnotationPodNodeUID],
+		seen:    node.Annotations[seiv1alpha1.AnnotationFenceLeaseRenewTime],
+		renewed: node.Annotations[seiv1alpha1.AnnotationFenceLeaseRenewedTime],
+		grace:   fenceGrace(node),
+	}
+	record, stopped, why := st.next(k8sNode, lease)
+	if len(record) > 0 {
+		// Persisted before anything relies on it: an agent restarted meanwhile must not count an
+		// older renewal, or trust another registration of the Node.
+		if err := r.annotate(ctx, node, record); err != nil {
 			return ctrl.Result{}, err
 		}
-		return ctrl.Result{RequeueAfter: fenceRecheck}, nil
 	}
-	stopped, why := kubeletConfirmedStop(podNode, k8sNode, lease, seen)
 	if stopped {
-		return r.release(ctx, node, "StatefulSet and pod are gone; the kubelet of "+podNode+" renewed its Lease since")
+		return r.release(ctx, node, "StatefulSet and pod are gone; the kubelet of "+podNode+" renewed its Lease since, and again after the pod's grace period")
+	}
+	if why == "" {
+		return ctrl.Result{RequeueAfter: fenceRecheck}, nil
 	}
 	msg := fmt.Sprintf("the pod is gone from the API but %s; the finalizer %s stays until it does, or until an admin who knows the "+
 		"containers stopped runs: kubectl annotate seinode -n %s %s %s=%s", why, FinalizerAgent, node.Namespace, node.Name,
@@ -132,31 +149,133 @@ func (r *Reconciler) releaseWhenStopped(ctx context.Context, node *seiv1alpha1.S
 	return ctrl.Result{RequeueAfter: fenceRecheck}, nil
 }
 
-// kubeletConfirmedStop decides, from the pod's last Node and its kubelet Lease (nil when absent) and
-// the Lease's renewTime when the pod was first seen gone (seen), whether the kubelet has confirmed the
-// pod's containers stopped; if not, it says why. Both times come from the kubelet's clock.
-func kubeletConfirmedStop(name string, n *corev1.Node, lease *coordinationv1.Lease, seen string) (bool, string) {
+// fenceState is what a fence has recorded on the deleted SeiNode about the kubelet it waits for.
+type fenceState struct {
+	podNode string        // the Kubernetes Node the pod was last seen bound to
+	nodeUID string        // its UID then; "" when an older agent recorded the name alone
+	seen    string        // its Lease's renewTime when the pod was seen gone, noLease, or "" before
+	renewed string        // the first renewTime after seen, or "" before
+	grace   time.Duration // the pod's termination grace period
+}
+
+// next takes one step of the fence from the Node (nil when deleted) and its kubelet Lease (nil when
+// absent): the annotations to record, and either stopped (the kubelet confirmed the containers
+// stopped) or why not ("" when only something was recorded and the fence looks again). Lease times are
+// compared only with Lease times: all come from the kubelet's clock.
+func (s fenceState) next(n *corev1.Node, lease *coordinationv1.Lease) (record map[string]string, stopped bool, why string) {
+	record = map[string]string{}
 	if n == nil {
-		return false, fmt.Sprintf("Kubernetes Node %s, where it last ran, is deleted: a kubelet cut off from the API server may still run its containers", name)
+		return record, false, fmt.Sprintf("Kubernetes Node %s, where it last ran, is deleted: a kubelet cut off from the API server may still run its containers", s.podNode)
+	}
+	if s.nodeUID == "" {
+		// Recorded by an older agent: pin the registration seen now, the earliest one can be.
+		s.nodeUID = string(n.UID)
+		record[seiv1alpha1.AnnotationPodNodeUID] = s.nodeUID
+	}
+	if string(n.UID) != s.nodeUID {
+		return record, false, fmt.Sprintf("Kubernetes Node %s, where it last ran, was deleted and registered again (UID %s, was %s): "+
+			"the kubelet that ran it may be cut off from the API server and still run its containers", s.podNode, n.UID, s.nodeUID)
+	}
+	if owner := leaseNodeUID(lease); owner != "" && owner != s.nodeUID {
+		return record, false, fmt.Sprintf("the kubelet Lease %s/%s belongs to another registration of Kubernetes Node %s (UID %s, not %s)",
+			corev1.NamespaceNodeLease, s.podNode, s.podNode, owner, s.nodeUID)
+	}
+	var renew *time.Time
+	if lease != nil && lease.Spec.RenewTime != nil {
+		renew = &lease.Spec.RenewTime.Time
+	}
+	if s.seen == "" {
+		record[seiv1alpha1.AnnotationFenceLeaseRenewTime] = formatLeaseTime(renew)
+		return record, false, ""
+	}
+	if s.renewed == "" {
+		if renewedSince(s.seen, renew) {
+			record[seiv1alpha1.AnnotationFenceLeaseRenewedTime] = formatLeaseTime(renew)
+			return record, false, ""
+		}
+		if ready := nodeReady(n); ready != "" {
+			return record, false, fmt.Sprintf("Kubernetes Node %s, where it last ran, is not Ready (%s): its kubelet has not confirmed the containers stopped", s.podNode, ready)
+		}
+		if renew == nil {
+			return record, false, fmt.Sprintf("Kubernetes Node %s has no kubelet Lease in %s renewed since: its kubelet has not confirmed the containers stopped", s.podNode, corev1.NamespaceNodeLease)
+		}
+		if _, err := time.Parse(time.RFC3339Nano, s.seen); err != nil && s.seen != noLease {
+			return record, false, fmt.Sprintf("annotation %s %q is not a time", seiv1alpha1.AnnotationFenceLeaseRenewTime, s.seen)
+		}
+		return record, false, fmt.Sprintf("the kubelet of Kubernetes Node %s has not renewed its Lease since the pod was seen gone (last renewal %s)",
+			s.podNode, renew.UTC().Format(time.RFC3339))
+	}
+	back, err := time.Parse(time.RFC3339Nano, s.renewed)
+	if err != nil {
+		return record, false, fmt.Sprintf("annotation %s %q is not a time", seiv1alpha1.AnnotationFenceLeaseRenewedTime, s.renewed)
 	}
 	if ready := nodeReady(n); ready != "" {
-		return false, fmt.Sprintf("Kubernetes Node %s, where it last ran, is not Ready (%s): its kubelet has not confirmed the containers stopped", name, ready)
+		return record, false, fmt.Sprintf("Kubernetes Node %s, where it last ran, is not Ready (%s): its kubelet has not confirmed the containers stopped", s.podNode, ready)
 	}
-	if lease == nil || lease.Spec.RenewTime == nil {
-		return false, fmt.Sprintf("Kubernetes Node %s has no kubelet Lease in %s renewed since: its kubelet has not confirmed the containers stopped", name, corev1.NamespaceNodeLease)
+	due := back.Add(s.grace + fenceMargin)
+	if renew == nil || renew.Before(due) {
+		return record, false, fmt.Sprintf("the kubelet of Kubernetes Node %s renewed its Lease at %s, after the pod was seen gone, and may take the pod's "+
+			"grace period (%s) to stop its containers: it must renew it again at or after %s (its clock; %s of margin)",
+			s.podNode, back.UTC().Format(time.RFC3339Nano), s.grace, due.UTC().Format(time.RFC3339Nano), fenceMargin)
+	}
+	return record, true, ""
+}
+
+// renewedSince says whether a Lease renewed at renew (nil: no Lease) was renewed after the one
+// recorded as seen; a Lease that appears where there was none counts.
+func renewedSince(seen string, renew *time.Time) bool {
+	if renew == nil {
+		return false
 	}
 	if seen == noLease {
-		return true, ""
+		return true
 	}
 	at, err := time.Parse(time.RFC3339Nano, seen)
-	if err != nil {
-		return false, fmt.Sprintf("annotation %s %q is not a time", seiv1alpha1.AnnotationFenceLeaseRenewTime, seen)
+	return err == nil && renew.After(at)
+}
+
+func formatLeaseTime(t *time.Time) string {
+	if t == nil {
+		return noLease
 	}
-	if !lease.Spec.RenewTime.After(at) {
-		return false, fmt.Sprintf("the kubelet of Kubernetes Node %s has not renewed its Lease since the pod was seen gone (last renewal %s)",
-			name, lease.Spec.RenewTime.UTC().Format(time.RFC3339))
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// leaseNodeUID is the UID of the Node a kubelet Lease's owner reference names, if any: a kubelet
+// makes its Lease owned by its Node.
+func leaseNodeUID(lease *coordinationv1.Lease) string {
+	if lease == nil {
+		return ""
 	}
-	return true, ""
+	for _, o := range lease.OwnerReferences {
+		if o.Kind == "Node" && o.APIVersion == "v1" {
+			return string(o.UID)
+		}
+	}
+	return ""
+}
+
+// fenceGrace is the pod's grace period recorded for the fence; when none was (an older agent), the
+// one the agent renders for the node's pod, which is longer than Kubernetes' default.
+func fenceGrace(node *seiv1alpha1.SeiNode) time.Duration {
+	secs, err := strconv.ParseInt(node.Annotations[seiv1alpha1.AnnotationPodGracePeriod], 10, 64)
+	if err != nil || secs < 0 {
+		secs = resources.TerminationGracePeriod(node)
+	}
+	return time.Duration(secs) * time.Second
+}
+
+// podGrace is the longest time pod's kubelet may take to stop its containers: its termination grace
+// period, or the one its deletion asked for if longer.
+func podGrace(pod *corev1.Pod) int64 {
+	g := defaultGracePeriod
+	if pod.Spec.TerminationGracePeriodSeconds != nil {
+		g = *pod.Spec.TerminationGracePeriodSeconds
+	}
+	if d := pod.DeletionGracePeriodSeconds; d != nil && *d > g {
+		g = *d
+	}
+	return g
 }
 
 // nodeReady is "" for a Node whose Ready condition is True, else what it says instead.
@@ -208,24 +327,73 @@ func (r *Reconciler) recordPodNode(ctx context.Context, node *seiv1alpha1.SeiNod
 	return r.recordPodNodeOf(ctx, node, pod)
 }
 
-// recordPodNodeOf writes pod's Node into AnnotationPodNode when it is bound to one not recorded yet.
-// An unbound pod changes nothing: the last Node stays the one to hear from.
+// recordPodNodeOf records pod's Node — its name and UID, the registration whose kubelet runs the pod —
+// and the pod's grace period, when they are not recorded yet. An unbound pod changes nothing: the last
+// Node stays the one to hear from.
 func (r *Reconciler) recordPodNodeOf(ctx context.Context, node *seiv1alpha1.SeiNode, pod *corev1.Pod) error {
-	if pod.Spec.NodeName == "" || node.Annotations[seiv1alpha1.AnnotationPodNode] == pod.Spec.NodeName {
+	if pod.Spec.NodeName == "" {
 		return nil
 	}
-	return r.annotate(ctx, node, seiv1alpha1.AnnotationPodNode, pod.Spec.NodeName)
+	a := node.Annotations
+	record := map[string]string{}
+	moved := a[seiv1alpha1.AnnotationPodNode] != pod.Spec.NodeName
+	if moved {
+		record[seiv1alpha1.AnnotationPodNode] = pod.Spec.NodeName
+	}
+	// The longest seen: a pod's grace may shrink in a new spec while the old one is still stopping.
+	if g := podGrace(pod); moved || recordedGrace(a) < g {
+		record[seiv1alpha1.AnnotationPodGracePeriod] = strconv.FormatInt(g, 10)
+	}
+	if moved || a[seiv1alpha1.AnnotationPodNodeUID] == "" {
+		n := &corev1.Node{}
+		switch err := r.APIReader.Get(ctx, client.ObjectKey{Name: pod.Spec.NodeName}, n); {
+		case err == nil:
+			record[seiv1alpha1.AnnotationPodNodeUID] = string(n.UID)
+		case apierrors.IsNotFound(err):
+			// Bound to a Node that is gone: no registration to pin (the fence holds for a deleted
+			// Node); the old Node's UID is not this one's.
+			record[seiv1alpha1.AnnotationPodNodeUID] = ""
+		default:
+			return fmt.Errorf("get Node %s of pod %s: %w", pod.Spec.NodeName, client.ObjectKeyFromObject(pod), err)
+		}
+		if record[seiv1alpha1.AnnotationPodNodeUID] == a[seiv1alpha1.AnnotationPodNodeUID] {
+			delete(record, seiv1alpha1.AnnotationPodNodeUID)
+		}
+	}
+	if len(record) == 0 {
+		return nil
+	}
+	return r.annotate(ctx, node, record)
 }
 
-// annotate sets one annotation on node with a metadata merge patch under an optimistic lock.
-func (r *Reconciler) annotate(ctx context.Context, node *seiv1alpha1.SeiNode, key, value string) error {
+// recordedGrace is AnnotationPodGracePeriod's seconds, or -1 when unset or unreadable.
+func recordedGrace(a map[string]string) int64 {
+	secs, err := strconv.ParseInt(a[seiv1alpha1.AnnotationPodGracePeriod], 10, 64)
+	if err != nil {
+		return -1
+	}
+	return secs
+}
+
+// annotate sets annotations on node (an empty value removes one) with a metadata merge patch under an
+// optimistic lock.
+func (r *Reconciler) annotate(ctx context.Context, node *seiv1alpha1.SeiNode, record map[string]string) error {
 	before := node.DeepCopy()
 	if node.Annotations == nil {
 		node.Annotations = map[string]string{}
 	}
-	node.Annotations[key] = value
+	keys := make([]string, 0, len(record))
+	for k, v := range record {
+		keys = append(keys, k)
+		if v == "" {
+			delete(node.Annotations, k)
+		} else {
+			node.Annotations[k] = v
+		}
+	}
 	if err := r.Client.Patch(ctx, node, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
-		return fmt.Errorf("annotate SeiNode %s with %s: %w", client.ObjectKeyFromObject(node), key, err)
+		slices.Sort(keys)
+		return fmt.Errorf("annotate SeiNode %s with %s: %w", client.ObjectKeyFromObject(node), strings.Join(keys, ", "), err)
 	}
 	return nil
 }

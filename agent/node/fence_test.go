@@ -3,6 +3,7 @@ package node_test
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/sei-protocol/sei-fleet/agent/node"
 	"github.com/sei-protocol/sei-fleet/agent/sidecar/sidecartest"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 )
@@ -47,13 +49,57 @@ func newKubeletNode(t *testing.T, name string) *kubeletNode {
 }
 
 // renew renews the kubelet's Lease, as a connected kubelet does every 10s.
-func (k *kubeletNode) renew() {
+func (k *kubeletNode) renew() { k.t.Helper(); k.renewAt(time.Now()) }
+
+// renewAt renews the kubelet's Lease at time at of the kubelet's clock: the agent compares Lease times
+// only with each other, so a test can move this clock on instead of waiting.
+func (k *kubeletNode) renewAt(at time.Time) {
 	k.t.Helper()
 	g := NewWithT(k.t)
 	lease := &coordinationv1.Lease{}
 	g.Expect(member().Client.Get(k.t.Context(), client.ObjectKey{Namespace: corev1.NamespaceNodeLease, Name: k.name}, lease)).To(Succeed())
-	lease.Spec.RenewTime = ptr.To(metav1.NewMicroTime(time.Now()))
+	lease.Spec.RenewTime = ptr.To(metav1.NewMicroTime(at))
 	g.Expect(member().Client.Update(k.t.Context(), lease)).To(Succeed())
+}
+
+// registerAgain deletes the Node and registers a new one under the same name, Ready: what a machine
+// rebuilt under its old name, or a kubelet whose Node object was deleted, does.
+func (k *kubeletNode) registerAgain() {
+	k.t.Helper()
+	g := NewWithT(k.t)
+	ctx := k.t.Context()
+	old := &corev1.Node{}
+	g.Expect(member().Client.Get(ctx, client.ObjectKey{Name: k.name}, old)).To(Succeed())
+	g.Expect(member().Client.Delete(ctx, old)).To(Succeed())
+	n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: k.name}}
+	g.Eventually(func() error { return member().Client.Create(ctx, n) }).WithTimeout(10 * time.Second).Should(Succeed())
+	g.Expect(n.UID).NotTo(Equal(old.UID))
+	n.Status.Conditions = []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady"}}
+	g.Expect(member().Client.Status().Update(ctx, n)).To(Succeed())
+}
+
+// stopAndRenew plays a connected kubelet after a deleted node's pod is gone: it renews its Lease, waits
+// until the agent noted that renewal, and renews again on its clock once the pod's grace period and
+// the margin are over.
+func (k *kubeletNode) stopAndRenew(key client.ObjectKey) {
+	k.t.Helper()
+	g := NewWithT(k.t)
+	k.renew()
+	var a map[string]string
+	g.Eventually(func() map[string]string { a = get(k.t, key).Annotations; return a }).WithTimeout(15 * time.Second).
+		Should(And(HaveKey(seiv1alpha1.AnnotationFenceLeaseRenewedTime), HaveKey(seiv1alpha1.AnnotationPodGracePeriod)))
+	back, err := time.Parse(time.RFC3339Nano, a[seiv1alpha1.AnnotationFenceLeaseRenewedTime])
+	g.Expect(err).NotTo(HaveOccurred())
+	secs, err := strconv.Atoi(a[seiv1alpha1.AnnotationPodGracePeriod])
+	g.Expect(err).NotTo(HaveOccurred())
+	k.renewAt(back.Add(time.Duration(secs)*time.Second + node.FenceMargin))
+}
+
+func (k *kubeletNode) uid() string {
+	k.t.Helper()
+	n := &corev1.Node{}
+	NewWithT(k.t).Expect(member().Client.Get(k.t.Context(), client.ObjectKey{Name: k.name}, n)).To(Succeed())
+	return string(n.UID)
 }
 
 // bind binds a node's pod to the Kubernetes Node, as the scheduler does (the simulator's pods are
@@ -94,9 +140,11 @@ func exists(t *testing.T, key client.ObjectKey) func() bool {
 }
 
 // A pod deleted gracefully on a healthy Node: its kubelet stops the containers and removes the pod.
-// The agent still waits for that kubelet to renew its Lease after the pod is gone (a force delete looks
-// the same from the API), and releases the node at the next renewal.
-func TestFenceWaitsForTheKubeletAfterThePodIsGone(t *testing.T) {
+// A force delete looks the same from the API, and after one the kubelet goes on stopping the
+// containers for up to the pod's grace period. So the agent waits for the kubelet to renew its Lease
+// after the pod is gone (it is connected, and learns of the removal), and then for a renewal at least
+// the grace period and a margin later on the kubelet's clock; it releases the node at that renewal.
+func TestFenceWaitsForTheKubeletAndTheGracePeriodAfterThePodIsGone(t *testing.T) {
 	g := NewWithT(t)
 	ctx := t.Context()
 	sidecars := sidecartest.NewFleet()
@@ -125,10 +173,64 @@ func TestFenceWaitsForTheKubeletAfterThePodIsGone(t *testing.T) {
 	g.Expect(get(t, key).Annotations).To(HaveKey(seiv1alpha1.AnnotationFenceLeaseRenewTime))
 	g.Consistently(exists(t, key)).WithTimeout(3*time.Second).Should(BeTrue(), "held until the kubelet renews")
 
+	// The kubelet is back: it learns of the removal now, and may take the grace period to stop seid.
 	kubelet.renew()
+	g.Eventually(func() string { _, m := readyOf(t, key); return m }).WithTimeout(15 * time.Second).
+		Should(ContainSubstring("must renew it again at or after"))
+	g.Consistently(exists(t, key)).WithTimeout(3*time.Second).Should(BeTrue(), "held for the pod's grace period after the renewal")
+
+	a := get(t, key).Annotations
+	g.Expect(a).To(And(
+		HaveKeyWithValue(seiv1alpha1.AnnotationPodNodeUID, kubelet.uid()),
+		HaveKeyWithValue(seiv1alpha1.AnnotationPodGracePeriod, "120"), // a full node's, from its pod
+		HaveKey(seiv1alpha1.AnnotationFenceLeaseRenewedTime)))
+	back, err := time.Parse(time.RFC3339Nano, a[seiv1alpha1.AnnotationFenceLeaseRenewedTime])
+	g.Expect(err).NotTo(HaveOccurred())
+	due := back.Add(120*time.Second + node.FenceMargin)
+	kubelet.renewAt(due.Add(-time.Millisecond))
+	g.Consistently(exists(t, key)).WithTimeout(3*time.Second).Should(BeTrue(), "a renewal before the grace period and margin are over")
+
+	kubelet.renewAt(due)
 	start := time.Now()
-	g.Eventually(exists(t, key)).WithTimeout(15*time.Second).Should(BeFalse(), "released at the renewal")
+	g.Eventually(exists(t, key)).WithTimeout(15*time.Second).Should(BeFalse(), "released at the renewal after the grace period")
 	t.Logf("released %s after the renewal", time.Since(start).Round(100*time.Millisecond))
+}
+
+// The pod's Node is deleted and a Node registers again under its name, Ready, with a kubelet renewing
+// its Lease: another registration, so not the kubelet that ran the pod (that one may be cut off and
+// still run seid). The node is held as for a deleted Node, until an admin confirms.
+func TestFenceHoldsWhenThePodsNodeIsRegisteredAgain(t *testing.T) {
+	g := NewWithT(t)
+	ctx := t.Context()
+	sidecars := sidecartest.NewFleet()
+	defer sidecars.Close()
+	startAgent(t, agentOpts{sidecars: sidecars})
+	kubelet := newKubeletNode(t, fmt.Sprintf("kubelet-c-%d", time.Now().UnixNano()%100000))
+	ns := namespace(t)
+	key := create(t, validator(ns, "val-r"))
+	g.Eventually(phaseOf(t, key)).WithTimeout(60 * time.Second).Should(Equal(seiv1alpha1.NodeRunning))
+	pod := kubelet.bind(key)
+	g.Eventually(func() map[string]string { return get(t, key).Annotations }).WithTimeout(10 * time.Second).
+		Should(HaveKeyWithValue(seiv1alpha1.AnnotationPodNodeUID, kubelet.uid()))
+
+	g.Expect(member().Client.Delete(ctx, get(t, key))).To(Succeed())
+	kubelet.registerAgain()
+	g.Expect(member().Client.Delete(ctx, pod, client.GracePeriodSeconds(0))).To(Succeed())
+	g.Eventually(func() string { r, _ := readyOf(t, key); return r }).WithTimeout(30 * time.Second).
+		Should(Equal(seiv1alpha1.ReasonFenceUnconfirmed))
+	// The new registration's kubelet renews, well past any grace period.
+	for _, at := range []time.Time{time.Now(), time.Now().Add(time.Hour), time.Now().Add(2 * time.Hour)} {
+		kubelet.renewAt(at)
+		time.Sleep(time.Second)
+	}
+	g.Eventually(func() string { _, m := readyOf(t, key); return m }).WithTimeout(30 * time.Second).
+		Should(ContainSubstring("Kubernetes Node " + kubelet.name + ", where it last ran, was deleted and registered again"))
+	g.Consistently(exists(t, key)).WithTimeout(3*time.Second).Should(BeTrue(), "another registration's kubelet proves nothing")
+
+	n := get(t, key)
+	n.Annotations[seiv1alpha1.AnnotationConfirmPodStopped] = kubelet.name
+	g.Expect(member().Client.Update(ctx, n)).To(Succeed())
+	g.Eventually(exists(t, key)).WithTimeout(15*time.Second).Should(BeFalse(), "released on the admin's confirmation")
 }
 
 // The Kubernetes Node is deleted while its kubelet is cut off, and the pod with it (the pod garbage

@@ -3,9 +3,11 @@ package node
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
@@ -14,7 +16,17 @@ import (
 // HeightReader knows how to read a node's latest block height.
 type HeightReader func(ctx context.Context, node *seiv1alpha1.SeiNode) (int64, error)
 
+// maxHeight is the largest height status takes: the largest integer a JSON number holds exactly
+// (2^53-1), the bound of the API's int64 fields read by JSON clients.
+const maxHeight = 1<<53 - 1
+
+// ErrHeightRefused marks an answer that is not this node's height: another chain's or another node's
+// (a stale pod address), or out of range. The agent logs why and keeps the height it had.
+var ErrHeightRefused = errors.New("height refused")
+
 // RPCHeight reads the latest block height from seid's RPC /status at the URL base returns for a node.
+// It takes the height only from the node's own chain (node_info.network is spec.chainId) and, once
+// status.nodeID is known, from the node itself (node_info.id).
 func RPCHeight(base func(*seiv1alpha1.SeiNode) string) HeightReader {
 	client := &http.Client{Timeout: 3 * time.Second}
 	return func(ctx context.Context, node *seiv1alpha1.SeiNode) (int64, error) {
@@ -32,29 +44,48 @@ func RPCHeight(base func(*seiv1alpha1.SeiNode) string) HeightReader {
 		}
 		// Tendermint answers {"result": {...}} over JSON-RPC and the bare object over plain HTTP.
 		var body struct {
-			Result   *statusBody `json:"result"`
-			SyncInfo *syncInfo   `json:"sync_info"`
+			Result *statusBody `json:"result"`
+			statusBody
 		}
 		if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
 			return 0, fmt.Errorf("decode status of %s: %w", node.Name, err)
 		}
-		info := body.SyncInfo
+		status := &body.statusBody
 		if body.Result != nil {
-			info = body.Result.SyncInfo
+			status = body.Result
 		}
-		if info == nil {
+		if status.SyncInfo == nil {
 			return 0, fmt.Errorf("status of %s has no sync_info", node.Name)
 		}
-		h, err := strconv.ParseInt(info.LatestBlockHeight, 10, 64)
+		var info nodeInfo
+		if status.NodeInfo != nil {
+			info = *status.NodeInfo
+		}
+		if info.Network != node.Spec.ChainID {
+			return 0, fmt.Errorf("%w: the RPC at %s answers for chain %q, not %s", ErrHeightRefused, base(node), info.Network, node.Spec.ChainID)
+		}
+		if node.Status.NodeID != "" && !strings.EqualFold(info.ID, node.Status.NodeID) {
+			return 0, fmt.Errorf("%w: the RPC at %s answers as node %q, not %s", ErrHeightRefused, base(node), info.ID, node.Status.NodeID)
+		}
+		h, err := strconv.ParseInt(status.SyncInfo.LatestBlockHeight, 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("status of %s: bad height %q", node.Name, info.LatestBlockHeight)
+			return 0, fmt.Errorf("status of %s: bad height %q", node.Name, status.SyncInfo.LatestBlockHeight)
+		}
+		if h > maxHeight {
+			return 0, fmt.Errorf("%w: status of %s: height %d is above %d", ErrHeightRefused, node.Name, h, int64(maxHeight))
 		}
 		return h, nil
 	}
 }
 
 type statusBody struct {
+	NodeInfo *nodeInfo `json:"node_info"`
 	SyncInfo *syncInfo `json:"sync_info"`
+}
+
+type nodeInfo struct {
+	ID      string `json:"id"`
+	Network string `json:"network"`
 }
 
 type syncInfo struct {

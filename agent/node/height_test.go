@@ -38,18 +38,74 @@ func TestRunningNodeReportsItsBlockHeight(t *testing.T) {
 func TestRPCHeightReadsTendermintStatus(t *testing.T) {
 	g := NewWithT(t)
 	for _, body := range []string{
-		`{"jsonrpc":"2.0","id":-1,"result":{"node_info":{},"sync_info":{"latest_block_height":"1234"}}}`,
-		`{"node_info":{},"sync_info":{"latest_block_height":"1234"}}`,
+		`{"jsonrpc":"2.0","id":-1,"result":{"node_info":{"id":"abc","network":"test-1"},"sync_info":{"latest_block_height":"1234"}}}`,
+		`{"node_info":{"id":"abc","network":"test-1"},"sync_info":{"latest_block_height":"1234"}}`,
 	} {
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			g.Expect(r.URL.Path).To(Equal("/status"))
-			_, _ = w.Write([]byte(body))
-		}))
-		h, err := node.RPCHeight(func(*seiv1alpha1.SeiNode) string { return srv.URL })(t.Context(), fullNode("ns", "n"))
-		srv.Close()
+		h, err := heightFrom(t, body, fullNode("ns", "n"))
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(h).To(Equal(int64(1234)))
 	}
 	_, err := node.RPCHeight(func(*seiv1alpha1.SeiNode) string { return "http://127.0.0.1:1" })(t.Context(), fullNode("ns", "n"))
 	g.Expect(err).To(HaveOccurred())
+}
+
+// In PodIP mode a stale address may answer for another node, of this chain or another: its height is
+// not this node's.
+func TestRPCHeightRefusesAnotherChainOrNode(t *testing.T) {
+	withID := fullNode("ns", "n")
+	withID.Status.NodeID = "0123abcd"
+	for _, tc := range []struct {
+		name string
+		node *seiv1alpha1.SeiNode
+		body string
+		want int64
+		err  string
+	}{
+		{name: "another chain", node: fullNode("ns", "n"),
+			body: `{"result":{"node_info":{"id":"abc","network":"other-1"},"sync_info":{"latest_block_height":"99"}}}`,
+			err:  `answers for chain "other-1", not test-1`},
+		{name: "no chain", node: fullNode("ns", "n"),
+			body: `{"result":{"node_info":{},"sync_info":{"latest_block_height":"99"}}}`,
+			err:  `answers for chain "", not test-1`},
+		{name: "no node_info", node: fullNode("ns", "n"),
+			body: `{"sync_info":{"latest_block_height":"99"}}`,
+			err:  `answers for chain "", not test-1`},
+		{name: "another node of the chain", node: withID,
+			body: `{"result":{"node_info":{"id":"ffff0000","network":"test-1"},"sync_info":{"latest_block_height":"99"}}}`,
+			err:  `answers as node "ffff0000", not 0123abcd`},
+		{name: "this node", node: withID,
+			body: `{"result":{"node_info":{"id":"0123ABCD","network":"test-1"},"sync_info":{"latest_block_height":"99"}}}`,
+			want: 99},
+		{name: "above the largest exact JSON integer", node: fullNode("ns", "n"),
+			body: `{"result":{"node_info":{"id":"abc","network":"test-1"},"sync_info":{"latest_block_height":"9007199254740992"}}}`,
+			err:  "height 9007199254740992 is above 9007199254740991"},
+		{name: "the largest exact JSON integer", node: fullNode("ns", "n"),
+			body: `{"result":{"node_info":{"id":"abc","network":"test-1"},"sync_info":{"latest_block_height":"9007199254740991"}}}`,
+			want: 9007199254740991},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			h, err := heightFrom(t, tc.body, tc.node)
+			if tc.err == "" {
+				g.Expect(err).NotTo(HaveOccurred())
+				g.Expect(h).To(Equal(tc.want))
+				return
+			}
+			g.Expect(err).To(MatchError(ContainSubstring(tc.err)))
+			g.Expect(h).To(BeZero())
+		})
+	}
+}
+
+// heightFrom reads n's height from a seid RPC that answers /status with body.
+func heightFrom(t *testing.T, body string, n *seiv1alpha1.SeiNode) (int64, error) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/status" {
+			http.NotFound(w, r)
+			return
+		}
+		_, _ = w.Write([]byte(body))
+	}))
+	defer srv.Close()
+	return node.RPCHeight(func(*seiv1alpha1.SeiNode) string { return srv.URL })(t.Context(), n)
 }

@@ -1,12 +1,18 @@
 package node_test
 
 import (
+	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	. "github.com/onsi/gomega"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/sei-protocol/sei-fleet/agent/config"
@@ -69,4 +75,69 @@ func TestNetworkPolicyIsAppliedBeforeThePodAndKept(t *testing.T) {
 	g.Eventually(func() error {
 		return member().Client.Get(ctx, client.ObjectKeyFromObject(have), &networkingv1.NetworkPolicy{})
 	}).WithTimeout(30 * time.Second).Should(Succeed())
+}
+
+// A NetworkPolicy the apiserver refuses (here an admission policy; a quota or a webhook would do the
+// same) does not stop the steady state: the node's height is still read, and the refusal is reported.
+func TestHeightIsObservedWhileTheNetworkPolicyIsRefused(t *testing.T) {
+	g := NewWithT(t)
+	ctx := t.Context()
+	var height atomic.Int64
+	sidecars := sidecartest.NewFleet()
+	defer sidecars.Close()
+	startAgent(t, agentOpts{sidecars: sidecars, height: func(context.Context, *seiv1alpha1.SeiNode) (int64, error) {
+		return height.Add(1), nil
+	}})
+	ns := namespace(t)
+	key := create(t, fullNode(ns, "np-refused"))
+	g.Eventually(phaseOf(t, key)).WithTimeout(60 * time.Second).Should(Equal(seiv1alpha1.NodeRunning))
+	want, err := resources.BuildNetworkPolicy(get(t, key), config.Default())
+	g.Expect(err).NotTo(HaveOccurred())
+
+	// NetworkPolicies can no longer be created or changed in the namespace.
+	policy := &admissionregistrationv1.ValidatingAdmissionPolicy{
+		ObjectMeta: metav1.ObjectMeta{Name: "freeze-networkpolicies-" + ns},
+		Spec: admissionregistrationv1.ValidatingAdmissionPolicySpec{
+			FailurePolicy: ptr.To(admissionregistrationv1.Fail),
+			MatchConstraints: &admissionregistrationv1.MatchResources{ResourceRules: []admissionregistrationv1.NamedRuleWithOperations{{
+				RuleWithOperations: admissionregistrationv1.RuleWithOperations{
+					Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update},
+					Rule: admissionregistrationv1.Rule{APIGroups: []string{"networking.k8s.io"}, APIVersions: []string{"v1"},
+						Resources: []string{"networkpolicies"}},
+				},
+			}}},
+			Validations: []admissionregistrationv1.Validation{{Expression: "false", Message: "NetworkPolicies are frozen here"}},
+		},
+	}
+	binding := &admissionregistrationv1.ValidatingAdmissionPolicyBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: policy.Name},
+		Spec: admissionregistrationv1.ValidatingAdmissionPolicyBindingSpec{
+			PolicyName:        policy.Name,
+			ValidationActions: []admissionregistrationv1.ValidationAction{admissionregistrationv1.Deny},
+			MatchResources: &admissionregistrationv1.MatchResources{NamespaceSelector: &metav1.LabelSelector{
+				MatchLabels: map[string]string{corev1.LabelMetadataName: ns}}},
+		},
+	}
+	for _, o := range []client.Object{policy, binding} {
+		g.Expect(member().Client.Create(ctx, o)).To(Succeed())
+		t.Cleanup(func() { _ = member().Client.Delete(context.WithoutCancel(t.Context()), o) })
+	}
+	g.Eventually(func() error {
+		probe := &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "probe"}}
+		err := member().Client.Create(ctx, probe)
+		if err == nil {
+			_ = member().Client.Delete(ctx, probe)
+		}
+		return err
+	}).WithTimeout(30*time.Second).Should(MatchError(ContainSubstring("frozen here")), "the apiserver enforces the policy")
+
+	// The agent's policy is deleted: the steady state tries to apply it again, and is refused.
+	g.Expect(member().Client.Delete(ctx, want)).To(Succeed())
+	time.Sleep(2 * time.Second) // the agent has seen the deletion, and tried again
+	at := get(t, key).Status.Height
+	g.Eventually(func() int64 { return get(t, key).Status.Height }).WithTimeout(10*time.Second).Should(BeNumerically(">=", at+5),
+		"the height is still read while the NetworkPolicy is refused")
+	g.Eventually(func() []string { return events(t, ns) }).WithTimeout(10*time.Second).
+		Should(ContainElement(ContainSubstring("frozen here")), "the refusal is reported")
+	g.Expect(member().Client.Get(ctx, client.ObjectKeyFromObject(want), &networkingv1.NetworkPolicy{})).NotTo(Succeed(), "still refused")
 }

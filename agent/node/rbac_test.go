@@ -91,6 +91,6 @@ func TestAgentRunsWithItsGeneratedLeastPrivilegeRBAC(t *testing.T) {
 	g.Expect(member().Client.Delete(ctx, pod, client.GracePeriodSeconds(0))).To(Succeed())
 	g.Eventually(func() string { r, _ := readyOf(t, key); return r }).WithTimeout(30 * time.Second).
 		Should(Equal(seiv1alpha1.ReasonFenceUnconfirmed))
-	kubelet.renew()
-	g.Eventually(exists(t, key)).WithTimeout(15*time.Second).Should(BeFalse(), "released at the kubelet's renewal")
+	kubelet.stopAndRenew(key)
+	g.Eventually(exists(t, key)).WithTimeout(15*time.Second).Should(BeFalse(), "released at the kubelet's renewal after the grace period")
 }

@@ -17,6 +17,14 @@ const (
 	nodeGracePeriod      int64 = 120
 )
 
+// TerminationGracePeriod is the termination grace period, in seconds, of node's pod.
+func TerminationGracePeriod(node *seiv1alpha1.SeiNode) int64 {
+	if node.Spec.Mode() == seiv1alpha1.ModeValidator {
+		return validatorGracePeriod
+	}
+	return nodeGracePeriod
+}
+
 // BuildStatefulSet renders the StatefulSet that runs node: one replica (none while spec.paused, which
 // keeps the data), pods selected by node name only, and the OnDelete update strategy, because a
 // restarted node — above all a validator — is an event the agent schedules (replace-pod), never a side
@@ -52,18 +60,13 @@ func BuildStatefulSet(node *seiv1alpha1.SeiNode, cfg *config.Config) (*appsv1.St
 // tasks); Service environment variables are off because seid reads none and a namespace with many
 // nodes would otherwise grow every pod's environment with each Service.
 func podSpec(node *seiv1alpha1.SeiNode, cfg *config.Config) corev1.PodSpec {
-	mode := node.Spec.Mode()
-	sched := cfg.SchedulingFor(mode)
-	grace := nodeGracePeriod
-	if mode == seiv1alpha1.ModeValidator {
-		grace = validatorGracePeriod
-	}
+	sched := cfg.SchedulingFor(node.Spec.Mode())
 	return corev1.PodSpec{
 		ServiceAccountName:            sched.ServiceAccountName,
 		AutomountServiceAccountToken:  ptr.To(false),
 		ShareProcessNamespace:         ptr.To(true),
 		EnableServiceLinks:            ptr.To(false),
-		TerminationGracePeriodSeconds: ptr.To(grace),
+		TerminationGracePeriodSeconds: ptr.To(TerminationGracePeriod(node)),
 		SecurityContext:               podSecurityContext(cfg),
 		NodeSelector:                  sched.NodeSelector,
 		Tolerations:                   sched.Tolerations,

@@ -78,11 +78,21 @@ const (
 	// AnnotationPodNode names the Kubernetes Node the node's pod was last seen bound to: whose kubelet
 	// must confirm the pod stopped before the agent releases a deleted SeiNode.
 	AnnotationPodNode = "sei.io/pod-node"
+	// AnnotationPodNodeUID is the UID of that Node, read when its name was recorded: a Node deleted and
+	// registered again under the same name is another registration, and its kubelet's word is not the
+	// proof the agent waits for.
+	AnnotationPodNodeUID = "sei.io/pod-node-uid"
+	// AnnotationPodGracePeriod is the longest termination grace period (seconds) of the node's pod seen
+	// on that Node: how long its kubelet may take to stop the containers once it learns of the removal.
+	AnnotationPodGracePeriod = "sei.io/pod-grace-period"
 	// AnnotationFenceLeaseRenewTime is the renewTime of that Node's kubelet Lease (kube-node-lease)
-	// when the agent first saw the deleted SeiNode's pod gone ("none" when there was no Lease). A later
-	// renewal by the same kubelet, with the Node Ready, is the proof the agent waits for; both times come
-	// from the kubelet's clock.
+	// when the agent first saw the deleted SeiNode's pod gone ("none" when there was no Lease).
 	AnnotationFenceLeaseRenewTime = "sei.io/fence-lease-renew-time"
+	// AnnotationFenceLeaseRenewedTime is the first renewTime of that Lease seen after it: the kubelet
+	// was connected after the pod's removal. A renewal by the same kubelet at least the pod's grace
+	// period and a margin after this one, with the Node Ready, is the proof the agent waits for; all
+	// these times come from the kubelet's clock.
+	AnnotationFenceLeaseRenewedTime = "sei.io/fence-lease-renewed-time"
 	// AnnotationConfirmPodStopped, set by an admin on a deleted member SeiNode to the name of the
 	// Kubernetes Node in AnnotationPodNode, confirms that the node's containers no longer run there (the
 	// machine is off, or its kubelet's pods are known dead) when the kubelet cannot confirm it itself.
