@@ -155,6 +155,10 @@ type Scheduling struct {
 	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
 	// PriorityClassName of node pods.
 	PriorityClassName string `json:"priorityClassName,omitempty"`
+	// TerminationGracePeriodSeconds of node pods: how long seid has to stop before it is killed, and
+	// so how long the agent's fence waits, after a kubelet cut off from the API server is back, before
+	// it takes a removed pod's containers as stopped. Unset: 300 for validators, 120 for other nodes.
+	TerminationGracePeriodSeconds *int64 `json:"terminationGracePeriodSeconds,omitempty"`
 }
 
 // NodeAddressType names the Kubernetes Node address that advertises a NodePort P2P Service.

@@ -61,13 +61,26 @@ func (c *Config) SchedulingFor(mode seiv1alpha1.NodeMode) Scheduling {
 		if o.PriorityClassName != "" {
 			s.PriorityClassName = o.PriorityClassName
 		}
+		if o.TerminationGracePeriodSeconds != nil {
+			s.TerminationGracePeriodSeconds = o.TerminationGracePeriodSeconds
+		}
 	}
 	return Scheduling{
 		ServiceAccountName: s.ServiceAccountName,
 		NodeSelector:       copyMap(s.NodeSelector),
 		Tolerations:        copyTolerations(s.Tolerations),
 		PriorityClassName:  s.PriorityClassName,
+
+		TerminationGracePeriodSeconds: copyInt64(s.TerminationGracePeriodSeconds),
 	}
+}
+
+func copyInt64(v *int64) *int64 {
+	if v == nil {
+		return nil
+	}
+	c := *v
+	return &c
 }
 
 func copyMap(m map[string]string) map[string]string {

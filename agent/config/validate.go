@@ -132,6 +132,9 @@ func (p *problems) sidecar(s *Sidecar) {
 func (p *problems) scheduling(field string, s *Scheduling) {
 	p.dnsSubdomain(field+".serviceAccountName", s.ServiceAccountName, false)
 	p.dnsSubdomain(field+".priorityClassName", s.PriorityClassName, false)
+	if g := s.TerminationGracePeriodSeconds; g != nil && (*g < 1 || *g > 3600) {
+		p.addf(field+".terminationGracePeriodSeconds", "%d is not between 1 and 3600", *g)
+	}
 	for _, k := range slices.Sorted(maps.Keys(s.NodeSelector)) {
 		p.label(fmt.Sprintf("%s.nodeSelector[%q]", field, k), k, s.NodeSelector[k])
 	}

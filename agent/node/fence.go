@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
+	"github.com/sei-protocol/sei-fleet/agent/config"
 	"github.com/sei-protocol/sei-fleet/agent/resources"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/internal/kube"
@@ -118,7 +119,7 @@ func (r *Reconciler) releaseWhenStopped(ctx context.Context, node *seiv1alpha1.S
 		nodeUID: node.Annotations[seiv1alpha1.AnnotationPodNodeUID],
 		seen:    node.Annotations[seiv1alpha1.AnnotationFenceLeaseRenewTime],
 		renewed: node.Annotations[seiv1alpha1.AnnotationFenceLeaseRenewedTime],
-		grace:   fenceGrace(node),
+		grace:   fenceGrace(node, r.Config),
 	}
 	record, stopped, why := st.next(k8sNode, lease)
 	if len(record) > 0 {
@@ -257,10 +258,10 @@ func leaseNodeUID(lease *coordinationv1.Lease) string {
 
 // fenceGrace is the pod's grace period recorded for the fence; when none was (an older agent), the
 // one the agent renders for the node's pod, which is longer than Kubernetes' default.
-func fenceGrace(node *seiv1alpha1.SeiNode) time.Duration {
+func fenceGrace(node *seiv1alpha1.SeiNode, cfg *config.Config) time.Duration {
 	secs, err := strconv.ParseInt(node.Annotations[seiv1alpha1.AnnotationPodGracePeriod], 10, 64)
 	if err != nil || secs < 0 {
-		secs = resources.TerminationGracePeriod(node)
+		secs = resources.TerminationGracePeriod(node, cfg)
 	}
 	return time.Duration(secs) * time.Second
 }

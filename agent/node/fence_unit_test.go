@@ -11,6 +11,7 @@ import (
 	k8stypes "k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 
+	"github.com/sei-protocol/sei-fleet/agent/config"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 )
 
@@ -108,11 +109,11 @@ func TestFenceStateNext(t *testing.T) {
 func TestFenceGrace(t *testing.T) {
 	g := NewWithT(t)
 	val := &seiv1alpha1.SeiNode{Spec: seiv1alpha1.SeiNodeSpec{Validator: &seiv1alpha1.ValidatorSpec{}}}
-	g.Expect(fenceGrace(val)).To(Equal(300*time.Second), "unrecorded: the validator pod's as rendered")
+	g.Expect(fenceGrace(val, config.Default())).To(Equal(300*time.Second), "unrecorded: the validator pod's as rendered")
 	val.Annotations = map[string]string{seiv1alpha1.AnnotationPodGracePeriod: "45"}
-	g.Expect(fenceGrace(val)).To(Equal(45 * time.Second))
+	g.Expect(fenceGrace(val, config.Default())).To(Equal(45 * time.Second))
 	val.Annotations[seiv1alpha1.AnnotationPodGracePeriod] = "-1"
-	g.Expect(fenceGrace(val)).To(Equal(300 * time.Second))
+	g.Expect(fenceGrace(val, config.Default())).To(Equal(300 * time.Second))
 
 	pod := &corev1.Pod{}
 	g.Expect(podGrace(pod)).To(Equal(int64(30)), "Kubernetes' default")

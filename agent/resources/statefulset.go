@@ -17,8 +17,13 @@ const (
 	nodeGracePeriod      int64 = 120
 )
 
-// TerminationGracePeriod is the termination grace period, in seconds, of node's pod.
-func TerminationGracePeriod(node *seiv1alpha1.SeiNode) int64 {
+// TerminationGracePeriod is the termination grace period, in seconds, of node's pod: the
+// configuration's for the node's mode, else 300 for a validator (seid flushes its state) and 120 for
+// other nodes.
+func TerminationGracePeriod(node *seiv1alpha1.SeiNode, cfg *config.Config) int64 {
+	if g := cfg.SchedulingFor(node.Spec.Mode()).TerminationGracePeriodSeconds; g != nil {
+		return *g
+	}
 	if node.Spec.Mode() == seiv1alpha1.ModeValidator {
 		return validatorGracePeriod
 	}
@@ -66,7 +71,7 @@ func podSpec(node *seiv1alpha1.SeiNode, cfg *config.Config) corev1.PodSpec {
 		AutomountServiceAccountToken:  ptr.To(false),
 		ShareProcessNamespace:         ptr.To(true),
 		EnableServiceLinks:            ptr.To(false),
-		TerminationGracePeriodSeconds: ptr.To(TerminationGracePeriod(node)),
+		TerminationGracePeriodSeconds: ptr.To(TerminationGracePeriod(node, cfg)),
 		SecurityContext:               podSecurityContext(cfg),
 		NodeSelector:                  sched.NodeSelector,
 		Tolerations:                   sched.Tolerations,

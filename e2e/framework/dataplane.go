@@ -86,6 +86,9 @@ func (d *DataPlane) AgentConfig() *config.Config {
 	c := config.Default()
 	c.Images.Sidecar = d.Seictl
 	c.NodeEndpoints = config.EndpointsPodIP
+	// seid stops in a second or two here; the agent's fence waits a pod's grace period out after its
+	// kubelet is back, so the built-in five minutes for validators would make every fence that long.
+	c.Scheduling.Default.TerminationGracePeriodSeconds = ptr.To(int64(10))
 	if d.DataPlane != nil && d.Fabric != nil {
 		c.NetworkPolicy.SidecarFrom = []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: d.Fabric.HostIP() + "/32"}}}
 	}
