@@ -45,9 +45,12 @@ type Health struct {
 	// False while it does not answer, whatever other verdict Reason reports first: what the hub's
 	// caches hold of the cluster is then not known to be current.
 	APIReachable bool
-	Healthy      bool
-	Reason       string
-	Message      string
+	// Pending: the hub has not tried to engage the cluster yet in this run (it just started), so the
+	// verdict says nothing about the cluster: no validator is fenced for it.
+	Pending bool
+	Healthy bool
+	Reason  string
+	Message string
 	// LastHeartbeat is the agent's last Lease renewal, when the Lease could be read.
 	LastHeartbeat *time.Time
 	// UnhealthySince is when the cluster was first seen unhealthy in this run of the hub.
@@ -150,6 +153,8 @@ func (m *Monitor) probe(ctx context.Context, mc *clusterv1.ManagedCluster) Healt
 		reason := "not engaged yet"
 		if why != nil {
 			reason = why.Error()
+		} else {
+			h.Pending = true
 		}
 		if h.Reason == "" {
 			h = unhealthy(h, ReasonNotEngaged, reason)

@@ -193,7 +193,7 @@ func TestAValidatorIsNotFencedBeforeItsClusterWasProbed(t *testing.T) {
 	g.Expect(d.Blocked).To(BeEmpty(), "nothing awaits a fence")
 	g.Expect(d.Moves).To(BeEmpty())
 	g.Expect(d.Assignments).To(Equal(in.Current))
-	g.Expect(d.Notes[1]).To(Equal("kept: cluster eu-1 not probed yet since the hub started"))
+	g.Expect(d.Notes[1]).To(Equal("kept: cluster eu-1 not probed or engaged yet since the hub started"))
 
 	// Once probed and found unhealthy, the fence is due as before.
 	in.Clusters[1].HealthUnknown = false

@@ -66,7 +66,7 @@ func judgeValidator(in Input, r rules, ord int, cluster, ineligible string, ci *
 	if ineligible == "" && ci != nil && ci.HealthUnknown && !in.Fenced[ord] {
 		// Right after a hub starts, every cluster is unjudged: fencing then would take every
 		// validator down at once, for no evidence at all.
-		return verdict{kind: keep, note: fmt.Sprintf("kept: cluster %s not probed yet since the hub started", cluster)}
+		return verdict{kind: keep, note: fmt.Sprintf("kept: cluster %s not probed or engaged yet since the hub started", cluster)}
 	}
 	if afterFence && in.Fenced[ord] {
 		return verdict{kind: move, note: fmt.Sprintf("%s; %s confirmed the node is gone and failover.validators is AfterFence",

@@ -68,7 +68,8 @@ type Cluster struct {
 	Healthy bool
 	// UnhealthySince is when the cluster was first seen unhealthy; nil on an unhealthy cluster counts as now.
 	UnhealthySince *time.Time
-	// HealthUnknown: the hub has not judged the cluster's health yet in this run (just started). It is
+	// HealthUnknown: the hub has not judged the cluster's health yet in this run (just started: not
+	// probed, or not engaged yet because the hub has not tried). It is
 	// not a target for new nodes (Healthy is false), and no validator is fenced for it: a hub restart is
 	// no evidence against a cluster.
 	HealthUnknown bool

@@ -55,6 +55,7 @@ func (inv *Inventory) Clusters(ctx context.Context, spec *seiv1alpha1.SeiPlaceme
 		if h, ok := inv.Health.Get(mc.Name); ok {
 			c.Healthy = h.Healthy
 			c.UnhealthySince = h.UnhealthySince
+			c.HealthUnknown = h.Pending
 		} else {
 			now := time.Now()
 			c.UnhealthySince = &now // not probed yet: not a target for new nodes, not yet a failover
