@@ -41,6 +41,9 @@ func nextPlan(dep *seiv1alpha1.SeiNodeDeployment, ev *evaluation, records []seiv
 		// A fence marks the record: a validator without a live record on that cluster is written
 		// there again first (below), and fenced after.
 		if rec := live[b.Ordinal]; b.Reason == seiv1alpha1.ReasonAwaitingFence && rec != nil && rec.Spec.ClusterName == b.Cluster {
+			if ok, _ := fenceAllowed(dep, records, b.Ordinal); !ok {
+				continue // its turn comes when the others are back (updateStatus says why)
+			}
 			return newPlan(dep, PlanFence, planner.Step{Type: TaskFence, Params: FenceTarget{Ordinal: b.Ordinal, Cluster: b.Cluster}})
 		}
 	}
