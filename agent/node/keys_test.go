@@ -130,6 +130,13 @@ func TestMintedKeysOfARecreatedDeploymentAreRefused(t *testing.T) {
 		s.Labels[seiv1alpha1.LabelDeploymentUID] = "uid-2"
 		g.Expect(member().Client.Update(ctx, s)).To(Succeed())
 	}
+	// And the key's signing state with them: the data claim outlived the old deployment's node, and is
+	// refused to another deployment's just as its keys are.
+	claim := &corev1.PersistentVolumeClaim{}
+	g.Expect(member().Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "data-val-0"}, claim)).To(Succeed())
+	g.Expect(claim.Labels).To(HaveKeyWithValue(seiv1alpha1.LabelDeploymentUID, "uid-1"))
+	claim.Labels[seiv1alpha1.LabelDeploymentUID] = "uid-2"
+	g.Expect(member().Client.Update(ctx, claim)).To(Succeed())
 	n := get(t, key)
 	n.Annotations = map[string]string{"test.sei.io/nudge": "1"} // wakes the agent now rather than in 30s
 	g.Expect(member().Client.Update(ctx, n)).To(Succeed())
