@@ -9,7 +9,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
@@ -198,9 +197,9 @@ func readHubID(ctx context.Context, cfg *rest.Config, timeout time.Duration) (ty
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	ns, err := cs.CoreV1().Namespaces().Get(ctx, metav1.NamespaceSystem, metav1.GetOptions{})
+	uid, err := clusters.ReadIdentity(ctx, cs)
 	if err != nil {
-		return "", fmt.Errorf("read the hub's kube-system namespace (the hub's identity): %w", err)
+		return "", fmt.Errorf("read the hub's identity: %w", err)
 	}
-	return ns.UID, nil
+	return uid, nil
 }

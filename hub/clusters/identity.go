@@ -44,8 +44,8 @@ func IsIdentityChanged(err error) bool {
 	return errors.As(err, &ierr)
 }
 
-// readIdentity reads a cluster's identity: one request, without discovery, bounded by ctx.
-func readIdentity(ctx context.Context, cs kubernetes.Interface) (types.UID, error) {
+// ReadIdentity reads a cluster's identity: one request, without discovery, bounded by ctx.
+func ReadIdentity(ctx context.Context, cs kubernetes.Interface) (types.UID, error) {
 	ns, err := cs.CoreV1().Namespaces().Get(ctx, metav1.NamespaceSystem, metav1.GetOptions{})
 	if err != nil {
 		return "", fmt.Errorf("read kube-system namespace: %w", err)
@@ -114,7 +114,7 @@ func (p *Provider) verifyPin(ctx context.Context, name string) (*member, error) 
 		}
 		return nil, fmt.Errorf("verify cluster %s: %w: %s", name, multicluster.ErrClusterNotFound, reason)
 	}
-	found, err := readIdentity(ctx, m.clientset)
+	found, err := ReadIdentity(ctx, m.clientset)
 	if err != nil {
 		return nil, fmt.Errorf("verify cluster %s: %w", name, err)
 	}

@@ -286,7 +286,7 @@ func (p *Provider) identify(ctx context.Context, name string, clientset kubernet
 	}
 	probeCtx, cancel := context.WithTimeout(ctx, p.opts.ClientTimeout)
 	defer cancel()
-	uid, err := readIdentity(probeCtx, clientset)
+	uid, err := ReadIdentity(probeCtx, clientset)
 	if err != nil {
 		return "", fmt.Errorf("reach cluster %s: %w", name, err)
 	}

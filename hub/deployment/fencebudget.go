@@ -22,13 +22,7 @@ func fenceAllowed(dep *seiv1alpha1.SeiNodeDeployment, records []seiv1alpha1.SeiN
 		return true, "" // no chain yet: nothing signs, nothing can halt
 	}
 	live, _ := liveRecords(records)
-	var highest int64
-	for i := range records {
-		highest = max(highest, records[i].Status.Height)
-	}
-	for _, p := range dep.Status.ValidatorPlacements {
-		highest = max(highest, p.Height)
-	}
+	highest := highestHeight(dep, records)
 	var down []string
 	for ord := range int(dep.Spec.Replicas) {
 		if ord == ordinal {

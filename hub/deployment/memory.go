@@ -40,20 +40,10 @@ const DefaultFloorMargin = 1000
 // maxReplicas is the most replicas a deployment has (spec.replicas' maximum): ordinals are below it.
 const maxReplicas = 200
 
-// placementOf returns the memory of ordinal, or nil.
-func placementOf(dep *seiv1alpha1.SeiNodeDeployment, ordinal int) *seiv1alpha1.ValidatorPlacement {
-	for i := range dep.Status.ValidatorPlacements {
-		if int(dep.Status.ValidatorPlacements[i].Ordinal) == ordinal {
-			return &dep.Status.ValidatorPlacements[i]
-		}
-	}
-	return nil
-}
-
 // rememberPlacement sets where ordinal runs. A new cluster forgets what was known about the old one
 // (its copy, its fence); the floor only ever rises.
 func rememberPlacement(dep *seiv1alpha1.SeiNodeDeployment, ordinal int, cluster string, floor int64) {
-	p := placementOf(dep, ordinal)
+	p := dep.Status.PlacementOf(ordinal)
 	if p == nil {
 		dep.Status.ValidatorPlacements = append(dep.Status.ValidatorPlacements, seiv1alpha1.ValidatorPlacement{Ordinal: int32(ordinal)})
 		p = &dep.Status.ValidatorPlacements[len(dep.Status.ValidatorPlacements)-1]
@@ -87,10 +77,10 @@ func remember(dep *seiv1alpha1.SeiNodeDeployment, records []seiv1alpha1.SeiNode)
 			continue // not one the deployment can have made: its memory could not hold it
 		}
 		alive[ord] = true
-		p := placementOf(dep, ord)
+		p := dep.Status.PlacementOf(ord)
 		if p == nil {
 			rememberPlacement(dep, ord, rec.Spec.ClusterName, 0)
-			p = placementOf(dep, ord)
+			p = dep.Status.PlacementOf(ord)
 		}
 		// Heights and floors are facts about the chain and the key, wherever the record says it runs.
 		p.Height = max(p.Height, rec.Status.Height)
@@ -128,6 +118,12 @@ func signingFloor(dep *seiv1alpha1.SeiNodeDeployment, records []seiv1alpha1.SeiN
 	if g == nil || now.Before(g.GenesisTime.Time) {
 		return 0
 	}
+	return highestHeight(dep, records) + margin
+}
+
+// highestHeight is the highest block height the hub saw for a deployment: in any record, status row or
+// remembered placement.
+func highestHeight(dep *seiv1alpha1.SeiNodeDeployment, records []seiv1alpha1.SeiNode) int64 {
 	var highest int64
 	for i := range records {
 		highest = max(highest, records[i].Status.Height)
@@ -138,7 +134,7 @@ func signingFloor(dep *seiv1alpha1.SeiNodeDeployment, records []seiv1alpha1.SeiN
 	for _, p := range dep.Status.ValidatorPlacements {
 		highest = max(highest, p.Height)
 	}
-	return highest + margin
+	return highest
 }
 
 // startFromGenesis gives a validator record written anew after the ceremony the genesis and the peers
@@ -159,7 +155,7 @@ func (e *Env) startFromGenesis(ctx context.Context, in *recordInput) error {
 		return planner.Terminal(err)
 	}
 	nodeID := ""
-	if p := placementOf(dep, in.Ordinal); p != nil {
+	if p := dep.Status.PlacementOf(in.Ordinal); p != nil {
 		nodeID = p.NodeID
 	}
 	in.Genesis = &seiv1alpha1.GenesisSource{ConfigMapName: g.ConfigMapName, SHA256: g.SHA256}
@@ -170,7 +166,7 @@ func (e *Env) startFromGenesis(ctx context.Context, in *recordInput) error {
 // restoreCopyUID puts back, on a validator record written anew on the cluster the memory names, the UID
 // of the member copy the hub last saw there: a fence accepts "gone" only for that copy.
 func (e *Env) restoreCopyUID(ctx context.Context, ordinal int, cluster string) error {
-	p := placementOf(e.Deployment, ordinal)
+	p := e.Deployment.Status.PlacementOf(ordinal)
 	if e.Deployment.Spec.Role != seiv1alpha1.RoleValidator || p == nil || p.Cluster != cluster || p.MemberCopyUID == "" {
 		return nil
 	}

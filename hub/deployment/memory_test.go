@@ -112,10 +112,10 @@ func TestAValidatorWrittenAnewGetsASigningStateFloor(t *testing.T) {
 	pl := placed()
 	g.Expect(pl.Place).To(Equal(map[int]string{1: "eu"}))
 	g.Expect(pl.Floors).To(BeEmpty())
-	g.Expect(placementOf(vals, 1).SigningStateFloor).To(BeZero())
+	g.Expect(vals.Status.PlacementOf(1).SigningStateFloor).To(BeZero())
 
 	// A record written back to the cluster the memory names keeps the floor the memory holds.
-	placementOf(vals, 1).SigningStateFloor = 300
+	vals.Status.PlacementOf(1).SigningStateFloor = 300
 	eu := record(vals, 1, "ap")
 	p, _ := nextPlan(vals, ev, genesisDone([]seiv1alpha1.SeiNode{us, eu}))
 	g.Expect(decodeFirst(p, &pl)).To(Succeed())
@@ -126,14 +126,14 @@ func TestAValidatorWrittenAnewGetsASigningStateFloor(t *testing.T) {
 	// A move after a fence: the memory follows the move, forgets the old copy, and the floor rises.
 	eu = record(vals, 1, "eu")
 	eu.Annotations[seiv1alpha1.AnnotationFencedCluster] = "eu"
-	placementOf(vals, 1).MemberCopyUID, placementOf(vals, 1).Fenced = "old-copy", true
+	vals.Status.PlacementOf(1).MemberCopyUID, vals.Status.PlacementOf(1).Fenced = "old-copy", true
 	us.Status.Height = 900
 	ev.decision.Assignments[1] = "ap"
 	p, _ = nextPlan(vals, ev, genesisDone([]seiv1alpha1.SeiNode{us, eu}))
 	g.Expect(decodeFirst(p, &pl)).To(Succeed())
 	g.Expect(pl.Place).To(Equal(map[int]string{1: "ap"}))
 	g.Expect(pl.Floors).To(Equal(map[int]int64{1: 900 + DefaultFloorMargin}))
-	g.Expect(*placementOf(vals, 1)).To(Equal(seiv1alpha1.ValidatorPlacement{Ordinal: 1, Cluster: "ap", SigningStateFloor: 900 + DefaultFloorMargin}))
+	g.Expect(*vals.Status.PlacementOf(1)).To(Equal(seiv1alpha1.ValidatorPlacement{Ordinal: 1, Cluster: "ap", SigningStateFloor: 900 + DefaultFloorMargin}))
 
 	// The same move when an uncached read does not confirm the fence: the validator stays.
 	rememberPlacement(vals, 1, "eu", 0)
@@ -152,7 +152,7 @@ func TestAValidatorWrittenAnewGetsASigningStateFloor(t *testing.T) {
 	g.Expect(decodeFirst(p, &added)).To(Succeed())
 	g.Expect(added.Place).To(Equal(map[int]string{2: "ap"}))
 	g.Expect(added.Floors).To(Equal(map[int]int64{2: 700 + DefaultFloorMargin}))
-	g.Expect(placementOf(grown, 2).SigningStateFloor).To(Equal(int64(700+DefaultFloorMargin)), "persisted with the plan")
+	g.Expect(grown.Status.PlacementOf(2).SigningStateFloor).To(Equal(int64(700+DefaultFloorMargin)), "persisted with the plan")
 }
 
 func TestRecordsCarryTheDeploymentUIDAndKeepTheirFloor(t *testing.T) {

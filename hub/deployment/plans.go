@@ -109,7 +109,7 @@ func placePlan(dep *seiv1alpha1.SeiNodeDeployment, ev *evaluation, records []sei
 		if going[ord] {
 			continue // written again once its record is gone
 		}
-		remembered := placementOf(dep, ord)
+		remembered := dep.Status.PlacementOf(ord)
 		if validators && remembered != nil && ev.unconfirmed[ord] {
 			cluster = remembered.Cluster // the cache says fenced, the apiserver does not: stay
 		}
@@ -188,7 +188,7 @@ func unfencePlan(dep *seiv1alpha1.SeiNodeDeployment, ev *evaluation, records []s
 		floor := int64(0)
 		if dep.Spec.Role == seiv1alpha1.RoleValidator && rec.Annotations[seiv1alpha1.AnnotationFencedCluster] == c {
 			floor = signingFloor(dep, records, ev.now, ev.floorMargin)
-			if p := placementOf(dep, ord); p != nil {
+			if p := dep.Status.PlacementOf(ord); p != nil {
 				floor = max(floor, p.SigningStateFloor)
 			}
 		}

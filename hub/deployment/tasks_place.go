@@ -182,96 +182,92 @@ func fenceNode(ctx context.Context, env *Env, pt *seiv1alpha1.PlannedTask, f Fen
 	if rec.Annotations[seiv1alpha1.AnnotationFencedCluster] == f.Cluster {
 		return planner.Done()
 	}
-	log := ctrl.LoggerFrom(ctx).WithValues("SeiNode", klog.KObj(rec), "cluster", f.Cluster)
-	waitOrFail := func(why string) (planner.Result, error) {
-		if pt.StartedAt != nil && env.now().Sub(pt.StartedAt.Time) > fencePatience {
-			return planner.Result{}, planner.Terminalf("cannot fence %s on %s: %s", rec.Name, f.Cluster, why)
-		}
-		return planner.Running(5 * time.Second)
-	}
 	// Mark the fence first, so the mirror never re-creates the copy being removed.
 	if rec.Annotations[seiv1alpha1.AnnotationFencing] != f.Cluster {
 		if err := annotate(ctx, env, rec, seiv1alpha1.AnnotationFencing, f.Cluster); err != nil {
 			return planner.Result{}, err
 		}
 	}
-	cl, err := env.Members.GetCluster(ctx, multicluster.ClusterName(f.Cluster))
-	if err != nil {
-		return waitOrFail("the cluster is not reachable")
-	}
-	if err := env.Members.VerifyIdentity(ctx, f.Cluster); err != nil {
-		log.Info("Not fencing on a cluster whose identity is not verified", "reason", err.Error())
-		return waitOrFail(err.Error())
-	}
-	memberCopy := &seiv1alpha1.SeiNode{}
-	err = cl.GetAPIReader().Get(ctx, client.ObjectKeyFromObject(rec), memberCopy)
-	switch {
-	case apierrors.IsNotFound(err):
+	gone, found, why := removeCopy(ctx, env, f.Cluster, client.ObjectKeyFromObject(rec))
+	if gone {
 		// Gone from the verified cluster: no copy of that name, the one the hub last saw included.
 		if err := annotate(ctx, env, rec, seiv1alpha1.AnnotationFencedCluster, f.Cluster); err != nil {
 			return planner.Result{}, err
 		}
 		return planner.Done()
-	case err != nil:
-		return waitOrFail(err.Error())
 	}
-	why := "the agent has not confirmed the node is gone"
-	if seen := rec.Annotations[seiv1alpha1.AnnotationMemberCopyUID]; seen != "" && seen != string(memberCopy.UID) {
+	if seen := rec.Annotations[seiv1alpha1.AnnotationMemberCopyUID]; why == awaitingAgent && seen != "" && seen != string(found.UID) {
 		// Not the copy the hub saw there: another one (re-created since, or made by someone else).
-		// It could sign as well, so it goes too, and the fence waits for it.
-		why = fmt.Sprintf("another copy (uid %s) is there than the one the hub saw (uid %s): it is deleted too", memberCopy.UID, seen)
-		log.Info("Fence found another member copy than the one the hub saw", "uid", memberCopy.UID, "seen", seen)
+		// It could sign as well, so it went too, and the fence waits for it.
+		why = fmt.Sprintf("another copy (uid %s) is there than the one the hub saw (uid %s): it is deleted too", found.UID, seen)
+		ctrl.LoggerFrom(ctx).Info("Fence found another member copy than the one the hub saw",
+			"SeiNode", klog.KObj(rec), "cluster", f.Cluster, "uid", found.UID, "seen", seen)
 	}
-	if memberCopy.DeletionTimestamp.IsZero() {
-		pre := client.Preconditions{UID: &memberCopy.UID}
-		if err := cl.GetClient().Delete(ctx, memberCopy, pre); err != nil && !apierrors.IsNotFound(err) {
-			return waitOrFail(err.Error())
-		}
-	}
-	return waitOrFail(why)
+	return waitOrGiveUp(env, pt, fmt.Errorf("cannot fence %s on %s: %s", rec.Name, f.Cluster, why))
 }
 
 // confirmGone re-checks, as a validator's record is about to move, that the cluster it leaves holds no
 // copy of it. The fence confirmed that once, but a copy may have appeared since: a mirror that read the
 // record before the fence mark, created its copy after the fence's "not found", and failed (or died)
 // before taking it back. The moment the record names another cluster that copy would be a second
-// signer, and nothing would look for it again. So: the cluster's identity is verified afresh, a copy
-// found there is deleted as the fence does, and the move waits until the agent confirmed it gone. It
-// waits while the cluster cannot be reached or verified; after fencePatience the plan fails and a new
-// one tries again. wait reports whether the caller must return res and err.
+// signer, and nothing would look for it again. So the copy is removed as the fence removes one, and the
+// move waits until the agent confirmed it gone. wait reports whether the caller must return res and
+// err.
 func confirmGone(ctx context.Context, env *Env, pt *seiv1alpha1.PlannedTask, ordinal int, cluster string) (bool, planner.Result, error) {
 	name := RecordName(env.Deployment, ordinal)
-	waitOrFail := func(why string) (bool, planner.Result, error) {
-		if pt != nil && pt.StartedAt != nil && env.now().Sub(pt.StartedAt.Time) > fencePatience {
-			return true, planner.Result{}, planner.Terminalf("cannot move %s off %s: %s", name, cluster, why)
-		}
-		res, err := planner.Running(5 * time.Second)
-		return true, res, err
+	gone, found, why := removeCopy(ctx, env, cluster, client.ObjectKey{Namespace: env.Deployment.Namespace, Name: name})
+	if gone {
+		return false, planner.Result{}, nil
 	}
+	if found != nil {
+		ctrl.LoggerFrom(ctx).Info("A copy is back on the cluster a validator leaves: deleting it before the move",
+			"SeiNode", klog.KObj(found), "cluster", cluster, "uid", found.UID)
+	}
+	if why == awaitingAgent {
+		why = fmt.Sprintf("a copy (uid %s) is on %s again: deleted, waiting for its agent to confirm it gone", found.UID, cluster)
+	}
+	res, err := waitOrGiveUp(env, pt, fmt.Errorf("cannot move %s off %s: %s", name, cluster, why))
+	return true, res, err
+}
+
+// removeCopy deletes the member copy key on cluster and reports whether it is gone. "Gone" is trusted
+// only from a cluster verified afresh (hub/clusters VerifyIdentity), and a copy found there is deleted
+// by its UID; found is that copy. When it is not gone, why says what it waits for.
+func removeCopy(ctx context.Context, env *Env, cluster string, key client.ObjectKey) (gone bool, found *seiv1alpha1.SeiNode, why string) {
 	cl, err := env.Members.GetCluster(ctx, multicluster.ClusterName(cluster))
 	if err != nil {
-		return waitOrFail("the cluster it leaves is not reachable to confirm no copy is left there")
+		return false, nil, "the cluster is not reachable"
 	}
 	if err := env.Members.VerifyIdentity(ctx, cluster); err != nil {
-		return waitOrFail(err.Error())
+		ctrl.LoggerFrom(ctx).Info("Not fencing on a cluster whose identity is not verified", "cluster", cluster, "reason", err.Error())
+		return false, nil, err.Error()
 	}
 	memberCopy := &seiv1alpha1.SeiNode{}
-	err = cl.GetAPIReader().Get(ctx, client.ObjectKey{Namespace: env.Deployment.Namespace, Name: name}, memberCopy)
-	switch {
+	switch err := cl.GetAPIReader().Get(ctx, key, memberCopy); {
 	case apierrors.IsNotFound(err):
-		return false, planner.Result{}, nil
+		return true, nil, ""
 	case err != nil:
-		return waitOrFail(err.Error())
+		return false, nil, err.Error()
 	}
-	ctrl.LoggerFrom(ctx).Info("A copy is back on the cluster a validator leaves: deleting it before the move",
-		"SeiNode", klog.KObj(memberCopy), "cluster", cluster, "uid", memberCopy.UID)
 	if memberCopy.DeletionTimestamp.IsZero() {
 		pre := client.Preconditions{UID: &memberCopy.UID}
 		if err := cl.GetClient().Delete(ctx, memberCopy, pre); err != nil && !apierrors.IsNotFound(err) {
-			return waitOrFail(err.Error())
+			return false, memberCopy, err.Error()
 		}
 	}
-	return waitOrFail(fmt.Sprintf("a copy (uid %s) is on %s again: deleted, waiting for its agent to confirm it gone", memberCopy.UID, cluster))
+	return false, memberCopy, awaitingAgent
+}
+
+// awaitingAgent is removeCopy's why once the copy it found is deleted: its agent has yet to fence it.
+const awaitingAgent = "the agent has not confirmed the node is gone"
+
+// waitOrGiveUp keeps a task that waits on a member running, until fencePatience after it started: then
+// the plan fails with why, and a later one tries again.
+func waitOrGiveUp(env *Env, pt *seiv1alpha1.PlannedTask, why error) (planner.Result, error) {
+	if pt != nil && pt.StartedAt != nil && env.now().Sub(pt.StartedAt.Time) > fencePatience {
+		return planner.Result{}, planner.Terminal(why)
+	}
+	return planner.Running(5 * time.Second)
 }
 
 // clearFence removes a record's fence marks for its own cluster.

@@ -34,30 +34,45 @@ func (e *notPlacedError) Error() string {
 // hold the old placement, which only delays the new copy. Records no deployment controls (a validator
 // a user runs by hand) are the user's to place.
 func (r *Reconciler) placedHere(ctx context.Context, record *seiv1alpha1.SeiNode) error {
-	owner := metav1.GetControllerOf(record)
-	if record.Spec.Validator == nil || owner == nil || owner.Kind != "SeiNodeDeployment" {
+	owner, ord, dep, err := r.validatorDeployment(ctx, record)
+	switch {
+	case err != nil:
+		return err
+	case owner == nil:
 		return nil
-	}
-	ord, err := strconv.Atoi(record.Labels[seiv1alpha1.LabelOrdinal])
-	if err != nil {
+	case ord < 0 || dep == nil:
 		return &notPlacedError{cluster: record.Spec.ClusterName}
 	}
-	dep := &seiv1alpha1.SeiNodeDeployment{}
-	key := client.ObjectKey{Namespace: record.Namespace, Name: owner.Name}
-	if err := r.Manager.GetLocalManager().GetAPIReader().Get(ctx, key, dep); err != nil {
-		if apierrors.IsNotFound(err) {
-			return &notPlacedError{cluster: record.Spec.ClusterName}
-		}
-		return fmt.Errorf("read SeiNodeDeployment %s of validator %s: %w", key, record.Name, err)
-	}
 	placed := ""
-	for _, p := range dep.Status.ValidatorPlacements {
-		if int(p.Ordinal) == ord {
-			placed = p.Cluster
-		}
+	if p := dep.Status.PlacementOf(ord); p != nil {
+		placed = p.Cluster
 	}
 	if dep.UID != owner.UID || placed != record.Spec.ClusterName {
 		return &notPlacedError{cluster: record.Spec.ClusterName, placed: placed}
 	}
 	return nil
+}
+
+// validatorDeployment reads, uncached, the SeiNodeDeployment that controls a validator record, with
+// the record's ordinal (-1 when its label does not parse). owner is nil for a record that is not a
+// validator's or that no deployment controls; dep is nil when that deployment is gone. A deployment
+// read uncached cannot look alive while it is being deleted, nor hold a placement the hub changed.
+func (r *Reconciler) validatorDeployment(ctx context.Context, record *seiv1alpha1.SeiNode) (*metav1.OwnerReference, int, *seiv1alpha1.SeiNodeDeployment, error) {
+	owner := metav1.GetControllerOf(record)
+	if record.Spec.Validator == nil || owner == nil || owner.Kind != "SeiNodeDeployment" {
+		return nil, -1, nil, nil
+	}
+	ord, err := strconv.Atoi(record.Labels[seiv1alpha1.LabelOrdinal])
+	if err != nil {
+		ord = -1
+	}
+	dep := &seiv1alpha1.SeiNodeDeployment{}
+	key := client.ObjectKey{Namespace: record.Namespace, Name: owner.Name}
+	if err := r.Manager.GetLocalManager().GetAPIReader().Get(ctx, key, dep); err != nil {
+		if apierrors.IsNotFound(err) {
+			return owner, ord, nil, nil
+		}
+		return nil, -1, nil, fmt.Errorf("read SeiNodeDeployment %s of validator %s: %w", key, record.Name, err)
+	}
+	return owner, ord, dep, nil
 }

@@ -3,11 +3,9 @@ package mirror
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -95,21 +93,11 @@ func (r *Reconciler) releaseMember(ctx context.Context, record *seiv1alpha1.SeiN
 // stillWanted: the record is a validator's, and the deployment that controls it exists, is not being
 // deleted, and still has the record's ordinal. Deleting such a record (by hand, or by a tool that
 // cleans up objects) is not a decision to stop the validator: the deployment writes the record again,
-// on the same cluster, and takes the copy back. Read uncached: a deployment being deleted must not look
-// alive.
+// on the same cluster, and takes the copy back.
 func (r *Reconciler) stillWanted(ctx context.Context, record *seiv1alpha1.SeiNode) (bool, error) {
-	owner := metav1.GetControllerOf(record)
-	ord, err := strconv.Atoi(record.Labels[seiv1alpha1.LabelOrdinal])
-	if record.Spec.Validator == nil || owner == nil || owner.Kind != "SeiNodeDeployment" || err != nil {
-		return false, nil
-	}
-	dep := &seiv1alpha1.SeiNodeDeployment{}
-	key := client.ObjectKey{Namespace: record.Namespace, Name: owner.Name}
-	if err := r.Manager.GetLocalManager().GetAPIReader().Get(ctx, key, dep); err != nil {
-		if apierrors.IsNotFound(err) {
-			return false, nil
-		}
-		return false, fmt.Errorf("read SeiNodeDeployment %s of the record: %w", key, err)
+	owner, ord, dep, err := r.validatorDeployment(ctx, record)
+	if err != nil || owner == nil || ord < 0 || dep == nil {
+		return false, err
 	}
 	return dep.UID == owner.UID && dep.DeletionTimestamp.IsZero() && ord < int(dep.Spec.Replicas), nil
 }
