@@ -450,9 +450,10 @@ func faultMemberRebuilt(t *testing.T, n *faultNet) {
 	g := NewWithT(t)
 	ctx := t.Context()
 	steady(t, n)
-	rebuilt, stopRebuilt, err := testfleet.StartMember("sa")
+	another, err := testfleet.Start(testfleet.Options{Members: []string{"sa"}, WithoutHub: true})
 	g.Expect(err).NotTo(HaveOccurred())
-	t.Cleanup(func() { _ = stopRebuilt() })
+	t.Cleanup(func() { _ = another.Stop() })
+	rebuilt := another.Members[0]
 	g.Expect(rebuilt.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: seiv1alpha1.DefaultSystemNamespace}})).To(Succeed())
 	g.Expect(rebuilt.Grant(ctx, framework.HubUser, filepath.Join("..", "deploy", "hub", "member-rbac", "role.yaml"))).To(Succeed())
 	kc, _, err := rebuilt.UserKubeconfig(framework.HubUser)

@@ -15,7 +15,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	clusterv1 "open-cluster-management.io/api/cluster/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/yaml"
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/e2e/framework"
@@ -192,22 +191,7 @@ func create(t *testing.T, dep *seiv1alpha1.SeiNodeDeployment) client.ObjectKey {
 
 // deleteAndWait deletes a deployment with deletionPolicy Delete and waits (up to 90s) until it is gone.
 func deleteAndWait(ctx context.Context, key client.ObjectKey) error {
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
-	d := &seiv1alpha1.SeiNodeDeployment{}
-	for ctx.Err() == nil {
-		if err := fleet.Hub.Client.Get(ctx, key, d); err != nil {
-			return nil // gone
-		}
-		if d.DeletionTimestamp.IsZero() {
-			d.Spec.DeletionPolicy = seiv1alpha1.DeletionDelete
-			if err := fleet.Hub.Client.Update(ctx, d); err == nil {
-				_ = fleet.Hub.Client.Delete(ctx, d)
-			}
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	return fmt.Errorf("deployment %s was not gone 90s after it was deleted", key)
+	return framework.DeleteDeploymentAndWait(ctx, fleet.Hub.Client, key)
 }
 
 func getDeployment(t *testing.T, key client.ObjectKey) *seiv1alpha1.SeiNodeDeployment {
@@ -258,22 +242,5 @@ func condition(d *seiv1alpha1.SeiNodeDeployment, typ string) metav1.Condition {
 
 // dumpOnFailure logs a deployment's status and its records' status when the test fails.
 func dumpOnFailure(t *testing.T, key client.ObjectKey) {
-	t.Cleanup(func() {
-		if !t.Failed() {
-			return
-		}
-		ctx := context.WithoutCancel(t.Context())
-		d := &seiv1alpha1.SeiNodeDeployment{}
-		if err := fleet.Hub.Client.Get(ctx, key, d); err == nil {
-			out, _ := yaml.Marshal(d.Status)
-			t.Logf("deployment %s status:\n%s", key, out)
-		}
-		list := &seiv1alpha1.SeiNodeList{}
-		if err := fleet.Hub.Client.List(ctx, list, client.InNamespace(key.Namespace)); err == nil {
-			for _, n := range list.Items {
-				out, _ := yaml.Marshal(map[string]any{"cluster": n.Spec.ClusterName, "phase": n.Status.Phase, "plan": n.Status.Plan, "conditions": n.Status.Conditions})
-				t.Logf("record %s:\n%s", n.Name, out)
-			}
-		}
-	})
+	framework.DumpOnFailure(t, fleet.Hub.Client, key)
 }

@@ -15,9 +15,7 @@ import (
 
 func TestSidecarFailureIsRetriedWithinItsBudget(t *testing.T) {
 	g := NewWithT(t)
-	sidecars := sidecartest.NewFleet()
-	defer sidecars.Close()
-	startAgent(t, agentOpts{sidecars: sidecars})
+	sidecars := startAgentWithSidecars(t)
 	ns := namespace(t)
 	// Two failures, then success: within the budget of 3 retries.
 	sidecars.Node(ns, "flaky").FailTask(sidecar.TaskTypeConfigValidate, 2, "config.toml: invalid persistent peer")

@@ -16,7 +16,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/sei-protocol/sei-fleet/agent/node"
-	"github.com/sei-protocol/sei-fleet/agent/sidecar/sidecartest"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 )
 
@@ -147,9 +146,7 @@ func exists(t *testing.T, key client.ObjectKey) func() bool {
 func TestFenceWaitsForTheKubeletAndTheGracePeriodAfterThePodIsGone(t *testing.T) {
 	g := NewWithT(t)
 	ctx := t.Context()
-	sidecars := sidecartest.NewFleet()
-	defer sidecars.Close()
-	startAgent(t, agentOpts{sidecars: sidecars})
+	startAgentWithSidecars(t)
 	kubelet := newKubeletNode(t, fmt.Sprintf("kubelet-a-%d", time.Now().UnixNano()%100000))
 	ns := namespace(t)
 	key := create(t, fullNode(ns, "rpc-f"))
@@ -202,9 +199,7 @@ func TestFenceWaitsForTheKubeletAndTheGracePeriodAfterThePodIsGone(t *testing.T)
 func TestFenceHoldsWhenThePodsNodeIsRegisteredAgain(t *testing.T) {
 	g := NewWithT(t)
 	ctx := t.Context()
-	sidecars := sidecartest.NewFleet()
-	defer sidecars.Close()
-	startAgent(t, agentOpts{sidecars: sidecars})
+	startAgentWithSidecars(t)
 	kubelet := newKubeletNode(t, fmt.Sprintf("kubelet-c-%d", time.Now().UnixNano()%100000))
 	ns := namespace(t)
 	key := create(t, validator(ns, "val-r"))
@@ -239,9 +234,7 @@ func TestFenceHoldsWhenThePodsNodeIsRegisteredAgain(t *testing.T) {
 func TestFenceHoldsWhenThePodsNodeIsDeleted(t *testing.T) {
 	g := NewWithT(t)
 	ctx := t.Context()
-	sidecars := sidecartest.NewFleet()
-	defer sidecars.Close()
-	startAgent(t, agentOpts{sidecars: sidecars})
+	startAgentWithSidecars(t)
 	kubelet := newKubeletNode(t, fmt.Sprintf("kubelet-b-%d", time.Now().UnixNano()%100000))
 	ns := namespace(t)
 	key := create(t, validator(ns, "val-f"))

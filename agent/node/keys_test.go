@@ -12,7 +12,6 @@ import (
 
 	"github.com/sei-protocol/sei-fleet/agent/config"
 	"github.com/sei-protocol/sei-fleet/agent/resources"
-	"github.com/sei-protocol/sei-fleet/agent/sidecar/sidecartest"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 )
 
@@ -40,9 +39,7 @@ func identityReason(t *testing.T, key client.ObjectKey) func() string {
 func TestValidatorNamingAnotherValidatorsKeyIsRefused(t *testing.T) {
 	g := NewWithT(t)
 	ctx := t.Context()
-	sidecars := sidecartest.NewFleet()
-	defer sidecars.Close()
-	startAgent(t, agentOpts{sidecars: sidecars})
+	startAgentWithSidecars(t)
 	ns := namespace(t)
 
 	firstKey := create(t, validator(ns, "val-a"))
@@ -86,9 +83,7 @@ func TestValidatorNamingAnotherValidatorsKeyIsRefused(t *testing.T) {
 func TestMintedKeysOfARecreatedDeploymentAreRefused(t *testing.T) {
 	g := NewWithT(t)
 	ctx := t.Context()
-	sidecars := sidecartest.NewFleet()
-	defer sidecars.Close()
-	startAgent(t, agentOpts{sidecars: sidecars})
+	startAgentWithSidecars(t)
 	ns := namespace(t)
 
 	node := validator(ns, "val-0")
@@ -147,9 +142,7 @@ func TestMintedKeysOfARecreatedDeploymentAreRefused(t *testing.T) {
 // A node without a deployment (applied by hand on the member) mints unlabelled keys and uses them.
 func TestStandaloneValidatorMintsUnlabelledKeys(t *testing.T) {
 	g := NewWithT(t)
-	sidecars := sidecartest.NewFleet()
-	defer sidecars.Close()
-	startAgent(t, agentOpts{sidecars: sidecars})
+	startAgentWithSidecars(t)
 	ns := namespace(t)
 	key := create(t, validator(ns, "solo"))
 	g.Eventually(phaseOf(t, key)).WithTimeout(60 * time.Second).Should(Equal(seiv1alpha1.NodeRunning))

@@ -144,9 +144,7 @@ func defaulted(t *testing.T, obj client.Object) {
 func TestImageChangeRollsTheNode(t *testing.T) {
 	g := NewWithT(t)
 	ctx := t.Context()
-	sidecars := sidecartest.NewFleet()
-	defer sidecars.Close()
-	startAgent(t, agentOpts{sidecars: sidecars})
+	startAgentWithSidecars(t)
 	ns := namespace(t)
 	node := fullNode(ns, "rpc-1")
 	key := create(t, node)
@@ -189,9 +187,7 @@ func TestImageChangeRollsTheNode(t *testing.T) {
 func TestImageRolloutWaitsForTheNewPod(t *testing.T) {
 	g := NewWithT(t)
 	ctx := t.Context()
-	sidecars := sidecartest.NewFleet()
-	defer sidecars.Close()
-	startAgent(t, agentOpts{sidecars: sidecars})
+	startAgentWithSidecars(t)
 	ns := namespace(t)
 	key := create(t, fullNode(ns, "rpc-2"))
 	g.Eventually(phaseOf(t, key)).WithTimeout(60 * time.Second).Should(Equal(seiv1alpha1.NodeRunning))
@@ -236,9 +232,7 @@ func TestImageRolloutWaitsForTheNewPod(t *testing.T) {
 func TestPausedNodeScalesToZero(t *testing.T) {
 	g := NewWithT(t)
 	ctx := t.Context()
-	sidecars := sidecartest.NewFleet()
-	defer sidecars.Close()
-	startAgent(t, agentOpts{sidecars: sidecars})
+	startAgentWithSidecars(t)
 	ns := namespace(t)
 	node := fullNode(ns, "rpc-2")
 	key := create(t, node)
@@ -264,9 +258,7 @@ func TestPausedNodeScalesToZero(t *testing.T) {
 func TestNodePlacedOnAnotherClusterIsRefused(t *testing.T) {
 	g := NewWithT(t)
 	ctx := t.Context()
-	sidecars := sidecartest.NewFleet()
-	defer sidecars.Close()
-	startAgent(t, agentOpts{sidecars: sidecars})
+	startAgentWithSidecars(t)
 	ns := namespace(t)
 	node := fullNode(ns, "elsewhere")
 	node.Spec.ClusterName = "some-other-cluster"
@@ -286,9 +278,7 @@ func TestNodePlacedOnAnotherClusterIsRefused(t *testing.T) {
 func TestDeletedNodeIsFencedThenReleased(t *testing.T) {
 	g := NewWithT(t)
 	ctx := t.Context()
-	sidecars := sidecartest.NewFleet()
-	defer sidecars.Close()
-	startAgent(t, agentOpts{sidecars: sidecars})
+	startAgentWithSidecars(t)
 	ns := namespace(t)
 	node := fullNode(ns, "rpc-3")
 	key := create(t, node)

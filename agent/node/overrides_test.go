@@ -23,9 +23,7 @@ import (
 // the spec is fixed, sending the fixed overrides.
 func TestANodeWithBadOverridesRunsNothingUntilTheyAreFixed(t *testing.T) {
 	g := NewWithT(t)
-	sidecars := sidecartest.NewFleet()
-	defer sidecars.Close()
-	startAgent(t, agentOpts{sidecars: sidecars})
+	sidecars := startAgentWithSidecars(t)
 	ns := namespace(t)
 	node := fullNode(ns, "bad-overrides")
 	node.Spec.Overrides = map[string]string{"network.p2p.max_connections": "lots", "logging.level": "debug"}

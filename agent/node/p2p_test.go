@@ -6,16 +6,13 @@ import (
 
 	. "github.com/onsi/gomega"
 
-	"github.com/sei-protocol/sei-fleet/agent/sidecar/sidecartest"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 )
 
 // status.p2pAddress comes from spec.externalAddress, else the P2P LoadBalancer's ingress, else a
 // node address and the NodePort.
 func TestP2PAddressSources(t *testing.T) {
-	sidecars := sidecartest.NewFleet()
-	defer sidecars.Close()
-	startAgent(t, agentOpts{sidecars: sidecars})
+	startAgentWithSidecars(t)
 	ns := namespace(t)
 	for _, tc := range []struct {
 		name   string

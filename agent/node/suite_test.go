@@ -122,6 +122,16 @@ func startAgent(t *testing.T, o agentOpts) *agentRun {
 	return &agentRun{writes: rec, stop: stop}
 }
 
+// startAgentWithSidecars starts the agent with a fake sidecar for every node; both stop when the test
+// ends, the agent first.
+func startAgentWithSidecars(t *testing.T) *sidecartest.Fleet {
+	t.Helper()
+	sidecars := sidecartest.NewFleet()
+	t.Cleanup(sidecars.Close)
+	startAgent(t, agentOpts{sidecars: sidecars})
+	return sidecars
+}
+
 func fullNode(ns, name string) *seiv1alpha1.SeiNode {
 	return &seiv1alpha1.SeiNode{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},

@@ -17,15 +17,13 @@ import (
 
 	"github.com/sei-protocol/sei-fleet/agent/config"
 	"github.com/sei-protocol/sei-fleet/agent/resources"
-	"github.com/sei-protocol/sei-fleet/agent/sidecar/sidecartest"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/internal/testfleet"
 )
 
+// validatorNode is a deployment's validator: it carries its deployment's UID.
 func validatorNode(ns, name string) *seiv1alpha1.SeiNode {
-	n := fullNode(ns, name)
-	n.Spec.FullNode = nil
-	n.Spec.Validator = &seiv1alpha1.ValidatorSpec{Identity: seiv1alpha1.ValidatorIdentity{Mint: true}}
+	n := validator(ns, name)
 	n.Labels = map[string]string{seiv1alpha1.LabelDeploymentUID: "6f1c2e9a-3b7d-4e58-9a0c-d2f4b6e8a1c3"}
 	return n
 }
@@ -57,9 +55,7 @@ func TestValidatorDataClaimOutlivesItsNode(t *testing.T) {
 	startGarbageCollector(t)
 	g := NewWithT(t)
 	ctx := t.Context()
-	sidecars := sidecartest.NewFleet()
-	defer sidecars.Close()
-	startAgent(t, agentOpts{sidecars: sidecars})
+	startAgentWithSidecars(t)
 	ns := namespace(t)
 	valKey := create(t, validatorNode(ns, "val-0"))
 	// A validator whose claim an older agent made: owned by its SeiNode. The fence must release it.
@@ -120,9 +116,7 @@ func TestValidatorDataClaimOutlivesItsNode(t *testing.T) {
 func TestForeignDataClaimIsRefused(t *testing.T) {
 	g := NewWithT(t)
 	ctx := t.Context()
-	sidecars := sidecartest.NewFleet()
-	defer sidecars.Close()
-	startAgent(t, agentOpts{sidecars: sidecars})
+	startAgentWithSidecars(t)
 	ns := namespace(t)
 
 	own := func(name string) *corev1.PersistentVolumeClaim {
@@ -165,9 +159,7 @@ func TestForeignDataClaimIsRefused(t *testing.T) {
 func TestTerminatingDataClaimIsWaitedOut(t *testing.T) {
 	g := NewWithT(t)
 	ctx := t.Context()
-	sidecars := sidecartest.NewFleet()
-	defer sidecars.Close()
-	startAgent(t, agentOpts{sidecars: sidecars})
+	startAgentWithSidecars(t)
 	ns := namespace(t)
 
 	dying, err := resources.BuildDataPVC(withUID(validatorNode(ns, "val-0")), config.Default())

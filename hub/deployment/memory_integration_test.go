@@ -12,9 +12,9 @@ import (
 	clusterv1 "open-cluster-management.io/api/cluster/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
-	"sigs.k8s.io/yaml"
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
+	"github.com/sei-protocol/sei-fleet/e2e/framework"
 	"github.com/sei-protocol/sei-fleet/hub/member"
 )
 
@@ -58,7 +58,11 @@ func validatorsOn(t *testing.T, ns string, policy seiv1alpha1.DeletionPolicy) cl
 	}
 	g.Expect(fleet.Hub.Client.Create(ctx, dep)).To(Succeed())
 	key := client.ObjectKeyFromObject(dep)
-	t.Cleanup(func() { deleteDeployment(context.WithoutCancel(ctx), t, key) })
+	t.Cleanup(func() {
+		if err := framework.DeleteDeploymentAndWait(context.WithoutCancel(ctx), fleet.Hub.Client, key); err != nil {
+			t.Log(err)
+		}
+	})
 	dumpOnFailure(t, key)
 	g.Eventually(func() string {
 		d := getDeployment(t, key)
@@ -285,46 +289,7 @@ func condition(d *seiv1alpha1.SeiNodeDeployment, typ string) metav1.Condition {
 	return metav1.Condition{}
 }
 
-// deleteDeployment deletes a deployment with deletion policy Delete and waits until it is gone, so no
-// test leaves nodes running for the next.
-func deleteDeployment(ctx context.Context, t *testing.T, key client.ObjectKey) {
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
-	for ctx.Err() == nil {
-		d := &seiv1alpha1.SeiNodeDeployment{}
-		if err := fleet.Hub.Client.Get(ctx, key, d); err != nil {
-			return
-		}
-		if d.DeletionTimestamp.IsZero() {
-			d.Spec.DeletionPolicy = seiv1alpha1.DeletionDelete
-			if err := fleet.Hub.Client.Update(ctx, d); err == nil {
-				_ = fleet.Hub.Client.Delete(ctx, d)
-			}
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	t.Logf("deployment %s was not gone 90s after it was deleted", key)
-}
-
 // dumpOnFailure logs a deployment's status and its records when the test fails.
 func dumpOnFailure(t *testing.T, key client.ObjectKey) {
-	t.Cleanup(func() {
-		if !t.Failed() {
-			return
-		}
-		ctx := context.WithoutCancel(t.Context())
-		d := &seiv1alpha1.SeiNodeDeployment{}
-		if err := fleet.Hub.Client.Get(ctx, key, d); err == nil {
-			out, _ := yaml.Marshal(d.Status)
-			t.Logf("deployment %s status:\n%s", key, out)
-		}
-		list := &seiv1alpha1.SeiNodeList{}
-		if err := fleet.Hub.Client.List(ctx, list, client.InNamespace(key.Namespace)); err == nil {
-			for _, n := range list.Items {
-				out, _ := yaml.Marshal(map[string]any{"cluster": n.Spec.ClusterName, "deleting": n.DeletionTimestamp != nil,
-					"phase": n.Status.Phase, "conditions": n.Status.Conditions})
-				t.Logf("record %s:\n%s", n.Name, out)
-			}
-		}
-	})
+	framework.DumpOnFailure(t, fleet.Hub.Client, key)
 }
