@@ -74,6 +74,7 @@ func Run(ctx context.Context, opts *Options) error {
 // NewManager checks the hub cluster and builds the hub's manager with every controller registered.
 // Tests run it in-process against real apiservers.
 func NewManager(ctx context.Context, cfg *rest.Config, opts *Options) (mcmanager.Manager, error) {
+	cfg = opts.RESTConfig(cfg)
 	if err := preflight.Check(ctx, cfg, "the hub cluster", opts.StartupTimeout,
 		seiv1alpha1.GroupVersion.WithKind("SeiNodeDeployment"),
 		seiv1alpha1.GroupVersion.WithKind("SeiNode"),
@@ -101,6 +102,9 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts *Options) (mcmanager
 		Resync:             resync,
 		HeartbeatNamespace: opts.AgentNamespace,
 		HubID:              hubID,
+		Workers:            opts.ClusterWorkers,
+		QPS:                opts.MemberQPS,
+		Burst:              opts.MemberBurst,
 	})
 	logger := ctrl.Log
 	if opts.Hooks.Logger != nil {
@@ -139,10 +143,11 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts *Options) (mcmanager
 		Hub: local.GetClient(), HubReader: local.GetAPIReader(), Scheme: scheme,
 		Recorder: local.GetEventRecorder("sei-hub"), Inventory: inventory, Members: members{mgr, provider},
 		HealthEvents: deploymentEvents, Executor: opts.Hooks.Executor, Resync: resync, FloorMargin: opts.SigningFloorMargin,
+		Options: controller.Options{MaxConcurrentReconciles: opts.DeploymentWorkers},
 	}).SetupWithManager(local); err != nil {
 		return nil, fmt.Errorf("set up deployment controller: %w", err)
 	}
-	mirrorOpts := controller.TypedOptions[mcreconcile.Request]{MaxConcurrentReconciles: 4, SkipNameValidation: &opts.Hooks.SkipNameValidation}
+	mirrorOpts := controller.TypedOptions[mcreconcile.Request]{MaxConcurrentReconciles: opts.MirrorWorkers, SkipNameValidation: &opts.Hooks.SkipNameValidation}
 	mirrorReconciler := &mirror.Reconciler{
 		Scheme: scheme, HubID: string(hubID), Identity: provider, Retry: opts.Hooks.MemberRetry, Options: mirrorOpts,
 		Health: monitor, HealthEvents: mirrorEvents,
