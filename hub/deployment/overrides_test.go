@@ -118,7 +118,8 @@ func fakeReconciler(t *testing.T, objs ...client.Object) (*Reconciler, client.Cl
 	NewWithT(t).Expect(clientgoscheme.AddToScheme(s)).To(Succeed())
 	NewWithT(t).Expect(seiv1alpha1.AddToScheme(s)).To(Succeed())
 	c := fake.NewClientBuilder().WithScheme(s).WithObjects(objs...).
-		WithStatusSubresource(&seiv1alpha1.SeiNodeDeployment{}, &seiv1alpha1.SeiNode{}).Build()
+		WithStatusSubresource(&seiv1alpha1.SeiNodeDeployment{}, &seiv1alpha1.SeiNode{}).
+		WithIndex(&seiv1alpha1.SeiNode{}, indexRecordsOf, recordsOfKey).Build()
 	return &Reconciler{
 		Hub: c, HubReader: c, Scheme: s, Recorder: events.NewFakeRecorder(10),
 		Executor: &planner.Executor[*Env]{Registry: planner.NewRegistry[*Env]()},
