@@ -101,7 +101,8 @@ func (r *Reconciler) SetupWithManager(mgr mcmanager.Manager) error {
 // recordsOn maps a cluster (a health event names it as a ManagedCluster) to the hub records placed on it.
 func (r *Reconciler) recordsOn(ctx context.Context, o client.Object) []mcreconcile.Request {
 	list := &seiv1alpha1.SeiNodeList{}
-	if err := r.Manager.GetLocalManager().GetClient().List(ctx, list, client.MatchingLabels{seiv1alpha1.LabelCluster: o.GetName()}); err != nil {
+	// Only the keys are read: the cache's objects, not copies of a cluster's worth of records.
+	if err := r.Manager.GetLocalManager().GetClient().List(ctx, list, client.MatchingLabels{seiv1alpha1.LabelCluster: o.GetName()}, client.UnsafeDisableDeepCopy); err != nil {
 		return nil
 	}
 	out := make([]mcreconcile.Request, 0, len(list.Items))
