@@ -77,6 +77,7 @@ func LoadConfig(path string) (*config.Config, error) {
 
 // NewManager checks the cluster and builds the agent's manager with every controller registered.
 func NewManager(ctx context.Context, cfg *rest.Config, agentCfg *config.Config, opts *Options) (manager.Manager, error) {
+	cfg = opts.RESTConfig(cfg)
 	if err := preflight.Check(ctx, cfg, "the member cluster", opts.StartupTimeout,
 		seiv1alpha1.GroupVersion.WithKind("SeiNode")); err != nil {
 		return nil, err

@@ -118,6 +118,12 @@ func TestValidatorMovesOnlyAfterFence(t *testing.T) {
 	from := victim.Spec.ClusterName
 	fromCluster := fleet.Member(from)
 
+	// The move below is to happen after the genesis time, where a key starting on a new volume gets a
+	// floor: wait for it, so the fence's speed (it is woken by events, not polled) does not decide
+	// which rule applies.
+	genesisTime := getDeployment(t, key).Status.Genesis.GenesisTime.Time
+	g.Eventually(func() bool { return time.Now().After(genesisTime) }).WithTimeout(30 * time.Second).Should(BeTrue())
+
 	// Sample, all along, how many member copies of the validator exist: never more than one.
 	stopSampling := sampleCopies(t, victim)
 

@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	mcmanager "sigs.k8s.io/multicluster-runtime/pkg/manager"
 	"sigs.k8s.io/multicluster-runtime/pkg/multicluster"
@@ -74,6 +75,7 @@ func Run(ctx context.Context, opts *Options) error {
 // NewManager checks the hub cluster and builds the hub's manager with every controller registered.
 // Tests run it in-process against real apiservers.
 func NewManager(ctx context.Context, cfg *rest.Config, opts *Options) (mcmanager.Manager, error) {
+	cfg = opts.RESTConfig(cfg)
 	if err := preflight.Check(ctx, cfg, "the hub cluster", opts.StartupTimeout,
 		seiv1alpha1.GroupVersion.WithKind("SeiNodeDeployment"),
 		seiv1alpha1.GroupVersion.WithKind("SeiNode"),
@@ -101,6 +103,9 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts *Options) (mcmanager
 		Resync:             resync,
 		HeartbeatNamespace: opts.AgentNamespace,
 		HubID:              hubID,
+		Workers:            opts.ClusterWorkers,
+		QPS:                opts.MemberQPS,
+		Burst:              opts.MemberBurst,
 	})
 	logger := ctrl.Log
 	if opts.Hooks.Logger != nil {
@@ -131,6 +136,8 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts *Options) (mcmanager
 	if err := local.Add(monitor); err != nil {
 		return nil, fmt.Errorf("add cluster health monitor: %w", err)
 	}
+	// The mirror sees member copies go; the deployment's fences wait for exactly that.
+	copiesGone := make(chan event.GenericEvent, 1024)
 	inventory := &policy.Inventory{Reader: local.GetClient(), Health: monitor}
 	if err := (&policy.Reconciler{Client: local.GetClient(), Inventory: inventory, HealthEvents: policyEvents}).SetupWithManager(local); err != nil {
 		return nil, fmt.Errorf("set up policy controller: %w", err)
@@ -138,14 +145,15 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts *Options) (mcmanager
 	if err := (&deployment.Reconciler{
 		Hub: local.GetClient(), HubReader: local.GetAPIReader(), Scheme: scheme,
 		Recorder: local.GetEventRecorder("sei-hub"), Inventory: inventory, Members: members{mgr, provider},
-		HealthEvents: deploymentEvents, Executor: opts.Hooks.Executor, Resync: resync, FloorMargin: opts.SigningFloorMargin,
+		HealthEvents: deploymentEvents, CopiesGone: copiesGone, Executor: opts.Hooks.Executor, Resync: resync, FloorMargin: opts.SigningFloorMargin,
+		Options: controller.Options{MaxConcurrentReconciles: opts.DeploymentWorkers},
 	}).SetupWithManager(local); err != nil {
 		return nil, fmt.Errorf("set up deployment controller: %w", err)
 	}
-	mirrorOpts := controller.TypedOptions[mcreconcile.Request]{MaxConcurrentReconciles: 4, SkipNameValidation: &opts.Hooks.SkipNameValidation}
+	mirrorOpts := controller.TypedOptions[mcreconcile.Request]{MaxConcurrentReconciles: opts.MirrorWorkers, SkipNameValidation: &opts.Hooks.SkipNameValidation}
 	mirrorReconciler := &mirror.Reconciler{
 		Scheme: scheme, HubID: string(hubID), Identity: provider, Retry: opts.Hooks.MemberRetry, Options: mirrorOpts,
-		Health: monitor, HealthEvents: mirrorEvents,
+		Health: monitor, HealthEvents: mirrorEvents, CopiesGone: copiesGone,
 	}
 	if err := mirrorReconciler.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("set up SeiNode mirror: %w", err)

@@ -35,6 +35,16 @@ type Options struct {
 	// SigningFloorMargin is added to the highest block height the hub saw when it sets the
 	// signing-state floor of a validator that lands on another cluster.
 	SigningFloorMargin int64
+	// MemberQPS and MemberBurst rate-limit the hub's requests to each member cluster; every member
+	// has its own limiter, so one busy member does not slow the others.
+	MemberQPS   float64
+	MemberBurst int
+	// DeploymentWorkers, MirrorWorkers and ClusterWorkers are how many SeiNodeDeployments, SeiNode
+	// records and member registrations are reconciled at once. The workqueue never hands one object to
+	// two workers.
+	DeploymentWorkers int
+	MirrorWorkers     int
+	ClusterWorkers    int
 
 	// Hooks for in-process tests; never set from flags.
 	Hooks Hooks
@@ -58,6 +68,15 @@ type Hooks struct {
 	Resync time.Duration
 }
 
+// Defaults sized for a fleet of 100 member clusters and 10,000 nodes.
+const (
+	DefaultMemberQPS         = 50
+	DefaultMemberBurst       = 100
+	DefaultDeploymentWorkers = 8
+	DefaultMirrorWorkers     = 16
+	DefaultClusterWorkers    = 8
+)
+
 // NewOptions returns the defaults.
 func NewOptions() *Options {
 	return &Options{
@@ -68,6 +87,11 @@ func NewOptions() *Options {
 		AgentNamespace:     seiv1alpha1.DefaultSystemNamespace,
 		SweepMaxDeletions:  mirror.DefaultMaxDeletions,
 		SigningFloorMargin: deployment.DefaultFloorMargin,
+		MemberQPS:          DefaultMemberQPS,
+		MemberBurst:        DefaultMemberBurst,
+		DeploymentWorkers:  DefaultDeploymentWorkers,
+		MirrorWorkers:      DefaultMirrorWorkers,
+		ClusterWorkers:     DefaultClusterWorkers,
 	}
 }
 
@@ -81,6 +105,11 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 	fs.IntVar(&o.SweepMaxDeletions, "sweep-max-deletions", o.SweepMaxDeletions, "at most this many stale member copies are deleted per sweep (validators never are)")
 	fs.Int64Var(&o.SigningFloorMargin, "signing-floor-margin", o.SigningFloorMargin,
 		"blocks added to the highest height the hub saw for a moved validator's signing-state floor (it signs nothing below it)")
+	fs.Float64Var(&o.MemberQPS, "member-qps", o.MemberQPS, "requests per second from the hub to each member cluster (client-side rate limit, one per member)")
+	fs.IntVar(&o.MemberBurst, "member-burst", o.MemberBurst, "burst of requests to each member cluster above --member-qps")
+	fs.IntVar(&o.DeploymentWorkers, "deployment-workers", o.DeploymentWorkers, "SeiNodeDeployments reconciled at once")
+	fs.IntVar(&o.MirrorWorkers, "mirror-workers", o.MirrorWorkers, "SeiNode records mirrored to their members at once")
+	fs.IntVar(&o.ClusterWorkers, "cluster-workers", o.ClusterWorkers, "member registrations (re-)engaged at once (an unreachable member holds one for up to --member-timeout)")
 }
 
 // Validate reports every invalid option, each naming its flag.
@@ -90,8 +119,14 @@ func (o *Options) Validate() error {
 	if o.SigningFloorMargin <= 0 {
 		errs = append(errs, fmt.Errorf("--signing-floor-margin must be positive, got %d", o.SigningFloorMargin))
 	}
-	if o.SweepMaxDeletions <= 0 {
-		errs = append(errs, fmt.Errorf("--sweep-max-deletions must be positive, got %d", o.SweepMaxDeletions))
+	errs = append(errs, cli.RateLimitFlags("--member-qps", o.MemberQPS, "--member-burst", o.MemberBurst)...)
+	for flagName, n := range map[string]int{
+		"--sweep-max-deletions": o.SweepMaxDeletions, "--deployment-workers": o.DeploymentWorkers,
+		"--mirror-workers": o.MirrorWorkers, "--cluster-workers": o.ClusterWorkers,
+	} {
+		if n <= 0 {
+			errs = append(errs, fmt.Errorf("%s must be positive, got %d", flagName, n))
+		}
 	}
 	for flagName, d := range map[string]time.Duration{
 		"--member-timeout": o.MemberTimeout, "--probe-interval": o.ProbeInterval, "--resync": o.Resync,

@@ -35,6 +35,13 @@ func TestBadFlagsExitWithUsageError(t *testing.T) {
 		{[]string{"--leader-elect", "--leader-election-id", "No Lease"}, `--leader-election-id "No Lease" is not a valid Lease name`},
 		{[]string{"--startup-timeout", "0s"}, "--startup-timeout must be positive, got 0s"},
 		{[]string{"--probe-interval", "0s"}, "--probe-interval must be positive"},
+		{[]string{"--kube-api-qps", "0"}, "--kube-api-qps must be positive, got 0"},
+		{[]string{"--kube-api-burst", "-1"}, "--kube-api-burst must be positive, got -1"},
+		{[]string{"--member-qps", "0"}, "--member-qps must be positive, got 0"},
+		{[]string{"--member-burst", "0"}, "--member-burst must be positive, got 0"},
+		{[]string{"--deployment-workers", "0"}, "--deployment-workers must be positive, got 0"},
+		{[]string{"--mirror-workers", "0"}, "--mirror-workers must be positive, got 0"},
+		{[]string{"--cluster-workers", "0"}, "--cluster-workers must be positive, got 0"},
 		{[]string{"--member-timeout", "soon"}, `invalid value "soon" for flag -member-timeout`},
 		{[]string{"extra"}, `unexpected arguments ["extra"]`},
 	} {

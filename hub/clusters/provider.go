@@ -18,6 +18,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/util/flowcontrol"
 	clusterv1 "open-cluster-management.io/api/cluster/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -60,6 +61,10 @@ type Options struct {
 	// HeartbeatNamespace is where agents keep their heartbeat Lease on members (VerifyIdentity reads
 	// it); default sei-fleet-system.
 	HeartbeatNamespace string
+	// QPS and Burst rate-limit the hub's requests to each member; every member gets its own limiter,
+	// shared by all its clients. Zero keeps client-go's defaults.
+	QPS   float64
+	Burst int
 	// HubID is the hub's own identity, the UID of its kube-system namespace (read from the hub when
 	// empty). A member with the same identity is the hub itself and is refused.
 	HubID types.UID
@@ -222,6 +227,7 @@ func (p *Provider) engage(ctx context.Context, mc *clusterv1.ManagedCluster, kub
 		return fmt.Errorf("parse kubeconfig of cluster %s: %w", name, err)
 	}
 	withRequestTimeout(cfg, p.opts.ClientTimeout)
+	p.withRateLimit(cfg)
 	clientset, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return fmt.Errorf("build client for cluster %s: %w", name, err)
@@ -274,6 +280,16 @@ func (p *Provider) engage(ctx context.Context, mc *clusterv1.ManagedCluster, kub
 	}
 	p.notify(name)
 	return nil
+}
+
+// withRateLimit gives cfg a limiter of its own. Without one, client-go makes one per REST client (per
+// kind, per clientset), so a member's real limit would be a multiple of QPS.
+func (p *Provider) withRateLimit(cfg *rest.Config) {
+	if p.opts.QPS <= 0 || p.opts.Burst <= 0 {
+		return
+	}
+	cfg.QPS, cfg.Burst = float32(p.opts.QPS), p.opts.Burst
+	cfg.RateLimiter = flowcontrol.NewTokenBucketRateLimiter(cfg.QPS, cfg.Burst)
 }
 
 // identify reads the identity of the cluster a kubeconfig reaches, and refuses the hub itself: the hub

@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
 	clusterv1 "open-cluster-management.io/api/cluster/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/multicluster-runtime/pkg/multicluster"
@@ -15,6 +16,22 @@ import (
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/hub/clusters"
 )
+
+func TestEveryMemberHasItsOwnRateLimiter(t *testing.T) {
+	g := NewWithT(t)
+	e := startHub(t, hubOptions{qps: 75, burst: 150})
+	us, eu := e.name("us"), e.name("eu")
+	e.register(t, us, true, fleet.Member("us").Kubeconfig)
+	e.register(t, eu, true, fleet.Member("eu").Kubeconfig)
+	usCfg, euCfg := e.engaged(t, us).GetConfig(), e.engaged(t, eu).GetConfig()
+	for _, cfg := range []*rest.Config{usCfg, euCfg} {
+		g.Expect(cfg.QPS).To(BeNumerically("==", 75))
+		g.Expect(cfg.Burst).To(Equal(150))
+		g.Expect(cfg.RateLimiter).NotTo(BeNil(), "one limiter shared by all of a member's clients")
+		g.Expect(cfg.RateLimiter.QPS()).To(BeNumerically("==", 75))
+	}
+	g.Expect(usCfg.RateLimiter).NotTo(BeIdenticalTo(euCfg.RateLimiter), "members do not share a limiter")
+}
 
 func TestEngagesAnAcceptedClusterWithAKubeconfig(t *testing.T) {
 	g := NewWithT(t)

@@ -95,6 +95,8 @@ func (l *requestLog) snapshot() []string {
 type hubOptions struct {
 	clientTimeout time.Duration // default 2s
 	probeInterval time.Duration // default probeInterval
+	qps           float64       // member rate limit; default none
+	burst         int
 }
 
 // startHub runs a hub manager for the test until the test ends.
@@ -116,6 +118,7 @@ func startHub(t *testing.T, o hubOptions) *hubEnv {
 
 	e.provider = clusters.New(clusters.Options{
 		Namespace: e.ns, Scheme: fleet.Scheme, ClientTimeout: o.clientTimeout, Resync: time.Minute, HeartbeatNamespace: e.ns,
+		QPS: o.qps, Burst: o.burst,
 	})
 	// Each change is logged with what Get returns at that moment: the instance, or "gone".
 	e.provider.OnChange(func(name string) { e.changes.add(name + "=" + e.instance(ctx, name)) })

@@ -49,7 +49,10 @@ type Reconciler struct {
 	Members   Members
 	// HealthEvents wakes every deployment when a cluster's health changes.
 	HealthEvents <-chan event.GenericEvent
-	Executor     *planner.Executor[*Env]
+	// CopiesGone wakes a deployment when a member copy of one of its nodes is deleted: a fence waits
+	// for it (mirror.Reconciler.CopiesGone).
+	CopiesGone <-chan event.GenericEvent
+	Executor   *planner.Executor[*Env]
 	// Resync re-evaluates steady deployments this often (failover tolerations expire without events).
 	Resync time.Duration
 	// FloorMargin is added to the highest block height seen for a moved validator's signing-state
@@ -57,6 +60,8 @@ type Reconciler struct {
 	FloorMargin int64
 	Options     controller.Options
 	Now         func() time.Time
+
+	policies policyLocks
 }
 
 // SetupWithManager registers the controller on the hub's own cluster.
@@ -70,6 +75,9 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Resync == 0 {
 		r.Resync = 30 * time.Second
 	}
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &seiv1alpha1.SeiNode{}, indexRecordsOf, recordsOfKey); err != nil {
+		return fmt.Errorf("index SeiNode records by deployment: %w", err)
+	}
 	all := handler.EnqueueRequestsFromMapFunc(r.all)
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named("seinodedeployment").
@@ -78,10 +86,13 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&seiv1alpha1.SeiNode{}).
 		Watches(&seiv1alpha1.SeiNodeDeployment{}, handler.EnqueueRequestsFromMapFunc(r.joiners)).
 		Watches(&seiv1alpha1.SeiPlacementPolicy{}, handler.EnqueueRequestsFromMapFunc(r.usingPolicy)).
-		Watches(&clusterv1.ManagedCluster{}, all).
+		Watches(&clusterv1.ManagedCluster{}, all, builder.WithPredicates(policy.InventoryChanged)).
 		WithOptions(r.Options)
 	if r.HealthEvents != nil {
 		b = b.WatchesRawSource(source.Channel(r.HealthEvents, all))
+	}
+	if r.CopiesGone != nil {
+		b = b.WatchesRawSource(source.Channel(r.CopiesGone, handler.EnqueueRequestsFromMapFunc(deploymentOf)))
 	}
 	return b.Complete(r)
 }
@@ -108,6 +119,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (ctrl
 	if err := r.syncDeletionPolicy(ctx, dep, records); err != nil {
 		return ctrl.Result{}, err
 	}
+	defer r.policies.lock(ctx, r.Hub, dep)()
 	before := dep.DeepCopy()
 	remember(dep, records)
 	ev, err := r.evaluate(ctx, dep, records)
@@ -194,13 +206,33 @@ func (r *Reconciler) syncDeletionPolicy(ctx context.Context, dep *seiv1alpha1.Se
 	return nil
 }
 
+// indexRecordsOf indexes hub records by "namespace/deployment": a reconcile reads its own records
+// from the index, not by filtering every record in the namespace.
+const indexRecordsOf = "seiNodeDeployment"
+
+func recordsOfKey(o client.Object) []string {
+	if dep := o.GetLabels()[seiv1alpha1.LabelDeployment]; dep != "" {
+		return []string{o.GetNamespace() + "/" + dep}
+	}
+	return nil
+}
+
 // records lists the deployment's hub SeiNode records.
 func (r *Reconciler) records(ctx context.Context, dep *seiv1alpha1.SeiNodeDeployment) ([]seiv1alpha1.SeiNode, error) {
 	list := &seiv1alpha1.SeiNodeList{}
-	if err := r.Hub.List(ctx, list, client.InNamespace(dep.Namespace), client.MatchingLabels{seiv1alpha1.LabelDeployment: dep.Name}); err != nil {
+	if err := r.Hub.List(ctx, list, client.MatchingFields{indexRecordsOf: dep.Namespace + "/" + dep.Name}); err != nil {
 		return nil, fmt.Errorf("list records of %s: %w", dep.Name, err)
 	}
 	return list.Items, nil
+}
+
+// deploymentOf maps a node (a hub record or a member copy: both carry the label) to its deployment.
+func deploymentOf(_ context.Context, o client.Object) []reconcile.Request {
+	name := o.GetLabels()[seiv1alpha1.LabelDeployment]
+	if name == "" {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: o.GetNamespace(), Name: name}}}
 }
 
 func (r *Reconciler) all(ctx context.Context, _ client.Object) []reconcile.Request {
@@ -219,7 +251,8 @@ func (r *Reconciler) joiners(ctx context.Context, o client.Object) []reconcile.R
 
 func (r *Reconciler) deployments(ctx context.Context, match func(*seiv1alpha1.SeiNodeDeployment) bool) []reconcile.Request {
 	list := &seiv1alpha1.SeiNodeDeploymentList{}
-	if err := r.Hub.List(ctx, list); err != nil {
+	// Every deployment, on every deployment event: read the cache's objects, do not copy them.
+	if err := r.Hub.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
 		return nil
 	}
 	var out []reconcile.Request

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -62,5 +61,5 @@ func (r *Reconciler) delete(ctx context.Context, dep *seiv1alpha1.SeiNodeDeploym
 	if _, err := kube.PatchStatus(ctx, r.Hub, before, dep, depStatus); err != nil {
 		return ctrl.Result{}, err
 	}
-	return ctrl.Result{RequeueAfter: 2 * time.Second}, nil
+	return ctrl.Result{RequeueAfter: fallbackWait}, nil // records going (Owns) wake the deployment
 }

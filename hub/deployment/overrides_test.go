@@ -114,13 +114,21 @@ func TestARolloutIsHeldWhileTheTemplatesOverridesAreBad(t *testing.T) {
 // set: the executor fails any task it is asked to run.
 func fakeReconciler(t *testing.T, objs ...client.Object) (*Reconciler, client.Client) {
 	t.Helper()
-	s := runtime.NewScheme()
-	NewWithT(t).Expect(clientgoscheme.AddToScheme(s)).To(Succeed())
-	NewWithT(t).Expect(seiv1alpha1.AddToScheme(s)).To(Succeed())
+	s := testScheme(t)
 	c := fake.NewClientBuilder().WithScheme(s).WithObjects(objs...).
-		WithStatusSubresource(&seiv1alpha1.SeiNodeDeployment{}, &seiv1alpha1.SeiNode{}).Build()
+		WithStatusSubresource(&seiv1alpha1.SeiNodeDeployment{}, &seiv1alpha1.SeiNode{}).
+		WithIndex(&seiv1alpha1.SeiNode{}, indexRecordsOf, recordsOfKey).Build()
 	return &Reconciler{
 		Hub: c, HubReader: c, Scheme: s, Recorder: events.NewFakeRecorder(10),
 		Executor: &planner.Executor[*Env]{Registry: planner.NewRegistry[*Env]()},
 	}, c
+}
+
+// testScheme knows client-go's and sei.io's types.
+func testScheme(t *testing.T) *runtime.Scheme {
+	t.Helper()
+	s := runtime.NewScheme()
+	NewWithT(t).Expect(clientgoscheme.AddToScheme(s)).To(Succeed())
+	NewWithT(t).Expect(seiv1alpha1.AddToScheme(s)).To(Succeed())
+	return s
 }

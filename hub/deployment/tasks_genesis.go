@@ -48,10 +48,11 @@ func awaitGentxs(_ context.Context, env *Env, pt *seiv1alpha1.PlannedTask) (plan
 		return planner.Result{}, planner.Terminalf("%s: %v", seiv1alpha1.ReasonInvalidGentx, err)
 	}
 	deadline := env.Deployment.Spec.Genesis.Deadline.Duration
-	if deadline > 0 && pt.StartedAt != nil && env.now().Sub(pt.StartedAt.Time) > deadline {
+	wait, expired := waitFor(env, pt, deadline)
+	if expired {
 		return planner.Result{}, planner.Terminalf("%s: no gentx after %s from %s", seiv1alpha1.ReasonCeremonyDeadline, deadline, strings.Join(missing, ", "))
 	}
-	return planner.Running(3 * time.Second)
+	return planner.Running(wait) // a gentx arrives in a record's status, which wakes the deployment
 }
 
 // publishedGentxs returns the gentxs the deployment's validators published, ordered by record name.

@@ -262,12 +262,32 @@ func removeCopy(ctx context.Context, env *Env, cluster string, key client.Object
 const awaitingAgent = "the agent has not confirmed the node is gone"
 
 // waitOrGiveUp keeps a task that waits on a member running, until fencePatience after it started: then
-// the plan fails with why, and a later one tries again.
+// the plan fails with why, and a later one tries again. What it waits for wakes the deployment: the
+// member copy's deletion (CopiesGone) or the cluster's health changing (HealthEvents); the requeue is
+// only the fallback, and the patience's end.
 func waitOrGiveUp(env *Env, pt *seiv1alpha1.PlannedTask, why error) (planner.Result, error) {
-	if pt != nil && pt.StartedAt != nil && env.now().Sub(pt.StartedAt.Time) > fencePatience {
+	wait, expired := waitFor(env, pt, fencePatience)
+	if expired {
 		return planner.Result{}, planner.Terminal(why)
 	}
-	return planner.Running(5 * time.Second)
+	return planner.Running(wait)
+}
+
+// fallbackWait is how soon a task waiting on members looks again when no event woke it: events
+// (the deployment's records, member copies deleted, cluster health) end the wait far sooner.
+const fallbackWait = 30 * time.Second
+
+// waitFor says how long a task that started at pt.StartedAt and waits on events may sleep: the
+// fallback, or until just past its patience (0: none), and whether the patience is spent.
+func waitFor(env *Env, pt *seiv1alpha1.PlannedTask, patience time.Duration) (time.Duration, bool) {
+	if patience <= 0 || pt == nil || pt.StartedAt == nil {
+		return fallbackWait, false
+	}
+	left := patience - env.now().Sub(pt.StartedAt.Time)
+	if left < 0 {
+		return 0, true
+	}
+	return min(fallbackWait, left+time.Second), false
 }
 
 // clearFence removes a record's fence marks for its own cluster.

@@ -3,7 +3,6 @@ package deployment
 import (
 	"context"
 	"math/big"
-	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -61,7 +60,7 @@ func roll(ctx context.Context, env *Env, _ *seiv1alpha1.PlannedTask) (planner.Re
 	if step.Complete {
 		return planner.Done()
 	}
-	return planner.Running(2 * time.Second)
+	return planner.Running(fallbackWait) // the updated records' status changes wake the deployment
 }
 
 // nodeReady: the member runs the record's current spec (the mirror says the agent has processed it),

@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -66,6 +67,10 @@ type Reconciler struct {
 	Health Health
 	// HealthEvents wakes the records of a cluster whose health changed (Monitor.Subscribe).
 	HealthEvents <-chan event.GenericEvent
+	// CopiesGone, when set, is sent every member copy whose deletion a member reports (a fence waits
+	// on it). Sends never block: a full channel drops the event, and the waiter's fallback requeue
+	// looks again.
+	CopiesGone chan<- event.GenericEvent
 	// Retry is how soon an unreachable member is tried again (default 10s).
 	Retry time.Duration
 	// Options are the controller's options (mcbuilder does not inherit the manager's).
@@ -83,7 +88,7 @@ func (r *Reconciler) SetupWithManager(mgr mcmanager.Manager) error {
 	b := mcbuilder.ControllerManagedBy(mgr).
 		Named("seinode-mirror").
 		For(&seiv1alpha1.SeiNode{}, mcbuilder.WithEngageWithLocalCluster(true), mcbuilder.WithEngageWithProviderClusters(false)).
-		Watches(&seiv1alpha1.SeiNode{}, toRecord,
+		Watches(&seiv1alpha1.SeiNode{}, r.toRecord,
 			mcbuilder.WithEngageWithLocalCluster(false), mcbuilder.WithEngageWithProviderClusters(true)).
 		WithOptions(r.Options)
 	if r.HealthEvents != nil {
@@ -96,7 +101,8 @@ func (r *Reconciler) SetupWithManager(mgr mcmanager.Manager) error {
 // recordsOn maps a cluster (a health event names it as a ManagedCluster) to the hub records placed on it.
 func (r *Reconciler) recordsOn(ctx context.Context, o client.Object) []mcreconcile.Request {
 	list := &seiv1alpha1.SeiNodeList{}
-	if err := r.Manager.GetLocalManager().GetClient().List(ctx, list, client.MatchingLabels{seiv1alpha1.LabelCluster: o.GetName()}); err != nil {
+	// Only the keys are read: the cache's objects, not copies of a cluster's worth of records.
+	if err := r.Manager.GetLocalManager().GetClient().List(ctx, list, client.MatchingLabels{seiv1alpha1.LabelCluster: o.GetName()}, client.UnsafeDisableDeepCopy); err != nil {
 		return nil
 	}
 	out := make([]mcreconcile.Request, 0, len(list.Items))
@@ -106,15 +112,36 @@ func (r *Reconciler) recordsOn(ctx context.Context, o client.Object) []mcreconci
 	return out
 }
 
-// toRecord maps a member copy to its hub record.
-func toRecord(_ multicluster.ClusterName, _ cluster.Cluster) handler.TypedEventHandler[client.Object, mcreconcile.Request] {
-	return mchandler.TypedEnqueueRequestsFromMapFuncWithClusterPreservation[client.Object, mcreconcile.Request](
+// toRecord maps a member copy to its hub record, and tells CopiesGone of a deleted one.
+func (r *Reconciler) toRecord(_ multicluster.ClusterName, _ cluster.Cluster) handler.TypedEventHandler[client.Object, mcreconcile.Request] {
+	h := mchandler.TypedEnqueueRequestsFromMapFuncWithClusterPreservation[client.Object, mcreconcile.Request](
 		func(_ context.Context, o client.Object) []mcreconcile.Request {
 			if o.GetLabels()[member.LabelManagedBy] != member.ManagedByHub {
 				return nil
 			}
 			return []mcreconcile.Request{{Request: reconcile.Request{NamespacedName: client.ObjectKeyFromObject(o)}}}
 		})
+	if r.CopiesGone == nil {
+		return h
+	}
+	return &forwardDeletes{TypedEventHandler: h, to: r.CopiesGone}
+}
+
+// forwardDeletes passes every event on, and sends deleted hub-managed copies to a channel too.
+type forwardDeletes struct {
+	handler.TypedEventHandler[client.Object, mcreconcile.Request]
+	to chan<- event.GenericEvent
+}
+
+func (f *forwardDeletes) Delete(ctx context.Context, evt event.TypedDeleteEvent[client.Object], q workqueue.TypedRateLimitingInterface[mcreconcile.Request]) {
+	f.TypedEventHandler.Delete(ctx, evt, q)
+	if evt.Object == nil || evt.Object.GetLabels()[member.LabelManagedBy] != member.ManagedByHub {
+		return
+	}
+	select {
+	case f.to <- event.GenericEvent{Object: evt.Object}:
+	default:
+	}
 }
 
 // Reconcile copies one record to its member and the member's status back.
@@ -214,7 +241,8 @@ func (r *Reconciler) sync(ctx context.Context, record *seiv1alpha1.SeiNode) (ctr
 	memberCopy := &seiv1alpha1.SeiNode{}
 	if err := mc.Get(ctx, client.ObjectKeyFromObject(record), memberCopy); err != nil {
 		if apierrors.IsNotFound(err) {
-			return ctrl.Result{RequeueAfter: time.Second}, "" // applied a moment ago; the cache will catch up
+			// Applied a moment ago: the copy's create event wakes the record once the cache has it.
+			return ctrl.Result{RequeueAfter: r.retry()}, ""
 		}
 		r.unreachable(record, fmt.Sprintf("read member copy: %v", err), nil)
 		return ctrl.Result{RequeueAfter: r.retry()}, ""

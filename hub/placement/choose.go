@@ -63,12 +63,7 @@ func (s *state) choose() (choice, *Failure) {
 	if len(targets) == 0 {
 		return choice{}, s.noTargets()
 	}
-	var best *clusterInfo
-	for _, ci := range targets {
-		if s.hasRoom(ci.Name) && (best == nil || s.better(ci, best)) {
-			best = ci
-		}
-	}
+	best := s.best()
 	if best == nil {
 		return choice{}, s.allFull(targets)
 	}
@@ -76,6 +71,37 @@ func (s *state) choose() (choice, *Failure) {
 		return choice{}, f
 	}
 	return choice{cluster: best.Name, domain: best.domain}, nil
+}
+
+// best is the target with room that better ranks first, or nil. better ranks by domain first, so
+// this picks the domain, then looks at that domain's clusters only: a node costs O(domains + clusters
+// of one domain), not O(clusters). A domain without room is passed over for the next.
+func (s *state) best() *clusterInfo {
+	var full []bool // domains found without room; rare, so made when needed
+	for {
+		di := -1
+		for i, d := range s.inv.targetDomains { // by name: the first of the least-loaded wins ties
+			if (full == nil || !full[i]) && (di < 0 || s.perDomain[d.name] < s.perDomain[s.inv.targetDomains[di].name]) {
+				di = i
+			}
+		}
+		if di < 0 {
+			return nil
+		}
+		var best *clusterInfo
+		for _, ci := range s.inv.targetDomains[di].clusters {
+			if s.hasRoom(ci.Name) && (best == nil || s.better(ci, best)) {
+				best = ci
+			}
+		}
+		if best != nil {
+			return best
+		}
+		if full == nil {
+			full = make([]bool, len(s.inv.targetDomains))
+		}
+		full[di] = true
+	}
 }
 
 // better orders candidate clusters by the rules choose documents.

@@ -28,6 +28,16 @@ type inventory struct {
 	byName  map[string]*clusterInfo
 	sorted  []*clusterInfo // by name, so every walk is deterministic
 	topoKey string
+	// targetList and targetDomains are the targets, by name and grouped by domain (domains by name),
+	// worked out once: the scheduler asks for them for every node it places.
+	targetList    []*clusterInfo
+	targetDomains []targetDomain
+}
+
+// targetDomain is one domain's target clusters, by name.
+type targetDomain struct {
+	name     string
+	clusters []*clusterInfo
 }
 
 // newInventory indexes clusters and decides eligibility. Duplicate or empty names are input errors: with
@@ -72,6 +82,21 @@ func newInventory(clusters []Cluster, policySel, deploymentSel *metav1.LabelSele
 		inv.sorted = append(inv.sorted, ci)
 	}
 	slices.SortFunc(inv.sorted, func(a, b *clusterInfo) int { return strings.Compare(a.Name, b.Name) })
+	byDomain := map[string]int{}
+	for _, ci := range inv.sorted {
+		if !ci.eligible || !ci.Healthy {
+			continue
+		}
+		inv.targetList = append(inv.targetList, ci)
+		i, ok := byDomain[ci.domain]
+		if !ok {
+			i = len(inv.targetDomains)
+			byDomain[ci.domain] = i
+			inv.targetDomains = append(inv.targetDomains, targetDomain{name: ci.domain})
+		}
+		inv.targetDomains[i].clusters = append(inv.targetDomains[i].clusters, ci)
+	}
+	slices.SortFunc(inv.targetDomains, func(a, b targetDomain) int { return strings.Compare(a.name, b.name) })
 	return inv, nil
 }
 
@@ -102,25 +127,14 @@ func (inv *inventory) eligible() []*clusterInfo {
 }
 
 // targets lists the clusters that may receive new nodes: eligible and healthy, by name.
-func (inv *inventory) targets() []*clusterInfo {
-	var out []*clusterInfo
-	for _, ci := range inv.sorted {
-		if ci.eligible && ci.Healthy {
-			out = append(out, ci)
-		}
-	}
-	return out
-}
+func (inv *inventory) targets() []*clusterInfo { return inv.targetList }
 
 // spreadDomains are the domains maxSkew is measured over: those with a healthy eligible cluster, by name.
 func (inv *inventory) spreadDomains() []string {
-	var out []string
-	for _, ci := range inv.targets() {
-		if !slices.Contains(out, ci.domain) {
-			out = append(out, ci.domain)
-		}
+	out := make([]string, 0, len(inv.targetDomains))
+	for _, d := range inv.targetDomains {
+		out = append(out, d.name)
 	}
-	slices.Sort(out)
 	return out
 }
 

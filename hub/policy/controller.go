@@ -13,9 +13,11 @@ import (
 	clusterv1 "open-cluster-management.io/api/cluster/v1"
 	clusterv1beta2 "open-cluster-management.io/api/cluster/v1beta2"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
@@ -46,9 +48,12 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named("placement-policy").
 		For(&seiv1alpha1.SeiPlacementPolicy{}).
-		Watches(&clusterv1.ManagedCluster{}, all).
+		Watches(&clusterv1.ManagedCluster{}, all, builder.WithPredicates(InventoryChanged)).
 		Watches(&clusterv1beta2.ManagedClusterSet{}, all).
-		Watches(&seiv1alpha1.SeiNode{}, handler.EnqueueRequestsFromMapFunc(policyOfRecord))
+		// Only what changes a count: a record made, deleted, moved (spec) or relabelled; not the status
+		// the mirror copies up on every member change.
+		Watches(&seiv1alpha1.SeiNode{}, handler.EnqueueRequestsFromMapFunc(policyOfRecord), builder.WithPredicates(
+			predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{})))
 	if r.HealthEvents != nil {
 		b = b.WatchesRawSource(source.Channel(r.HealthEvents, all))
 	}
@@ -94,12 +99,12 @@ func (r *Reconciler) updateStatus(ctx context.Context, p *seiv1alpha1.SeiPlaceme
 		return err
 	}
 	records := &seiv1alpha1.SeiNodeList{}
-	if err := r.Client.List(ctx, records, client.MatchingLabels{seiv1alpha1.LabelPolicy: p.Name}); err != nil {
+	if err := r.Client.List(ctx, records, client.MatchingLabels{seiv1alpha1.LabelPolicy: p.Name}, client.UnsafeDisableDeepCopy); err != nil {
 		return fmt.Errorf("list SeiNodes placed under policy %s: %w", p.Name, err)
 	}
 	nodes := map[string]int32{}
-	for _, n := range records.Items {
-		nodes[n.Spec.ClusterName]++
+	for i := range records.Items {
+		nodes[records.Items[i].Spec.ClusterName]++
 	}
 	notes := placement.Schedule(placement.Input{Policy: p.Spec, Clusters: clusters}).Clusters
 	rows := make([]seiv1alpha1.ClusterHealth, 0, len(notes))

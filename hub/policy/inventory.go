@@ -13,11 +13,21 @@ import (
 	clusterv1 "open-cluster-management.io/api/cluster/v1"
 	clusterv1beta2 "open-cluster-management.io/api/cluster/v1beta2"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/hub/clusters"
 	"github.com/sei-protocol/sei-fleet/hub/placement"
 )
+
+// InventoryChanged passes the ManagedCluster events that change what Clusters returns: created,
+// deleted, accepted or not (spec), relabelled, or being deleted. Not status: member agents report it
+// on their own schedule, and every controller watching clusters would re-run for each report.
+var InventoryChanged = predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{},
+	predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		return e.ObjectOld.GetDeletionTimestamp().IsZero() != e.ObjectNew.GetDeletionTimestamp().IsZero()
+	}})
 
 // Health knows how healthy each registered cluster is (hub/clusters.Monitor).
 type Health interface {
