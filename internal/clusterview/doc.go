@@ -18,8 +18,10 @@
 //     are mapped back and the view's label is stripped, so a client's read-modify-update never loses it.
 //
 // Cluster-scoped resources other than Namespaces (CRDs, Nodes), discovery, openapi and version pass
-// through unchanged, as do resourceVersions, continue tokens and managedFields. Requests and responses
-// are JSON: a view asks the upstream for JSON and refuses protobuf and CBOR request bodies (415).
+// through unchanged, as do resourceVersions, continue tokens and managedFields. What a view rewrites is
+// JSON: it asks the upstream for JSON, re-encodes the protobuf bodies of built-in types that client-go's
+// clientsets send as JSON, and refuses other protobuf and CBOR bodies (415; client-go falls back to
+// JSON for CBOR).
 //
 // Views on one upstream share one transport and one discovery cache. A view counts the requests it
 // serves by verb (Requests) and can play a failed member (SetDown).

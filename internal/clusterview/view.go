@@ -21,8 +21,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/kubernetes"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
@@ -232,18 +234,13 @@ func (v *View) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, http.StatusServiceUnavailable, metav1.StatusReasonServiceUnavailable, "cluster view "+v.name+" is down")
 		return
 	}
-	mediaType := ""
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mediaType, _, _ = mime.ParseMediaType(ct)
-	}
-	if strings.Contains(mediaType, "protobuf") || strings.Contains(mediaType, "cbor") {
-		writeStatus(w, http.StatusUnsupportedMediaType, metav1.StatusReasonUnsupportedMediaType,
-			"cluster view "+v.name+" takes JSON request bodies only, not "+mediaType)
-		return
-	}
 	if (rt.scope == namespaced || rt.scope == namespaceObjects) && (r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodPatch) {
-		if err := v.rewriteBody(r, mediaType, rt.scope == namespaceObjects); err != nil {
-			writeStatus(w, http.StatusBadRequest, metav1.StatusReasonBadRequest, err.Error())
+		if code, err := v.rewriteBody(r, rt.scope == namespaceObjects); err != nil {
+			reason := metav1.StatusReasonBadRequest
+			if code == http.StatusUnsupportedMediaType {
+				reason = metav1.StatusReasonUnsupportedMediaType
+			}
+			writeStatus(w, code, reason, "cluster view "+v.name+": "+err.Error())
 			return
 		}
 	}
@@ -259,24 +256,56 @@ func (v *View) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	v.proxy.ServeHTTP(w, r.WithContext(ctx))
 }
 
-func (v *View) rewriteBody(r *http.Request, mediaType string, nsObjects bool) error {
+// rewriteBody maps the body of a create, update or patch onto the upstream, as JSON. On error it
+// returns the HTTP status to answer.
+func (v *View) rewriteBody(r *http.Request, nsObjects bool) (int, error) {
 	if r.Body == nil || r.Body == http.NoBody {
-		return nil
+		return 0, nil
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
 	_ = r.Body.Close()
 	if err != nil {
-		return fmt.Errorf("read request body: %w", err)
+		return http.StatusBadRequest, fmt.Errorf("read request body: %w", err)
+	}
+	mediaType := ""
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mediaType, _, _ = mime.ParseMediaType(ct)
+	}
+	switch {
+	case mediaType == runtime.ContentTypeProtobuf:
+		// client-go's generated clientsets send built-in types as protobuf.
+		if body, err = protobufToJSON(body); err != nil {
+			return http.StatusUnsupportedMediaType, err
+		}
+		mediaType = runtime.ContentTypeJSON
+		r.Header.Set("Content-Type", mediaType)
+	case strings.Contains(mediaType, "protobuf"), strings.Contains(mediaType, "cbor"):
+		// client-go falls back to JSON on 415 for CBOR.
+		return http.StatusUnsupportedMediaType, fmt.Errorf("request bodies of type %s are not supported, send JSON", mediaType)
 	}
 	if len(body) > 0 {
 		if body, err = v.rewriteRequestBody(body, mediaType, nsObjects); err != nil {
-			return err
+			return http.StatusBadRequest, err
 		}
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
 	r.Header.Del("Content-Length")
-	return nil
+	return 0, nil
+}
+
+// protobufToJSON re-encodes a protobuf body of a built-in type as JSON.
+func protobufToJSON(body []byte) ([]byte, error) {
+	obj, gvk, err := clientgoscheme.Codecs.UniversalDeserializer().Decode(body, nil, nil)
+	if err != nil {
+		return nil, fmt.Errorf("decode protobuf request body (send JSON): %w", err)
+	}
+	obj.GetObjectKind().SetGroupVersionKind(*gvk)
+	out, err := json.Marshal(obj)
+	if err != nil {
+		return nil, fmt.Errorf("encode request body as JSON: %w", err)
+	}
+	return out, nil
 }
 
 // rewriteOut points a request at the upstream.
