@@ -1,0 +1,198 @@
+package clusterview
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"testing"
+
+	. "github.com/onsi/gomega"
+)
+
+// A SeiNode as the upstream returns it, with managed fields and a status: the size the hub reads.
+const upstreamSeiNode = `{"apiVersion":"sei.io/v1alpha1","kind":"SeiNode","metadata":{"creationTimestamp":"2026-12-07T04:00:00Z",` +
+	`"generation":3,"labels":{"clusterview.sei.io/view":"v1","sei.io/chain":"test-1","sei.io/role":"rpc"},` +
+	`"managedFields":[{"apiVersion":"sei.io/v1alpha1","fieldsType":"FieldsV1","fieldsV1":{"f:metadata":{"f:labels":{".":{},` +
+	`"f:clusterview.sei.io/view":{},"f:sei.io/chain":{}}},"f:spec":{".":{},"f:chainId":{},"f:image":{},"f:fullNode":{}}},` +
+	`"manager":"sei-fleet-hub","operation":"Apply","time":"2026-12-07T04:00:00Z"}],"name":"node-0042","namespace":"v1-sei",` +
+	`"resourceVersion":"9007199254740993","uid":"5c1e6a0e-7d4b-4b64-8a8e-2f1c3b9d7e10"},"spec":{"chainId":"test-1",` +
+	`"image":"ghcr.io/sei-protocol/seid:v6.1.0","fullNode":{},"clusterName":"v1"},"status":{"observedGeneration":3,` +
+	`"phase":"Running","currentImage":"ghcr.io/sei-protocol/seid:v6.1.0","nodeID":"8f3c2a1b","p2pAddress":"10.0.0.42:26656"}}`
+
+func testView() *View {
+	return &View{name: "v1", prefix: "v1-", selector: LabelView + "=v1"}
+}
+
+func TestResponsesComeBackIntoTheView(t *testing.T) {
+	g := NewWithT(t)
+	v := testView()
+	out, err := v.rewriteResponse([]byte(upstreamSeiNode), false)
+	g.Expect(err).NotTo(HaveOccurred())
+	var obj map[string]any
+	g.Expect(json.Unmarshal(out, &obj)).To(Succeed())
+	md := obj["metadata"].(map[string]any)
+	g.Expect(md["namespace"]).To(Equal("sei"))
+	g.Expect(md["labels"]).To(Equal(map[string]any{"sei.io/chain": "test-1", "sei.io/role": "rpc"}))
+	// No integer goes through a float64.
+	g.Expect(string(out)).To(ContainSubstring(`"resourceVersion":"9007199254740993"`))
+	g.Expect(string(out)).To(ContainSubstring(`"generation":3,`))
+
+	// And back: the namespace is mapped and the label ensured.
+	up, err := v.rewriteRequestBody(out, "application/json", false)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(json.Unmarshal(up, &obj)).To(Succeed())
+	md = obj["metadata"].(map[string]any)
+	g.Expect(md["namespace"]).To(Equal("v1-sei"))
+	g.Expect(md["labels"]).To(HaveKeyWithValue(LabelView, "v1"))
+}
+
+func TestNamespacesAndStatusesComeBackIntoTheView(t *testing.T) {
+	g := NewWithT(t)
+	v := testView()
+	list := `{"kind":"NamespaceList","apiVersion":"v1","metadata":{"resourceVersion":"7"},"items":[` +
+		`{"metadata":{"name":"v1-kube-system","labels":{"clusterview.sei.io/view":"v1","kubernetes.io/metadata.name":"v1-kube-system"}}}]}`
+	out, err := v.rewriteResponse([]byte(list), true)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(string(out)).To(ContainSubstring(`"items":[{"metadata":{"labels":{"kubernetes.io/metadata.name":"kube-system"},"name":"kube-system"}}]`))
+
+	status := `{"kind":"Status","apiVersion":"v1","status":"Failure","message":"namespaces \"v1-work\" not found",` +
+		`"reason":"NotFound","details":{"name":"v1-work","kind":"namespaces"},"code":404}`
+	out, err = v.rewriteResponse([]byte(status), true)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(string(out)).To(ContainSubstring(`"message":"namespaces \"work\" not found"`))
+	g.Expect(string(out)).To(ContainSubstring(`"name":"work"`))
+}
+
+func TestPatchesKeepTheLabel(t *testing.T) {
+	g := NewWithT(t)
+	v := testView()
+	out, err := v.rewriteRequestBody([]byte(`{"metadata":{"labels":null}}`), "application/merge-patch+json", false)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(string(out)).To(Equal(`{"metadata":{"labels":{"clusterview.sei.io/view":"v1"}}}` + "\n"))
+
+	out, err = v.rewriteRequestBody([]byte(`[{"op":"remove","path":"/metadata/labels"},{"op":"add","path":"/metadata/namespace","value":"x"}]`),
+		"application/json-patch+json", false)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(string(out)).To(Equal(`[{"op":"replace","path":"/metadata/labels","value":{"clusterview.sei.io/view":"v1"}},` +
+		`{"op":"add","path":"/metadata/namespace","value":"v1-x"}]` + "\n"))
+
+	out, err = v.rewriteRequestBody([]byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: x\n"), "application/apply-patch+yaml", false)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(string(out)).To(Equal(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"labels":{"clusterview.sei.io/view":"v1"},"name":"c","namespace":"v1-x"}}` + "\n"))
+}
+
+func TestSelectors(t *testing.T) {
+	g := NewWithT(t)
+	v := testView()
+	q := url.Values{"labelSelector": {"a=b"}, "fieldSelector": {"metadata.namespace=x,metadata.name!=y"}}
+	g.Expect(v.rewriteQuery(route{scope: clusterWide, collection: true, verb: iList}, q)).To(BeTrue())
+	g.Expect(q.Get("labelSelector")).To(Equal("a=b," + LabelView + "=v1"))
+	g.Expect(q.Get("fieldSelector")).To(Equal("metadata.namespace=v1-x,metadata.name!=y"))
+
+	q = url.Values{"fieldSelector": {"metadata.name==work"}}
+	g.Expect(v.rewriteQuery(route{scope: namespaceObjects, collection: true, verb: iWatch}, q)).To(BeTrue())
+	g.Expect(q.Get("labelSelector")).To(Equal(LabelView + "=v1"))
+	g.Expect(q.Get("fieldSelector")).To(Equal("metadata.name==v1-work"))
+
+	// A namespaced list needs no selector: the namespace is the view's.
+	q = url.Values{}
+	g.Expect(v.rewriteQuery(route{scope: namespaced, collection: true, verb: iList}, q)).To(BeFalse())
+}
+
+func TestWatchStreamsComeBackEventByEvent(t *testing.T) {
+	g := NewWithT(t)
+	v := testView()
+	stream := `{"type":"ADDED","object":` + upstreamSeiNode + "}\n" +
+		`{"type":"BOOKMARK","object":{"kind":"SeiNode","apiVersion":"sei.io/v1alpha1","metadata":{"resourceVersion":"12","annotations":{"k8s.io/initial-events-end":"true"}}}}` + "\n" +
+		`{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","status":"Failure","message":"too old resource version","reason":"Expired","code":410}}` + "\n"
+	body := v.newWatchBody(io.NopCloser(strings.NewReader(stream)), false)
+	dec := json.NewDecoder(body)
+	var types []string
+	for {
+		var ev watchEvent
+		if err := dec.Decode(&ev); err == io.EOF {
+			break
+		} else {
+			g.Expect(err).NotTo(HaveOccurred())
+		}
+		types = append(types, ev.Type)
+		if ev.Type == "ADDED" {
+			g.Expect(ev.Object["metadata"].(map[string]any)["namespace"]).To(Equal("sei"))
+		}
+	}
+	g.Expect(types).To(Equal([]string{"ADDED", "BOOKMARK", "ERROR"}))
+
+	// One Read returns no more than one event.
+	body = v.newWatchBody(io.NopCloser(strings.NewReader(stream)), false)
+	buf := make([]byte, 1<<16)
+	n, err := body.Read(buf)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(bytes.Count(buf[:n], []byte("\n"))).To(Equal(1))
+}
+
+// BenchmarkRewriteObject is the cost of one object read through a view: decode, map, encode.
+func BenchmarkRewriteObject(b *testing.B) {
+	v := testView()
+	body := []byte(upstreamSeiNode)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.rewriteResponse(body, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRewriteList is the cost per item of a list of SeiNodes read through a view.
+func BenchmarkRewriteList(b *testing.B) {
+	v := testView()
+	const items = 100
+	var list strings.Builder
+	list.WriteString(`{"kind":"SeiNodeList","apiVersion":"sei.io/v1alpha1","metadata":{"resourceVersion":"1"},"items":[`)
+	for i := range items {
+		if i > 0 {
+			list.WriteByte(',')
+		}
+		list.WriteString(upstreamSeiNode)
+	}
+	list.WriteString("]}")
+	body := []byte(list.String())
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.rewriteResponse(body, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*items), "ns/item")
+}
+
+// BenchmarkRewriteWatchEvent is the cost of one watch event streamed through a view.
+func BenchmarkRewriteWatchEvent(b *testing.B) {
+	v := testView()
+	event := []byte(`{"type":"MODIFIED","object":` + upstreamSeiNode + "}\n")
+	const perStream = 100
+	stream := bytes.Repeat(event, perStream)
+	b.SetBytes(int64(len(stream)))
+	b.ReportAllocs()
+	buf := make([]byte, 32<<10)
+	for b.Loop() {
+		body := v.newWatchBody(io.NopCloser(bytes.NewReader(stream)), false)
+		for {
+			if _, err := body.Read(buf); err == io.EOF {
+				break
+			} else if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*perStream), "ns/event")
+}
+
+func ExampleView_Namespace() {
+	fmt.Println(testView().Namespace("kube-system"))
+	// Output: v1-kube-system
+}
