@@ -62,7 +62,7 @@ func TestTheHubsProviderEngagesViewsAsClusters(t *testing.T) {
 		g.Expect(fleet.Hub.Client.Create(ctx, secret)).To(Succeed())
 		c, _ := clientsOf(t, v)
 		g.Expect(c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "nodes"}})).To(Succeed())
-		g.Expect(c.Create(ctx, seiNode("nodes", "on-"+v.Name()))).To(Succeed())
+		g.Expect(c.Create(ctx, seiNode("on-"+v.Name()))).To(Succeed())
 	}
 
 	pins := map[string]string{}

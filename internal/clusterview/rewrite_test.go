@@ -3,6 +3,7 @@ package clusterview
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -113,7 +114,7 @@ func TestWatchStreamsComeBackEventByEvent(t *testing.T) {
 	var types []string
 	for {
 		var ev watchEvent
-		if err := dec.Decode(&ev); err == io.EOF {
+		if err := dec.Decode(&ev); errors.Is(err, io.EOF) {
 			break
 		} else {
 			g.Expect(err).NotTo(HaveOccurred())
@@ -182,7 +183,7 @@ func BenchmarkRewriteWatchEvent(b *testing.B) {
 	for b.Loop() {
 		body := v.newWatchBody(io.NopCloser(bytes.NewReader(stream)), false)
 		for {
-			if _, err := body.Read(buf); err == io.EOF {
+			if _, err := body.Read(buf); errors.Is(err, io.EOF) {
 				break
 			} else if err != nil {
 				b.Fatal(err)

@@ -185,7 +185,7 @@ func (v *View) mapFieldSelector(fs string, nsObjects bool) string {
 			continue
 		}
 		key := strings.TrimSpace(t[:op])
-		if key != "metadata.namespace" && !(nsObjects && key == "metadata.name") {
+		if key != "metadata.namespace" && (!nsObjects || key != "metadata.name") {
 			continue
 		}
 		valStart := op + 1

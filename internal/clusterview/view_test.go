@@ -18,18 +18,19 @@ import (
 	"github.com/sei-protocol/sei-fleet/internal/kube"
 )
 
-func seiNode(ns, name string) *seiv1alpha1.SeiNode {
+// seiNode is a SeiNode in the "nodes" namespace every test creates in its views.
+func seiNode(name string) *seiv1alpha1.SeiNode {
 	return &seiv1alpha1.SeiNode{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		ObjectMeta: metav1.ObjectMeta{Namespace: "nodes", Name: name},
 		Spec:       seiv1alpha1.SeiNodeSpec{ChainID: "test-1", Image: "seid:test", FullNode: &seiv1alpha1.FullNodeSpec{}},
 	}
 }
 
-// upstreamNode reads the physical copy of a view's SeiNode.
-func upstreamNode(t *testing.T, v *clusterview.View, ns, name string) *seiv1alpha1.SeiNode {
+// upstreamNode reads the physical copy of a view's SeiNode in "nodes".
+func upstreamNode(t *testing.T, v *clusterview.View, name string) *seiv1alpha1.SeiNode {
 	t.Helper()
 	n := &seiv1alpha1.SeiNode{}
-	NewWithT(t).Expect(fleet.Hub.Client.Get(t.Context(), types.NamespacedName{Namespace: v.Namespace(ns), Name: name}, n)).To(Succeed())
+	NewWithT(t).Expect(fleet.Hub.Client.Get(t.Context(), types.NamespacedName{Namespace: v.Namespace("nodes"), Name: name}, n)).To(Succeed())
 	return n
 }
 
@@ -105,13 +106,13 @@ func TestSeiNodesStayInTheirView(t *testing.T) {
 	}
 
 	// The same name in both views: two objects.
-	node := seiNode("nodes", "n1")
+	node := seiNode("n1")
 	g.Expect(ca.Create(ctx, node)).To(Succeed())
 	g.Expect(node.Namespace).To(Equal("nodes"))
 	g.Expect(node.Labels).NotTo(HaveKey(clusterview.LabelView))
-	g.Expect(cb.Create(ctx, seiNode("nodes", "n1"))).To(Succeed())
-	g.Expect(cb.Create(ctx, seiNode("nodes", "n2"))).To(Succeed())
-	g.Expect(upstreamNode(t, a, "nodes", "n1").Labels).To(HaveKeyWithValue(clusterview.LabelView, a.Name()))
+	g.Expect(cb.Create(ctx, seiNode("n1"))).To(Succeed())
+	g.Expect(cb.Create(ctx, seiNode("n2"))).To(Succeed())
+	g.Expect(upstreamNode(t, a, "n1").Labels).To(HaveKeyWithValue(clusterview.LabelView, a.Name()))
 
 	// Cluster-wide and namespaced lists see the view's own.
 	nodes := &seiv1alpha1.SeiNodeList{}
@@ -131,7 +132,7 @@ func TestSeiNodesStayInTheirView(t *testing.T) {
 	g.Expect(got.Labels).NotTo(HaveKey(clusterview.LabelView))
 	got.Spec.Image = "seid:v2"
 	g.Expect(ca.Update(ctx, got)).To(Succeed())
-	phys := upstreamNode(t, a, "nodes", "n1")
+	phys := upstreamNode(t, a, "n1")
 	g.Expect(phys.Spec.Image).To(Equal("seid:v2"))
 	g.Expect(phys.Labels).To(HaveKeyWithValue(clusterview.LabelView, a.Name()))
 
@@ -145,28 +146,28 @@ func TestSeiNodesStayInTheirView(t *testing.T) {
 	before = got.DeepCopy()
 	got.Status.NodeID = "abc"
 	g.Expect(ca.Status().Patch(ctx, got, client.MergeFrom(before))).To(Succeed())
-	phys = upstreamNode(t, a, "nodes", "n1")
+	phys = upstreamNode(t, a, "n1")
 	g.Expect(phys.Labels).To(Equal(map[string]string{"role": "rpc", clusterview.LabelView: a.Name()}))
 	g.Expect(phys.Status.Phase).To(BeEquivalentTo("Running"))
 	g.Expect(phys.Status.NodeID).To(Equal("abc"))
 
 	// Server-side apply, as the hub writes member copies: creates, then updates.
-	applied := seiNode("nodes", "n3")
+	applied := seiNode("n3")
 	applied.Labels = map[string]string{"applied": "yes"}
 	g.Expect(kube.Apply(ctx, ca, fleet.Scheme, applied, "test-hub")).To(Succeed())
-	g.Expect(upstreamNode(t, a, "nodes", "n3").Labels).To(Equal(map[string]string{"applied": "yes", clusterview.LabelView: a.Name()}))
+	g.Expect(upstreamNode(t, a, "n3").Labels).To(Equal(map[string]string{"applied": "yes", clusterview.LabelView: a.Name()}))
 	applied.Spec.Image = "seid:v3"
 	g.Expect(kube.Apply(ctx, ca, fleet.Scheme, applied, "test-hub")).To(Succeed())
-	g.Expect(upstreamNode(t, a, "nodes", "n3").Spec.Image).To(Equal("seid:v3"))
+	g.Expect(upstreamNode(t, a, "n3").Spec.Image).To(Equal("seid:v3"))
 	g.Expect(ca.List(ctx, nodes)).To(Succeed())
 	g.Expect(namesOf(nodes.Items, func(n *seiv1alpha1.SeiNode) string { return n.Name })).To(ConsistOf("n1", "n3"))
 
 	// JSON patch.
 	g.Expect(ca.Patch(ctx, got, client.RawPatch(types.JSONPatchType, []byte(`[{"op":"replace","path":"/spec/image","value":"seid:v4"}]`)))).To(Succeed())
-	g.Expect(upstreamNode(t, a, "nodes", "n1").Spec.Image).To(Equal("seid:v4"))
+	g.Expect(upstreamNode(t, a, "n1").Spec.Image).To(Equal("seid:v4"))
 
 	// Delete, through the view, of the view's object only.
-	g.Expect(ca.Delete(ctx, seiNode("nodes", "n1"))).To(Succeed())
+	g.Expect(ca.Delete(ctx, seiNode("n1"))).To(Succeed())
 	g.Expect(cb.Get(ctx, types.NamespacedName{Namespace: "nodes", Name: "n1"}, &seiv1alpha1.SeiNode{})).To(Succeed())
 	err = ca.Get(ctx, types.NamespacedName{Namespace: "nodes", Name: "n1"}, &seiv1alpha1.SeiNode{})
 	g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "%v", err)

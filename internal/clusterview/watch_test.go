@@ -50,7 +50,7 @@ func startCluster(t *testing.T, v *clusterview.View) (cluster.Cluster, *eventLog
 	g := NewWithT(t)
 	cl, err := cluster.New(v.RESTConfig(), func(o *cluster.Options) { o.Scheme = fleet.Scheme })
 	g.Expect(err).NotTo(HaveOccurred())
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- cl.Start(ctx) }()
 	t.Cleanup(func() {
@@ -88,8 +88,8 @@ func TestClustersOnViewsWatchTheirOwnObjects(t *testing.T) {
 		g.Expect(c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "nodes"}})).To(Succeed())
 	}
 
-	g.Expect(ca.Create(ctx, seiNode("nodes", "only-a"))).To(Succeed())
-	g.Expect(cb.Create(ctx, seiNode("nodes", "only-b"))).To(Succeed())
+	g.Expect(ca.Create(ctx, seiNode("only-a"))).To(Succeed())
+	g.Expect(cb.Create(ctx, seiNode("only-b"))).To(Succeed())
 	node := &seiv1alpha1.SeiNode{}
 	g.Eventually(func() error {
 		return ca.Get(ctx, types.NamespacedName{Namespace: "nodes", Name: "only-a"}, node)
