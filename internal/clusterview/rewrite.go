@@ -144,4 +144,3 @@ func mapReference(obj map[string]any, prefix string) {
 		ref["namespace"] = prefix + ns
 	}
 }
-
