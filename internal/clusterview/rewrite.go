@@ -77,8 +77,11 @@ func (v *View) toUpstream(obj map[string]any, nsObjects bool) {
 		obj["metadata"] = md
 	}
 	if nsObjects {
-		if n, ok := md["name"].(string); ok && n != "" {
-			md["name"] = v.prefix + n
+		// A generated name keeps the prefix too: the apiserver appends to generateName.
+		for _, key := range [...]string{"name", "generateName"} {
+			if n, ok := md[key].(string); ok && n != "" {
+				md[key] = v.prefix + n
+			}
 		}
 	} else if ns, ok := md["namespace"].(string); ok && ns != "" {
 		md["namespace"] = v.prefix + ns

@@ -85,6 +85,13 @@ func TestPatchesKeepTheLabel(t *testing.T) {
 	g.Expect(string(out)).To(Equal(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"labels":{"clusterview.sei.io/view":"v1"},"name":"c","namespace":"v1-x"}}` + "\n"))
 }
 
+func TestGeneratedNamespaceNamesKeepThePrefix(t *testing.T) {
+	g := NewWithT(t)
+	out, err := testView().rewriteRequestBody([]byte(`{"metadata":{"generateName":"tmp-"}}`), "application/json", true)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(string(out)).To(Equal(`{"metadata":{"generateName":"v1-tmp-","labels":{"clusterview.sei.io/view":"v1"}}}` + "\n"))
+}
+
 func TestSelectors(t *testing.T) {
 	g := NewWithT(t)
 	v := testView()
@@ -97,6 +104,10 @@ func TestSelectors(t *testing.T) {
 	g.Expect(v.rewriteQuery(route{scope: namespaceObjects, collection: true, verb: iWatch}, q)).To(BeTrue())
 	g.Expect(q.Get("labelSelector")).To(Equal(LabelView + "=v1"))
 	g.Expect(q.Get("fieldSelector")).To(Equal("metadata.name==v1-work"))
+
+	q = url.Values{"fieldSelector": {"involvedObject.namespace=x"}}
+	g.Expect(v.rewriteQuery(route{scope: namespaced, collection: true, verb: iList}, q)).To(BeTrue())
+	g.Expect(q.Get("fieldSelector")).To(Equal("involvedObject.namespace=v1-x"))
 
 	// A namespaced list needs no selector: the namespace is the view's.
 	q = url.Values{}

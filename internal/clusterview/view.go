@@ -318,6 +318,8 @@ func (v *View) rewriteOut(pr *httputil.ProxyRequest) {
 	pr.Out.URL.RawPath = ""
 	pr.Out.URL.RawQuery = st.query
 	pr.Out.Host = target.Host
+	// The upstream's credentials are the transport's; a client's own must not replace them.
+	pr.Out.Header.Del("Authorization")
 	// The rewrites read JSON only; identity spares the apiserver compressing what the view unpacks.
 	pr.Out.Header.Set("Accept", "application/json")
 	pr.Out.Header.Set("Accept-Encoding", "identity")
