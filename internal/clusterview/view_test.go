@@ -178,6 +178,15 @@ func TestSeiNodesStayInTheirView(t *testing.T) {
 	}
 }
 
+func TestRefusesViewsThatWouldShareNamespaces(t *testing.T) {
+	g := NewWithT(t)
+	v := startView(t, "s")
+	for _, name := range []string{v.Name(), v.Name() + "-x"} {
+		_, err := clusterview.Start(t.Context(), fleet.Hub.Config, name)
+		g.Expect(err).To(MatchError(ContainSubstring("would share namespaces")), name)
+	}
+}
+
 func TestTakesClientsetProtobufAndRefusesUnreadableBodies(t *testing.T) {
 	g := NewWithT(t)
 	ctx := t.Context()
