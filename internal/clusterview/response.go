@@ -2,244 +2,236 @@ package clusterview
 
 import (
 	"bytes"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"maps"
-	"slices"
 	"strings"
 )
 
-// Responses are rewritten field by field: an object is decoded one level deep (map of raw JSON), and
-// only the fields a view maps (metadata's namespace, name and labels; an Event's object reference; a
-// Status's message and details) are decoded and encoded again. Spec, status and managedFields pass as
-// they came, unparsed but for the scan that finds where they end.
+// Responses are the bulk of what a view rewrites (every list item, every watch event), so they are
+// rewritten in one pass over the bytes (scan.go): values are copied as they came but for metadata's
+// namespace (or a Namespace's name), metadata's labels and an Event's object reference. Nothing is
+// decoded; a Status, rare and small, is the exception.
 
-type rawObject = map[string]json.RawMessage
+var (
+	keyKind      = []byte(`"kind"`)
+	keyItems     = []byte(`"items"`)
+	keyObject    = []byte(`"object"`)
+	keyMetadata  = []byte(`"metadata"`)
+	keyNamespace = []byte(`"namespace"`)
+	keyName      = []byte(`"name"`)
+	keyLabels    = []byte(`"labels"`)
+	keyInvolved  = []byte(`"involvedObject"`)
+	keyRegarding = []byte(`"regarding"`)
+	keyLabelView = []byte(`"` + LabelView + `"`)
+	keyNsName    = []byte(`"` + nsNameLabel + `"`)
+	kindStatus   = []byte(`"Status"`)
+)
 
-// labelViewJSON finds the view's label in raw labels without decoding them.
-var labelViewJSON = []byte(`"` + LabelView + `"`)
-
-// writeObject writes obj, its keys sorted, its raw values as they are: encoding/json would scan every
-// raw value again to compact it.
-func writeObject(buf *bytes.Buffer, obj rawObject) {
-	buf.WriteByte('{')
-	for i, k := range slices.Sorted(maps.Keys(obj)) {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		writeKey(buf, k)
-		buf.WriteByte(':')
-		buf.Write(obj[k])
-	}
-	buf.WriteByte('}')
+// members writes the members of one object, with commas between them.
+type members struct {
+	out *bytes.Buffer
+	n   int
 }
 
-// writeKey writes a JSON string; object keys seldom need escaping.
-func writeKey(buf *bytes.Buffer, k string) {
-	for i := 0; i < len(k); i++ {
-		if c := k[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
-			q, _ := json.Marshal(k)
-			buf.Write(q)
-			return
-		}
+func (m *members) key(k []byte) {
+	if m.n > 0 {
+		m.out.WriteByte(',')
 	}
-	buf.WriteByte('"')
-	buf.WriteString(k)
-	buf.WriteByte('"')
-}
-
-func objectJSON(obj rawObject, sizeHint int) json.RawMessage {
-	var buf bytes.Buffer
-	buf.Grow(sizeHint)
-	writeObject(&buf, obj)
-	return buf.Bytes()
-}
-
-// marshal encodes v without a trailing newline and without escaping HTML.
-func marshal(v any) (json.RawMessage, error) {
-	var buf bytes.Buffer
-	if err := encodeJSON(&buf, v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	m.n++
+	m.out.Write(k)
+	m.out.WriteByte(':')
 }
 
 // rewriteResponse maps a whole (non-watch) response body back into the view.
 func (v *View) rewriteResponse(body []byte, nsObjects bool) ([]byte, error) {
-	var doc rawObject
-	if err := json.Unmarshal(body, &doc); err != nil {
-		return nil, fmt.Errorf("read upstream response: %w", err)
-	}
-	if err := v.fromUpstream(doc, nsObjects); err != nil {
-		return nil, err
-	}
 	var out bytes.Buffer
 	out.Grow(len(body))
-	writeObject(&out, doc)
+	if err := v.writeDoc(&out, body, nsObjects); err != nil {
+		return nil, fmt.Errorf("rewrite upstream response: %w", err)
+	}
 	out.WriteByte('\n')
 	return out.Bytes(), nil
 }
 
-// fromUpstream maps an upstream document (an object, a list or a Status) back into the view and strips
-// the view's label.
-func (v *View) fromUpstream(doc rawObject, nsObjects bool) error {
-	if kind, ok := doc["kind"]; ok && bytes.Equal(kind, []byte(`"Status"`)) {
-		return v.statusFromUpstream(doc)
-	}
-	raw, ok := doc["items"]
-	if !ok {
-		return v.objectFromUpstream(doc, nsObjects)
-	}
-	var items []rawObject
-	if err := json.Unmarshal(raw, &items); err != nil {
-		return fmt.Errorf("read upstream list: %w", err)
-	}
-	for _, it := range items {
-		if err := v.objectFromUpstream(it, nsObjects); err != nil {
-			return err
+// writeDoc writes an upstream document (an object, a list or a Status) mapped back into the view and
+// without the view's label.
+func (v *View) writeDoc(out *bytes.Buffer, doc []byte, nsObjects bool) error {
+	status := false
+	if err := eachMember(doc, func(k, val []byte) error {
+		if bytes.Equal(k, keyKind) {
+			status = bytes.Equal(val, kindStatus)
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
-	var out bytes.Buffer
-	out.Grow(len(raw))
+	if status {
+		return v.writeStatus(out, doc)
+	}
+	return v.writeObject(out, doc, nsObjects, true)
+}
+
+// writeObject writes an object, or at the top (list) a list whose items it writes as objects.
+func (v *View) writeObject(out *bytes.Buffer, obj []byte, nsObjects, top bool) error {
+	m := members{out: out}
+	out.WriteByte('{')
+	err := eachMember(obj, func(k, val []byte) error {
+		m.key(k)
+		switch {
+		case top && val[0] == '[' && bytes.Equal(k, keyItems):
+			return v.writeItems(out, val, nsObjects)
+		case val[0] == '{' && bytes.Equal(k, keyMetadata):
+			return v.writeMetadata(out, val, nsObjects)
+		case val[0] == '{' && (bytes.Equal(k, keyInvolved) || bytes.Equal(k, keyRegarding)):
+			return v.writeMembers(out, val, keyNamespace)
+		}
+		out.Write(val)
+		return nil
+	})
+	out.WriteByte('}')
+	return err
+}
+
+func (v *View) writeItems(out *bytes.Buffer, items []byte, nsObjects bool) error {
+	n := 0
 	out.WriteByte('[')
-	for i, it := range items {
-		if i > 0 {
+	err := eachElement(items, func(it []byte) error {
+		if n > 0 {
 			out.WriteByte(',')
 		}
-		writeObject(&out, it)
-	}
+		n++
+		if it[0] != '{' {
+			out.Write(it)
+			return nil
+		}
+		return v.writeObject(out, it, nsObjects, false)
+	})
 	out.WriteByte(']')
-	doc["items"] = out.Bytes()
-	return nil
+	return err
 }
 
-func (v *View) objectFromUpstream(obj rawObject, nsObjects bool) error {
-	for _, key := range [...]string{"involvedObject", "regarding"} {
-		if raw, ok := obj[key]; ok {
-			out, changed, err := v.trimField(raw, "namespace")
-			if err != nil {
-				return err
-			}
-			if changed {
-				obj[key] = out
-			}
-		}
-	}
-	raw, ok := obj["metadata"]
-	if !ok {
-		return nil
-	}
-	var md rawObject
-	if err := json.Unmarshal(raw, &md); err != nil {
-		return fmt.Errorf("read upstream metadata: %w", err)
-	}
-	changed := false
-	field := "namespace"
+func (v *View) writeMetadata(out *bytes.Buffer, md []byte, nsObjects bool) error {
+	field := keyNamespace
 	if nsObjects {
-		field = "name"
+		field = keyName
 	}
-	if s, ok := md[field]; ok {
-		out, trimmed, err := v.trimString(s)
-		if err != nil {
-			return err
+	m := members{out: out}
+	out.WriteByte('{')
+	err := eachMember(md, func(k, val []byte) error {
+		switch {
+		case bytes.Equal(k, field):
+			m.key(k)
+			v.writeTrimmed(out, val)
+		case val[0] == '{' && bytes.Equal(k, keyLabels):
+			return v.writeLabels(&m, k, val, nsObjects)
+		default:
+			m.key(k)
+			out.Write(val)
 		}
-		if trimmed {
-			md[field], changed = out, true
-		}
-	}
-	if l, ok := md["labels"]; ok && (nsObjects || bytes.Contains(l, labelViewJSON)) {
-		var labels map[string]string
-		if err := json.Unmarshal(l, &labels); err != nil {
-			return fmt.Errorf("read upstream labels: %w", err)
-		}
-		delete(labels, LabelView)
-		if n, ok := labels[nsNameLabel]; ok && nsObjects {
-			labels[nsNameLabel] = strings.TrimPrefix(n, v.prefix)
-		}
-		if len(labels) == 0 {
-			delete(md, "labels")
-		} else {
-			out, err := marshal(labels)
-			if err != nil {
-				return err
-			}
-			md["labels"] = out
-		}
-		changed = true
-	}
-	if !changed {
 		return nil
-	}
-	obj["metadata"] = objectJSON(md, len(raw))
-	return nil
+	})
+	out.WriteByte('}')
+	return err
 }
 
-// trimString removes the view's prefix from a raw JSON string; it reports whether there was one.
-func (v *View) trimString(raw json.RawMessage) (json.RawMessage, bool, error) {
-	// The prefix is a DNS label and a dash: it needs no escaping, so a raw match is a match.
-	if !bytes.HasPrefix(raw, []byte(`"`+v.prefix)) {
-		return raw, false, nil
+// writeLabels writes labels without the view's, and nothing when no other is left.
+func (v *View) writeLabels(m *members, k, labels []byte, nsObjects bool) error {
+	mark, n := m.out.Len(), m.n
+	m.key(k)
+	kept := members{out: m.out}
+	m.out.WriteByte('{')
+	err := eachMember(labels, func(lk, lv []byte) error {
+		if bytes.Equal(lk, keyLabelView) {
+			return nil
+		}
+		kept.key(lk)
+		if nsObjects && bytes.Equal(lk, keyNsName) {
+			v.writeTrimmed(m.out, lv)
+		} else {
+			m.out.Write(lv)
+		}
+		return nil
+	})
+	m.out.WriteByte('}')
+	if kept.n == 0 {
+		m.out.Truncate(mark)
+		m.n = n
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return nil, false, fmt.Errorf("read upstream string: %w", err)
-	}
-	out, err := marshal(strings.TrimPrefix(s, v.prefix))
-	return out, true, err
+	return err
 }
 
-// trimField removes the view's prefix from field of a raw JSON object.
-func (v *View) trimField(raw json.RawMessage, field string) (json.RawMessage, bool, error) {
-	if !bytes.Contains(raw, []byte(`"`+v.prefix)) {
-		return raw, false, nil
+// writeMembers writes an object with the view's prefix trimmed from field.
+func (v *View) writeMembers(out *bytes.Buffer, obj, field []byte) error {
+	m := members{out: out}
+	out.WriteByte('{')
+	err := eachMember(obj, func(k, val []byte) error {
+		m.key(k)
+		if bytes.Equal(k, field) {
+			v.writeTrimmed(out, val)
+		} else {
+			out.Write(val)
+		}
+		return nil
+	})
+	out.WriteByte('}')
+	return err
+}
+
+// writeTrimmed writes a raw JSON string without the view's prefix. The prefix is a DNS label and a
+// dash, which JSON never escapes, so a raw match is a match.
+func (v *View) writeTrimmed(out *bytes.Buffer, s []byte) {
+	if len(s) > len(v.prefix) && s[0] == '"' && string(s[1:1+len(v.prefix)]) == v.prefix {
+		out.WriteByte('"')
+		out.Write(s[1+len(v.prefix):])
+		return
 	}
-	var obj rawObject
-	if err := json.Unmarshal(raw, &obj); err != nil {
-		return nil, false, fmt.Errorf("read upstream object reference: %w", err)
+	out.Write(s)
+}
+
+// writeStatus writes a Status with the Namespace names it names mapped back into the view.
+func (v *View) writeStatus(out *bytes.Buffer, doc []byte) error {
+	decoded, err := decodeJSON(bytes.NewReader(doc))
+	if err != nil {
+		return err
 	}
-	s, ok := obj[field]
+	st, ok := decoded.(map[string]any)
 	if !ok {
-		return raw, false, nil
+		return errors.New("status is not a JSON object")
 	}
-	out, changed, err := v.trimString(s)
-	if err != nil || !changed {
-		return raw, false, err
-	}
-	obj[field] = out
-	return objectJSON(obj, len(raw)), true, nil
-}
-
-// statusFromUpstream maps the Namespace names a Status names back into the view.
-func (v *View) statusFromUpstream(st rawObject) error {
-	if raw, ok := st["message"]; ok && bytes.Contains(raw, []byte(v.prefix)) {
-		var msg string
-		if err := json.Unmarshal(raw, &msg); err != nil {
-			return fmt.Errorf("read upstream status: %w", err)
-		}
+	if msg, ok := st["message"].(string); ok {
 		msg = strings.ReplaceAll(msg, `"`+v.prefix, `"`)
-		out, err := marshal(strings.ReplaceAll(msg, "namespace "+v.prefix, "namespace "))
-		if err != nil {
-			return err
-		}
-		st["message"] = out
+		st["message"] = strings.ReplaceAll(msg, "namespace "+v.prefix, "namespace ")
 	}
-	if raw, ok := st["details"]; ok && bytes.Contains(raw, []byte(`"namespaces"`)) {
-		out, changed, err := v.trimField(raw, "name")
-		if err != nil {
-			return err
-		}
-		if changed {
-			st["details"] = out
+	if details, ok := st["details"].(map[string]any); ok && details["kind"] == "namespaces" {
+		if n, ok := details["name"].(string); ok {
+			details["name"] = strings.TrimPrefix(n, v.prefix)
 		}
 	}
+	mark := out.Len()
+	if err := encodeJSON(out, st); err != nil {
+		return err
+	}
+	// encodeJSON ends with a newline; the caller frames the document.
+	out.Truncate(mark + len(bytes.TrimSuffix(out.Bytes()[mark:], []byte("\n"))))
 	return nil
 }
 
-// watchEvent is one event of a watch stream.
-type watchEvent struct {
-	Type   string    `json:"type"`
-	Object rawObject `json:"object"`
+// writeEvent writes one watch event ({"type":…,"object":…}) mapped back into the view.
+func (v *View) writeEvent(out *bytes.Buffer, ev []byte, nsObjects bool) error {
+	m := members{out: out}
+	out.WriteByte('{')
+	err := eachMember(ev, func(k, val []byte) error {
+		m.key(k)
+		if val[0] == '{' && bytes.Equal(k, keyObject) {
+			// BOOKMARKs carry only a resourceVersion (and annotations); ERRORs a Status.
+			return v.writeDoc(out, val, nsObjects)
+		}
+		out.Write(val)
+		return nil
+	})
+	out.WriteString("}\n")
+	return err
 }
 
 // watchBody rewrites a watch stream event by event: each Read returns at most what is left of one
@@ -248,38 +240,56 @@ type watchBody struct {
 	v         *View
 	nsObjects bool
 	src       io.ReadCloser
-	dec       *json.Decoder
-	buf       bytes.Buffer
-	ev        watchEvent
+	// in holds upstream bytes; in[r:e] is not yet rewritten.
+	in   []byte
+	r, e int
+	out  bytes.Buffer
+	err  error
 }
 
 func (v *View) newWatchBody(src io.ReadCloser, nsObjects bool) *watchBody {
-	return &watchBody{v: v, nsObjects: nsObjects, src: src, dec: json.NewDecoder(src)}
+	return &watchBody{v: v, nsObjects: nsObjects, src: src, in: make([]byte, 32<<10)}
 }
 
 func (w *watchBody) Read(p []byte) (int, error) {
-	for w.buf.Len() == 0 {
-		w.ev = watchEvent{}
-		if err := w.dec.Decode(&w.ev); err != nil {
-			return 0, err
+	for w.out.Len() == 0 {
+		if w.err != nil {
+			return 0, w.err
 		}
-		if w.ev.Object != nil {
-			// BOOKMARKs carry only a resourceVersion (and annotations); ERRORs a Status.
-			if err := w.v.fromUpstream(w.ev.Object, w.nsObjects); err != nil {
-				return 0, err
+		w.err = w.next()
+	}
+	return w.out.Read(p)
+}
+
+// next rewrites the next whole event into out, reading from the upstream until it has one.
+func (w *watchBody) next() error {
+	for {
+		start := skipWS(w.in[:w.e], w.r)
+		if start < w.e {
+			end, err := skipValue(w.in[:w.e], start)
+			if err == nil {
+				w.r = end
+				return w.v.writeEvent(&w.out, w.in[start:end], w.nsObjects)
+			}
+			if !errors.Is(err, errTruncated) {
+				return err
 			}
 		}
-		w.buf.WriteString(`{"type":`)
-		writeKey(&w.buf, w.ev.Type)
-		w.buf.WriteString(`,"object":`)
-		if w.ev.Object == nil {
-			w.buf.WriteString("null")
-		} else {
-			writeObject(&w.buf, w.ev.Object)
+		// Keep the partial event at the front, with room to read more.
+		w.e = copy(w.in, w.in[w.r:w.e])
+		w.r = 0
+		if w.e == len(w.in) {
+			w.in = append(w.in, make([]byte, len(w.in))...)
 		}
-		w.buf.WriteString("}\n")
+		n, err := w.src.Read(w.in[w.e:])
+		w.e += n
+		if err != nil && n == 0 {
+			if errors.Is(err, io.EOF) && skipWS(w.in[:w.e], 0) < w.e {
+				return io.ErrUnexpectedEOF
+			}
+			return err
+		}
 	}
-	return w.buf.Read(p)
 }
 
 func (w *watchBody) Close() error { return w.src.Close() }
