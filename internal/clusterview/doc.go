@@ -23,9 +23,18 @@
 // clientsets send as JSON, and refuses other protobuf and CBOR bodies (415; client-go falls back to
 // JSON for CBOR).
 //
-// Views on one upstream share one transport and one discovery cache. Start refuses a view whose
-// namespaces could be another open view's ("a" and "a-b" would both own "a-b-c"). A view counts the requests it
-// serves by verb (Requests) and can play a failed member (SetDown).
+// Views on one upstream share one transport (its HTTP/2 connections) and one discovery cache. Start
+// refuses a view whose namespaces could be another open view's ("a" and "a-b" would both own
+// "a-b-c"). A view counts the requests it receives by verb (Requests) and can play a failed member
+// (SetDown).
+//
+// Responses, the bulk of the work, are rewritten in one pass over their bytes by a small JSON scanner
+// (response.go, scan.go); request bodies are decoded generically (rewrite.go). Managed fields keep
+// naming the view's label (f:clusterview.sei.io/view): they pass through untouched.
+//
+// Cluster-scoped objects (Nodes, CRDs) are shared by every view on an upstream, while namespaced ones
+// are not: an agent's fence through a view would read the upstream's Nodes but look for their kubelet
+// Leases in the view's own kube-node-lease, which holds only what was created through the view.
 //
 // Objects in a view's namespaces that were not created through a view are visible to namespaced
 // requests but not to cluster-wide lists, which select on the label.
