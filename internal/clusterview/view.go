@@ -320,6 +320,10 @@ func (v *View) rewriteOut(pr *httputil.ProxyRequest) {
 	pr.Out.Host = target.Host
 	// The upstream's credentials are the transport's; a client's own must not replace them.
 	pr.Out.Header.Del("Authorization")
+	if st.route.scope == passThrough {
+		// As the client asked: aggregated discovery, say, saves a request per API group.
+		return
+	}
 	// The rewrites read JSON only; identity spares the apiserver compressing what the view unpacks.
 	pr.Out.Header.Set("Accept", "application/json")
 	pr.Out.Header.Set("Accept-Encoding", "identity")
