@@ -13,6 +13,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/watch"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/cluster"
@@ -115,6 +116,30 @@ func TestClustersOnViewsWatchTheirOwnObjects(t *testing.T) {
 	g.Expect(cb.List(ctx, namespaces)).To(Succeed())
 	g.Expect(namesOf(namespaces.Items, func(n *corev1.Namespace) string { return n.Name })).To(ConsistOf("kube-system", "default", "nodes"))
 	g.Expect(a.Requests()[clusterview.VerbWatch]).To(BeNumerically(">", 0))
+}
+
+func TestNamespaceWatchesSeeTheirViewsNamespaces(t *testing.T) {
+	g := NewWithT(t)
+	ctx := t.Context()
+	a, b := startView(t, "a"), startView(t, "b")
+	_, csa := clientsOf(t, a)
+	cb, _ := clientsOf(t, b)
+	list, err := csa.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
+	g.Expect(err).NotTo(HaveOccurred())
+	w, err := csa.CoreV1().Namespaces().Watch(ctx, metav1.ListOptions{ResourceVersion: list.ResourceVersion})
+	g.Expect(err).NotTo(HaveOccurred())
+	defer w.Stop()
+
+	g.Expect(cb.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "from-b"}})).To(Succeed())
+	_, err = csa.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "from-a"}}, metav1.CreateOptions{})
+	g.Expect(err).NotTo(HaveOccurred())
+	var ev watch.Event
+	g.Eventually(w.ResultChan()).WithTimeout(wait).Should(Receive(&ev))
+	g.Expect(ev.Type).To(Equal(watch.Added))
+	ns, ok := ev.Object.(*corev1.Namespace)
+	g.Expect(ok).To(BeTrue(), "%T", ev.Object)
+	g.Expect(ns.Name).To(Equal("from-a"))
+	g.Expect(ns.Labels).To(Equal(map[string]string{"kubernetes.io/metadata.name": "from-a"}))
 }
 
 func TestADownViewFailsFastAndEndsItsWatches(t *testing.T) {
