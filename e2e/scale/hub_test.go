@@ -70,15 +70,17 @@ func startHub(bin, logPath string, args []string) (*hubProcess, error) {
 	return h, nil
 }
 
-// stop ends the hub: SIGTERM, then SIGKILL after 10s.
+// stop ends the hub: SIGTERM, then SIGKILL after 10s. Stopping a stopped hub does nothing.
 func (h *hubProcess) stop() {
 	_ = h.cmd.Process.Signal(syscall.SIGTERM)
+	var err error
 	select {
-	case <-h.exited:
+	case err = <-h.exited:
 	case <-time.After(10 * time.Second):
 		_ = h.cmd.Process.Kill()
-		<-h.exited
+		err = <-h.exited
 	}
+	h.exited <- err // for running, and a second stop
 }
 
 // running reports an error when the hub has exited.
