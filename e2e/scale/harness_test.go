@@ -2,7 +2,6 @@ package scale
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/internal/agentsim"
+	"github.com/sei-protocol/sei-fleet/internal/aggregate"
 	"github.com/sei-protocol/sei-fleet/internal/clusterview"
 	"github.com/sei-protocol/sei-fleet/internal/testfleet"
 )
@@ -322,7 +322,7 @@ func (f *fleetUnderTest) waitFor(ctx context.Context, timeout time.Duration, wha
 		case <-time.After(f.poll):
 		}
 	}
-	return errors.Join(fmt.Errorf("%s: not within %s", what, timeout), last)
+	return aggregate.Join(fmt.Errorf("%s: not within %s", what, timeout), last)
 }
 
 func fullNodes(name string, replicas int) *seiv1alpha1.SeiNodeDeployment {

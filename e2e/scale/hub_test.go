@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/sei-protocol/sei-fleet/internal/aggregate"
 )
 
 // repoRoot finds the repository from this file's location.
@@ -88,7 +90,7 @@ func (h *hubProcess) running() error {
 	select {
 	case err := <-h.exited:
 		h.exited <- err
-		return fmt.Errorf("hub exited: %v; log tail:\n%s", err, h.logTail(40))
+		return fmt.Errorf("hub exited: %w; log tail:\n%s", err, h.logTail(40))
 	default:
 		return nil
 	}
@@ -120,7 +122,7 @@ func (h *hubProcess) cpuSeconds() (float64, error) {
 	}
 	utime, err1 := strconv.ParseFloat(f[11], 64)
 	stime, err2 := strconv.ParseFloat(f[12], 64)
-	if err := errors.Join(err1, err2); err != nil {
+	if err := aggregate.Join(err1, err2); err != nil {
 		return 0, fmt.Errorf("parse hub stat: %w", err)
 	}
 	return (utime + stime) / clockTicks, nil
