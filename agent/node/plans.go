@@ -141,9 +141,3 @@ func startSteps(node *seiv1alpha1.SeiNode, restart bool) []planner.Step {
 		planner.Step{Type: tasks.TypeAwaitRollout, MaxRetries: 1},
 	)
 }
-
-// InitPlan is the plan the agent starts for a new node, at its current generation: the scale
-// harness's agent-equivalent (internal/agentsim) writes the same plan into status as it progresses.
-func InitPlan(node *seiv1alpha1.SeiNode) (*seiv1alpha1.TaskPlan, error) {
-	return buildPlan(node, PlanInit)
-}

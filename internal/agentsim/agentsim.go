@@ -97,7 +97,7 @@ func Start(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, opts O
 		// The agent reacts to spec, metadata and deletion changes; status writes are its own.
 		For(&seiv1alpha1.SeiNode{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{},
-			predicate.AnnotationChangedPredicate{}, deletionStarted()))).
+			predicate.AnnotationChangedPredicate{}, node.DeletionStarted))).
 		Complete(r)
 	if err != nil {
 		return nil, fmt.Errorf("agentsim %s: controller: %w", opts.ClusterName, err)
@@ -166,7 +166,7 @@ func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	var result ctrl.Result
 	switch {
 	case n.Status.Phase == "":
-		setPhase(n, seiv1alpha1.NodePending, now)
+		node.SetPhase(n, seiv1alpha1.NodePending, now)
 		result.RequeueAfter = time.Millisecond
 	case n.Status.Phase == seiv1alpha1.NodePending:
 		// The real agent's init plan, persisted before any task runs.
@@ -175,27 +175,29 @@ func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			return ctrl.Result{}, err
 		}
 		n.Status.Plan = plan
-		setPhase(n, seiv1alpha1.NodeInitializing, now)
+		node.SetPhase(n, seiv1alpha1.NodeInitializing, now)
 		result.RequeueAfter = time.Millisecond
 	case n.Status.Phase == seiv1alpha1.NodeInitializing && advance(n.Status.Plan, now):
 		// Task progress, written in as many steps as the real agent's executor writes it.
 		result.RequeueAfter = time.Millisecond
 	case n.Status.Phase == seiv1alpha1.NodeInitializing || n.Generation != n.Status.ObservedGeneration:
-		r.finishInit(n, now)
+		if err := r.finishInit(n, now); err != nil {
+			return ctrl.Result{}, err
+		}
 		result.RequeueAfter = time.Millisecond
 	default:
 		result = r.observeHeight(n)
 	}
-	conditions(n)
+	node.UpdateHealthyConditions(n)
 	if _, err := kube.PatchStatus(ctx, r.client, before, n, func(o client.Object) any { return o.(*seiv1alpha1.SeiNode).Status }); err != nil {
 		return ctrl.Result{}, err
 	}
 	return result, nil
 }
 
-// finishInit writes what the init plan leaves: the node's identity, address and image, and the
-// generation it describes.
-func (r *reconciler) finishInit(n *seiv1alpha1.SeiNode, now time.Time) {
+// finishInit writes what the init plan leaves: the node's identity, address and image, then the
+// plan's outcome as the agent applies it.
+func (r *reconciler) finishInit(n *seiv1alpha1.SeiNode, now time.Time) error {
 	n.Status.NodeID = nodeID(n)
 	if n.Spec.ExternalAddress != "" {
 		n.Status.P2PAddress = n.Spec.ExternalAddress
@@ -206,10 +208,17 @@ func (r *reconciler) finishInit(n *seiv1alpha1.SeiNode, now time.Time) {
 		n.Status.GenesisSHA256 = g.SHA256
 	}
 	n.Status.CurrentImage = n.Spec.Image
-	n.Status.ObservedGeneration = n.Generation
-	n.Status.Plan = nil
-	setPhase(n, seiv1alpha1.NodeRunning, now)
-	kube.SetCondition(&n.Status.Conditions, n.Generation, seiv1alpha1.NodePlanFailed, false, seiv1alpha1.ReasonNoFailure, "the last plan (init) completed")
+	if n.Status.Plan == nil || n.Status.Plan.Generation != n.Generation {
+		// A spec changed while running: the agent would run another plan to the same end.
+		plan, err := node.InitPlan(n)
+		if err != nil {
+			return err
+		}
+		n.Status.Plan = plan
+	}
+	n.Status.Plan.Phase = seiv1alpha1.PlanComplete
+	node.FinishPlan(n, now)
+	return nil
 }
 
 func (r *reconciler) observeHeight(n *seiv1alpha1.SeiNode) ctrl.Result {
@@ -229,7 +238,7 @@ func (r *reconciler) release(ctx context.Context, n *seiv1alpha1.SeiNode) error 
 	}
 	if n.Status.Phase != seiv1alpha1.NodeTerminating {
 		before := n.DeepCopy()
-		setPhase(n, seiv1alpha1.NodeTerminating, time.Now())
+		node.SetPhase(n, seiv1alpha1.NodeTerminating, time.Now())
 		kube.SetCondition(&n.Status.Conditions, n.Generation, seiv1alpha1.NodeReady, false, seiv1alpha1.ReasonNotRunning, "the node is being deleted")
 		if _, err := kube.PatchStatus(ctx, r.client, before, n, func(o client.Object) any { return o.(*seiv1alpha1.SeiNode).Status }); err != nil {
 			return client.IgnoreNotFound(err)
