@@ -44,6 +44,7 @@ type result struct {
 	resyncWrites              int64 // by the hub, over two resync periods of the converged fleet
 	failoverNodes             int
 	failover, failoverFromTol time.Duration // down to re-placed and Running; and from the toleration's expiry
+	clustersUsed, maxPerCluster int           // how the nodes spread once all Running
 }
 
 // fleetUnderTest is everything one run starts; close stops it in reverse.
@@ -203,6 +204,17 @@ func run(tb testing.TB, cfg config) result {
 	must(err)
 	res.cpuSeconds = cpu1 - cpu0
 
+	nodes, err := f.records(ctx)
+	must(err)
+	perCluster := map[string]int{}
+	for _, n := range nodes {
+		perCluster[n.Spec.ClusterName]++
+	}
+	res.clustersUsed = len(perCluster)
+	for _, c := range perCluster {
+		res.maxPerCluster = max(res.maxPerCluster, c)
+	}
+
 	// A resync of the converged fleet writes nothing.
 	_, before := f.hubCounts()
 	time.Sleep(2*cfg.resync + cfg.resync/2)
@@ -218,23 +230,31 @@ func run(tb testing.TB, cfg config) result {
 	return res
 }
 
-// failover takes cluster 0 down (its view fails every request, its heartbeat stops) and waits until
-// every node it held is placed elsewhere and every deployment is whole again.
+// failover takes down the cluster that holds the most nodes (its view fails every request, its
+// heartbeat stops) and waits until every node it held is placed elsewhere and every deployment is whole
+// again.
 func (f *fleetUnderTest) failover(tb testing.TB, ctx context.Context, cfg config) (int, time.Duration) {
-	lost := clusterName(0)
-	var held []string
 	nodes, err := f.records(ctx)
 	if err != nil {
 		tb.Fatal(err)
 	}
+	perCluster := map[string]int{}
 	for _, n := range nodes {
-		if n.Spec.ClusterName == lost {
-			held = append(held, n.Name)
+		perCluster[n.Spec.ClusterName]++
+	}
+	victim := 0
+	for i := range f.views {
+		if perCluster[clusterName(i)] > perCluster[clusterName(victim)] {
+			victim = i
 		}
 	}
+	lost, held := clusterName(victim), perCluster[clusterName(victim)]
+	if held == 0 {
+		tb.Fatal("no cluster holds a node")
+	}
 	down := time.Now()
-	f.agents[0].StopHeartbeat()
-	f.views[0].SetDown(true)
+	f.agents[victim].StopHeartbeat()
+	f.views[victim].SetDown(true)
 	err = f.waitFor(ctx, cfg.timeout+cfg.toleration, "the lost cluster's nodes re-placed and Running", func(ctx context.Context) (bool, error) {
 		nodes, err := f.records(ctx)
 		if err != nil {
@@ -250,7 +270,7 @@ func (f *fleetUnderTest) failover(tb testing.TB, ctx context.Context, cfg config
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return len(held), time.Since(down)
+	return held, time.Since(down)
 }
 
 func (f *fleetUnderTest) records(ctx context.Context) ([]seiv1alpha1.SeiNode, error) {

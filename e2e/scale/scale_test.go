@@ -47,6 +47,8 @@ func report(b *testing.B, nodes int, r result) {
 	b.ReportMetric(float64(r.hubRequests)/float64(nodes), "hub-requests/node")
 	b.ReportMetric(float64(r.hubWrites)/float64(nodes), "hub-writes/node")
 	b.ReportMetric(float64(r.resyncWrites), "resync-writes")
+	b.ReportMetric(float64(r.clustersUsed), "clusters-used")
+	b.ReportMetric(float64(r.maxPerCluster), "max-nodes/cluster")
 	b.ReportMetric(float64(r.failoverNodes), "failover-nodes")
 	b.ReportMetric(r.failover.Seconds(), "failover-s")
 	b.ReportMetric(r.failoverFromTol.Seconds(), "failover-after-toleration-s")
