@@ -308,7 +308,9 @@ func (f *fleetUnderTest) allReady(ctx context.Context) (bool, error) {
 	return len(l.Items) > 0, nil
 }
 
-// allHealthy: the hub reports every registered cluster available.
+// allHealthy: the hub pinned every cluster's identity and the policy counts every cluster healthy, so
+// that placement starts with the whole fleet (a cluster not yet probed gets no new node, and placement
+// is sticky).
 func (f *fleetUnderTest) allHealthy(ctx context.Context) (bool, error) {
 	var l clusterv1.ManagedClusterList
 	if err := f.fleet.Hub.Client.List(ctx, &l); err != nil {
@@ -319,7 +321,11 @@ func (f *fleetUnderTest) allHealthy(ctx context.Context) (bool, error) {
 			return false, nil
 		}
 	}
-	return len(l.Items) == len(f.views), nil
+	p := &seiv1alpha1.SeiPlacementPolicy{}
+	if err := f.fleet.Hub.Client.Get(ctx, client.ObjectKey{Name: namespace}, p); err != nil {
+		return false, fmt.Errorf("get SeiPlacementPolicy: %w", err)
+	}
+	return len(l.Items) == len(f.views) && int(p.Status.HealthyClusters) == len(f.views), nil
 }
 
 // waitFor polls done until it holds, the hub exits, or timeout: every second, and a second more per
