@@ -38,12 +38,12 @@ type config struct {
 
 // result is what a run measured.
 type result struct {
-	engage, placed, running   time.Duration // engage: hub start to every cluster healthy
-	cpuSeconds, peakRSSMiB    float64
-	hubRequests, hubWrites    int64 // to the hub apiserver and every member, start to all Running
-	resyncWrites              int64 // by the hub, over two resync periods of the converged fleet
-	failoverNodes             int
-	failover, failoverFromTol time.Duration // down to re-placed and Running; and from the toleration's expiry
+	engage, placed, running     time.Duration // engage: hub start to every cluster healthy
+	cpuSeconds, peakRSSMiB      float64
+	hubRequests, hubWrites      int64 // to the hub apiserver and every member, start to all Running
+	resyncWrites                int64 // by the hub, over two resync periods of the converged fleet
+	failoverNodes               int
+	failover, failoverFromTol   time.Duration // down to re-placed and Running; and from the toleration's expiry
 	clustersUsed, maxPerCluster int           // how the nodes spread once all Running
 }
 
