@@ -23,7 +23,8 @@
 // clientsets send as JSON, and refuses other protobuf and CBOR bodies (415; client-go falls back to
 // JSON for CBOR).
 //
-// Views on one upstream share one transport and one discovery cache. A view counts the requests it
+// Views on one upstream share one transport and one discovery cache. Start refuses a view whose
+// namespaces could be another open view's ("a" and "a-b" would both own "a-b-c"). A view counts the requests it
 // serves by verb (Requests) and can play a failed member (SetDown).
 //
 // Objects in a view's namespaces that were not created through a view are visible to namespaced

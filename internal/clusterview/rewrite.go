@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 
 	"sigs.k8s.io/yaml"
 )
@@ -13,9 +12,10 @@ import (
 // nsNameLabel is the label the apiserver puts on every Namespace, naming it.
 const nsNameLabel = "kubernetes.io/metadata.name"
 
-// Objects are rewritten as generic JSON (map[string]any, numbers kept as json.Number so no integer is
-// rounded): a view only touches metadata, and decoding into typed objects would need every type's
-// scheme and cost reflection per field.
+// Request bodies are rewritten as generic JSON (map[string]any, numbers kept as json.Number so no
+// integer is rounded): patches of every kind touch metadata in many shapes, and decoding into typed
+// objects would need every type's scheme. Responses, read far more often, take a cheaper path
+// (response.go).
 
 func decodeJSON(r io.Reader) (any, error) {
 	dec := json.NewDecoder(r)
@@ -77,8 +77,11 @@ func (v *View) toUpstream(obj map[string]any, nsObjects bool) {
 		obj["metadata"] = md
 	}
 	if nsObjects {
-		if n, ok := md["name"].(string); ok && n != "" {
-			md["name"] = v.prefix + n
+		// A generated name keeps the prefix too: the apiserver appends to generateName.
+		for _, key := range [...]string{"name", "generateName"} {
+			if n, ok := md[key].(string); ok && n != "" {
+				md[key] = v.prefix + n
+			}
 		}
 	} else if ns, ok := md["namespace"].(string); ok && ns != "" {
 		md["namespace"] = v.prefix + ns
@@ -95,7 +98,7 @@ func (v *View) toUpstream(obj map[string]any, nsObjects bool) {
 			labels[nsNameLabel] = v.prefix + n
 		}
 	}
-	mapReference(obj, v.prefix, true)
+	mapReference(obj, v.prefix)
 }
 
 // jsonPatchToUpstream maps the operations of a JSON patch that set the namespace or all labels.
@@ -129,53 +132,9 @@ func (v *View) jsonPatchToUpstream(ops []any, nsObjects bool) {
 	}
 }
 
-// fromUpstream maps an upstream response document (an object, a list or a Status) back into the view
-// and strips the view's label.
-func (v *View) fromUpstream(doc map[string]any, nsObjects bool) {
-	if doc["kind"] == "Status" {
-		v.statusFromUpstream(doc)
-		return
-	}
-	if items, ok := doc["items"].([]any); ok {
-		for _, it := range items {
-			if obj, ok := it.(map[string]any); ok {
-				v.objectFromUpstream(obj, nsObjects)
-			}
-		}
-		return
-	}
-	v.objectFromUpstream(doc, nsObjects)
-}
-
-func (v *View) objectFromUpstream(obj map[string]any, nsObjects bool) {
-	md, _ := obj["metadata"].(map[string]any)
-	if md == nil {
-		return
-	}
-	if nsObjects {
-		if n, ok := md["name"].(string); ok {
-			md["name"] = strings.TrimPrefix(n, v.prefix)
-		}
-	} else if ns, ok := md["namespace"].(string); ok {
-		md["namespace"] = strings.TrimPrefix(ns, v.prefix)
-	}
-	if labels, ok := md["labels"].(map[string]any); ok {
-		delete(labels, LabelView)
-		if nsObjects {
-			if n, ok := labels[nsNameLabel].(string); ok {
-				labels[nsNameLabel] = strings.TrimPrefix(n, v.prefix)
-			}
-		}
-		if len(labels) == 0 {
-			delete(md, "labels")
-		}
-	}
-	mapReference(obj, v.prefix, false)
-}
-
 // mapReference maps the namespace of the object an Event is about (core/v1 involvedObject,
-// events.k8s.io/v1 regarding).
-func mapReference(obj map[string]any, prefix string, toUpstream bool) {
+// events.k8s.io/v1 regarding) onto the upstream.
+func mapReference(obj map[string]any, prefix string) {
 	for _, key := range [...]string{"involvedObject", "regarding"} {
 		ref, ok := obj[key].(map[string]any)
 		if !ok {
@@ -185,84 +144,6 @@ func mapReference(obj map[string]any, prefix string, toUpstream bool) {
 		if !ok || ns == "" {
 			continue
 		}
-		if toUpstream {
-			ref["namespace"] = prefix + ns
-		} else {
-			ref["namespace"] = strings.TrimPrefix(ns, prefix)
-		}
+		ref["namespace"] = prefix + ns
 	}
 }
-
-// statusFromUpstream maps the Namespace names a Status names back into the view.
-func (v *View) statusFromUpstream(st map[string]any) {
-	if msg, ok := st["message"].(string); ok {
-		msg = strings.ReplaceAll(msg, `"`+v.prefix, `"`)
-		st["message"] = strings.ReplaceAll(msg, "namespace "+v.prefix, "namespace ")
-	}
-	if details, ok := st["details"].(map[string]any); ok && details["kind"] == "namespaces" {
-		if n, ok := details["name"].(string); ok {
-			details["name"] = strings.TrimPrefix(n, v.prefix)
-		}
-	}
-}
-
-// rewriteResponse maps a whole (non-watch) response body back into the view.
-func (v *View) rewriteResponse(body []byte, nsObjects bool) ([]byte, error) {
-	doc, err := decodeJSON(bytes.NewReader(body))
-	if err != nil {
-		return nil, fmt.Errorf("read upstream response: %w", err)
-	}
-	obj, ok := doc.(map[string]any)
-	if !ok {
-		return body, nil
-	}
-	v.fromUpstream(obj, nsObjects)
-	var out bytes.Buffer
-	out.Grow(len(body))
-	if err := encodeJSON(&out, obj); err != nil {
-		return nil, fmt.Errorf("write response: %w", err)
-	}
-	return out.Bytes(), nil
-}
-
-// watchEvent is one event of a watch stream.
-type watchEvent struct {
-	Type   string         `json:"type"`
-	Object map[string]any `json:"object"`
-}
-
-// watchBody rewrites a watch stream event by event: each Read returns at most what is left of one
-// event, so the proxy flushes every event as it comes.
-type watchBody struct {
-	v         *View
-	nsObjects bool
-	src       io.ReadCloser
-	dec       *json.Decoder
-	buf       bytes.Buffer
-	ev        watchEvent
-}
-
-func (v *View) newWatchBody(src io.ReadCloser, nsObjects bool) *watchBody {
-	dec := json.NewDecoder(src)
-	dec.UseNumber()
-	return &watchBody{v: v, nsObjects: nsObjects, src: src, dec: dec}
-}
-
-func (w *watchBody) Read(p []byte) (int, error) {
-	for w.buf.Len() == 0 {
-		w.ev = watchEvent{}
-		if err := w.dec.Decode(&w.ev); err != nil {
-			return 0, err
-		}
-		if w.ev.Object != nil {
-			// BOOKMARKs carry only a resourceVersion (and annotations); ERRORs a Status.
-			w.v.fromUpstream(w.ev.Object, w.nsObjects)
-		}
-		if err := encodeJSON(&w.buf, &w.ev); err != nil {
-			return 0, err
-		}
-	}
-	return w.buf.Read(p)
-}
-
-func (w *watchBody) Close() error { return w.src.Close() }

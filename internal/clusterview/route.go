@@ -176,7 +176,8 @@ func (v *View) rewriteQuery(rt route, query url.Values) bool {
 	return changed
 }
 
-// mapFieldSelector maps metadata.namespace terms, and metadata.name terms of Namespaces.
+// mapFieldSelector maps the terms that name a namespace (metadata.namespace, an Event's object's),
+// and metadata.name terms of Namespaces.
 func (v *View) mapFieldSelector(fs string, nsObjects bool) string {
 	terms := strings.Split(fs, ",")
 	for i, t := range terms {
@@ -184,8 +185,10 @@ func (v *View) mapFieldSelector(fs string, nsObjects bool) string {
 		if op < 0 {
 			continue
 		}
-		key := strings.TrimSpace(t[:op])
-		if key != "metadata.namespace" && !(nsObjects && key == "metadata.name") {
+		switch key := strings.TrimSpace(t[:op]); {
+		case key == "metadata.namespace", key == "involvedObject.namespace", key == "regarding.namespace":
+		case nsObjects && key == "metadata.name":
+		default:
 			continue
 		}
 		valStart := op + 1

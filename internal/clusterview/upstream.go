@@ -27,6 +27,8 @@ type upstream struct {
 	// whether each is namespaced; subresources are left out.
 	namespaced map[string]map[string]bool
 	refs       int
+	// views are the names of the views open on the upstream, under upstreams' lock.
+	views map[string]bool
 }
 
 var upstreams = struct {
@@ -34,13 +36,21 @@ var upstreams = struct {
 	byKey map[string]*upstream
 }{byKey: map[string]*upstream{}}
 
-// acquireUpstream returns the shared upstream for cfg; release it with releaseUpstream.
-func acquireUpstream(cfg *rest.Config) (*upstream, error) {
+// acquireUpstream returns the shared upstream for cfg, for the view called name; release it with
+// releaseUpstream. It refuses a name whose namespaces could be another open view's: "a" and "a-b"
+// both own the physical namespace "a-b-c".
+func acquireUpstream(cfg *rest.Config, name string) (*upstream, error) {
 	key := upstreamKey(cfg)
 	upstreams.Lock()
 	defer upstreams.Unlock()
 	if u := upstreams.byKey[key]; u != nil {
+		for other := range u.views {
+			if other == name || strings.HasPrefix(other, name+"-") || strings.HasPrefix(name, other+"-") {
+				return nil, fmt.Errorf("cluster view %s would share namespaces with cluster view %s on %s", name, other, cfg.Host)
+			}
+		}
 		u.refs++
+		u.views[name] = true
 		return u, nil
 	}
 	target, err := url.Parse(cfg.Host)
@@ -57,16 +67,20 @@ func acquireUpstream(cfg *rest.Config) (*upstream, error) {
 	if err != nil {
 		return nil, fmt.Errorf("transport to %s: %w", cfg.Host, err)
 	}
-	u := &upstream{key: key, url: target, transport: transport, namespaced: map[string]map[string]bool{}, refs: 1}
+	u := &upstream{
+		key: key, url: target, transport: transport, namespaced: map[string]map[string]bool{},
+		refs: 1, views: map[string]bool{name: true},
+	}
 	upstreams.byKey[key] = u
 	return u, nil
 }
 
 // releaseUpstream drops a reference; the last one closes the idle connections, so a closed view leaves
 // no connection goroutines behind.
-func releaseUpstream(u *upstream) {
+func releaseUpstream(u *upstream, name string) {
 	upstreams.Lock()
 	defer upstreams.Unlock()
+	delete(u.views, name)
 	u.refs--
 	if u.refs > 0 {
 		return

@@ -69,13 +69,13 @@ func Start(ctx context.Context, upstream *rest.Config, name string) (*View, erro
 	if errs := validation.IsDNS1123Label(name); len(errs) > 0 {
 		return nil, fmt.Errorf("cluster view name %q: %s", name, strings.Join(errs, "; "))
 	}
-	up, err := acquireUpstream(upstream)
+	up, err := acquireUpstream(upstream, name)
 	if err != nil {
 		return nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		releaseUpstream(up)
+		releaseUpstream(up, name)
 		return nil, fmt.Errorf("listen for cluster view %s: %w", name, err)
 	}
 	quiet := log.New(io.Discard, "", 0)
@@ -89,7 +89,7 @@ func Start(ctx context.Context, upstream *rest.Config, name string) (*View, erro
 	}
 	if v.kubeconfig, err = kubeconfig(name, v.url); err != nil {
 		_ = ln.Close()
-		releaseUpstream(up)
+		releaseUpstream(up, name)
 		return nil, err
 	}
 	v.gen, v.cancelGen = context.WithCancel(context.Background())
@@ -199,7 +199,7 @@ func (v *View) Close() {
 	_ = v.server.Close()
 	<-v.served
 	v.inFlight.Wait()
-	releaseUpstream(v.up)
+	releaseUpstream(v.up, v.name)
 }
 
 type stateKey struct{}
@@ -318,6 +318,8 @@ func (v *View) rewriteOut(pr *httputil.ProxyRequest) {
 	pr.Out.URL.RawPath = ""
 	pr.Out.URL.RawQuery = st.query
 	pr.Out.Host = target.Host
+	// The upstream's credentials are the transport's; a client's own must not replace them.
+	pr.Out.Header.Del("Authorization")
 	// The rewrites read JSON only; identity spares the apiserver compressing what the view unpacks.
 	pr.Out.Header.Set("Accept", "application/json")
 	pr.Out.Header.Set("Accept-Encoding", "identity")

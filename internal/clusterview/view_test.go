@@ -2,6 +2,7 @@ package clusterview_test
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -10,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
@@ -18,18 +20,19 @@ import (
 	"github.com/sei-protocol/sei-fleet/internal/kube"
 )
 
-func seiNode(ns, name string) *seiv1alpha1.SeiNode {
+// seiNode is a SeiNode in the "nodes" namespace every test creates in its views.
+func seiNode(name string) *seiv1alpha1.SeiNode {
 	return &seiv1alpha1.SeiNode{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		ObjectMeta: metav1.ObjectMeta{Namespace: "nodes", Name: name},
 		Spec:       seiv1alpha1.SeiNodeSpec{ChainID: "test-1", Image: "seid:test", FullNode: &seiv1alpha1.FullNodeSpec{}},
 	}
 }
 
-// upstreamNode reads the physical copy of a view's SeiNode.
-func upstreamNode(t *testing.T, v *clusterview.View, ns, name string) *seiv1alpha1.SeiNode {
+// upstreamNode reads the physical copy of a view's SeiNode in "nodes".
+func upstreamNode(t *testing.T, v *clusterview.View, name string) *seiv1alpha1.SeiNode {
 	t.Helper()
 	n := &seiv1alpha1.SeiNode{}
-	NewWithT(t).Expect(fleet.Hub.Client.Get(t.Context(), types.NamespacedName{Namespace: v.Namespace(ns), Name: name}, n)).To(Succeed())
+	NewWithT(t).Expect(fleet.Hub.Client.Get(t.Context(), types.NamespacedName{Namespace: v.Namespace("nodes"), Name: name}, n)).To(Succeed())
 	return n
 }
 
@@ -105,13 +108,13 @@ func TestSeiNodesStayInTheirView(t *testing.T) {
 	}
 
 	// The same name in both views: two objects.
-	node := seiNode("nodes", "n1")
+	node := seiNode("n1")
 	g.Expect(ca.Create(ctx, node)).To(Succeed())
 	g.Expect(node.Namespace).To(Equal("nodes"))
 	g.Expect(node.Labels).NotTo(HaveKey(clusterview.LabelView))
-	g.Expect(cb.Create(ctx, seiNode("nodes", "n1"))).To(Succeed())
-	g.Expect(cb.Create(ctx, seiNode("nodes", "n2"))).To(Succeed())
-	g.Expect(upstreamNode(t, a, "nodes", "n1").Labels).To(HaveKeyWithValue(clusterview.LabelView, a.Name()))
+	g.Expect(cb.Create(ctx, seiNode("n1"))).To(Succeed())
+	g.Expect(cb.Create(ctx, seiNode("n2"))).To(Succeed())
+	g.Expect(upstreamNode(t, a, "n1").Labels).To(HaveKeyWithValue(clusterview.LabelView, a.Name()))
 
 	// Cluster-wide and namespaced lists see the view's own.
 	nodes := &seiv1alpha1.SeiNodeList{}
@@ -131,7 +134,7 @@ func TestSeiNodesStayInTheirView(t *testing.T) {
 	g.Expect(got.Labels).NotTo(HaveKey(clusterview.LabelView))
 	got.Spec.Image = "seid:v2"
 	g.Expect(ca.Update(ctx, got)).To(Succeed())
-	phys := upstreamNode(t, a, "nodes", "n1")
+	phys := upstreamNode(t, a, "n1")
 	g.Expect(phys.Spec.Image).To(Equal("seid:v2"))
 	g.Expect(phys.Labels).To(HaveKeyWithValue(clusterview.LabelView, a.Name()))
 
@@ -145,28 +148,28 @@ func TestSeiNodesStayInTheirView(t *testing.T) {
 	before = got.DeepCopy()
 	got.Status.NodeID = "abc"
 	g.Expect(ca.Status().Patch(ctx, got, client.MergeFrom(before))).To(Succeed())
-	phys = upstreamNode(t, a, "nodes", "n1")
+	phys = upstreamNode(t, a, "n1")
 	g.Expect(phys.Labels).To(Equal(map[string]string{"role": "rpc", clusterview.LabelView: a.Name()}))
 	g.Expect(phys.Status.Phase).To(BeEquivalentTo("Running"))
 	g.Expect(phys.Status.NodeID).To(Equal("abc"))
 
 	// Server-side apply, as the hub writes member copies: creates, then updates.
-	applied := seiNode("nodes", "n3")
+	applied := seiNode("n3")
 	applied.Labels = map[string]string{"applied": "yes"}
 	g.Expect(kube.Apply(ctx, ca, fleet.Scheme, applied, "test-hub")).To(Succeed())
-	g.Expect(upstreamNode(t, a, "nodes", "n3").Labels).To(Equal(map[string]string{"applied": "yes", clusterview.LabelView: a.Name()}))
+	g.Expect(upstreamNode(t, a, "n3").Labels).To(Equal(map[string]string{"applied": "yes", clusterview.LabelView: a.Name()}))
 	applied.Spec.Image = "seid:v3"
 	g.Expect(kube.Apply(ctx, ca, fleet.Scheme, applied, "test-hub")).To(Succeed())
-	g.Expect(upstreamNode(t, a, "nodes", "n3").Spec.Image).To(Equal("seid:v3"))
+	g.Expect(upstreamNode(t, a, "n3").Spec.Image).To(Equal("seid:v3"))
 	g.Expect(ca.List(ctx, nodes)).To(Succeed())
 	g.Expect(namesOf(nodes.Items, func(n *seiv1alpha1.SeiNode) string { return n.Name })).To(ConsistOf("n1", "n3"))
 
 	// JSON patch.
 	g.Expect(ca.Patch(ctx, got, client.RawPatch(types.JSONPatchType, []byte(`[{"op":"replace","path":"/spec/image","value":"seid:v4"}]`)))).To(Succeed())
-	g.Expect(upstreamNode(t, a, "nodes", "n1").Spec.Image).To(Equal("seid:v4"))
+	g.Expect(upstreamNode(t, a, "n1").Spec.Image).To(Equal("seid:v4"))
 
 	// Delete, through the view, of the view's object only.
-	g.Expect(ca.Delete(ctx, seiNode("nodes", "n1"))).To(Succeed())
+	g.Expect(ca.Delete(ctx, seiNode("n1"))).To(Succeed())
 	g.Expect(cb.Get(ctx, types.NamespacedName{Namespace: "nodes", Name: "n1"}, &seiv1alpha1.SeiNode{})).To(Succeed())
 	err = ca.Get(ctx, types.NamespacedName{Namespace: "nodes", Name: "n1"}, &seiv1alpha1.SeiNode{})
 	g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "%v", err)
@@ -174,6 +177,15 @@ func TestSeiNodesStayInTheirView(t *testing.T) {
 	counts := a.Requests()
 	for _, verb := range []clusterview.Verb{clusterview.VerbGet, clusterview.VerbList, clusterview.VerbCreate, clusterview.VerbUpdate, clusterview.VerbPatch, clusterview.VerbDelete} {
 		g.Expect(counts[verb]).To(BeNumerically(">", 0), string(verb))
+	}
+}
+
+func TestRefusesViewsThatWouldShareNamespaces(t *testing.T) {
+	g := NewWithT(t)
+	v := startView(t, "s")
+	for _, name := range []string{v.Name(), v.Name() + "-x"} {
+		_, err := clusterview.Start(t.Context(), fleet.Hub.Config, name)
+		g.Expect(err).To(MatchError(ContainSubstring("would share namespaces")), name)
 	}
 }
 
@@ -203,4 +215,67 @@ func TestTakesClientsetProtobufAndRefusesUnreadableBodies(t *testing.T) {
 		_ = resp.Body.Close()
 		g.Expect(resp.StatusCode).To(Equal(http.StatusUnsupportedMediaType), contentType)
 	}
+}
+
+// BenchmarkListThroughView lists 100 SeiNodes through a view, against BenchmarkListDirect the same
+// list straight from the apiserver: the difference is what a view costs a list (the proxy hop and the
+// rewrite of every item).
+func BenchmarkListThroughView(b *testing.B) {
+	v, err := clusterview.Start(b.Context(), fleet.Hub.Config, "bench-list")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(v.Close)
+	c, err := client.New(unlimited(v.RESTConfig()), client.Options{Scheme: fleet.Scheme})
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchmarkList(b, c, "nodes", func() {
+		if err := c.Create(b.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "nodes"}}); err != nil && !apierrors.IsAlreadyExists(err) {
+			b.Fatal(err)
+		}
+	})
+}
+
+func BenchmarkListDirect(b *testing.B) {
+	const ns = "bench-list-direct"
+	c, err := client.New(unlimited(fleet.Hub.Config), client.Options{Scheme: fleet.Scheme})
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchmarkList(b, c, ns, func() {
+		if err := c.Create(b.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil && !apierrors.IsAlreadyExists(err) {
+			b.Fatal(err)
+		}
+	})
+}
+
+// unlimited is cfg without client-side rate limiting, which would measure itself.
+func unlimited(cfg *rest.Config) *rest.Config {
+	cfg = rest.CopyConfig(cfg)
+	cfg.QPS = -1
+	return cfg
+}
+
+func benchmarkList(b *testing.B, c client.Client, ns string, makeNamespace func()) {
+	const items = 100
+	makeNamespace()
+	for i := range items {
+		n := seiNode(fmt.Sprintf("n%03d", i))
+		n.Namespace = ns
+		if err := c.Create(b.Context(), n); err != nil && !apierrors.IsAlreadyExists(err) {
+			b.Fatal(err)
+		}
+	}
+	list := &seiv1alpha1.SeiNodeList{}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := c.List(b.Context(), list, client.InNamespace(ns)); err != nil {
+			b.Fatal(err)
+		}
+		if len(list.Items) != items {
+			b.Fatalf("listed %d SeiNodes, want %d", len(list.Items), items)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*items), "ns/item")
 }
