@@ -96,6 +96,15 @@ build: ## Build the hub and agent binaries into bin/
 test: test-bins ## Install test binaries (kube-apiserver, etcd, kube-controller-manager) if needed, then run every test
 	go test $(GO_TEST_FLAGS) ./...
 
+SCALE_FLAGS ?=
+.PHONY: bench-scale
+bench-scale: test-bins ## Scale harness (docs/performance.md): 100 member clusters on 4 apiservers, the real hub binary, 100/1,000/10,000 full nodes (SCALE_FLAGS: -scale.* flags; SCALE_HUB_ARGS: extra hub flags)
+	go test ./e2e/scale/ -run '^$$' -bench Scale -benchtime 1x -timeout 120m $(SCALE_FLAGS)
+
+.PHONY: bench-direct
+bench-direct: test-bins ## Apply-to-Running benchmarks of the in-process fleet (hub and three agents in the test process)
+	go test ./e2e/ -run '^$$' -bench 'ApplyToRunning|DirectToRunning' -benchtime 3x
+
 .PHONY: test-chain
 test-chain: test-bins ## Build a real seid and seictl if needed, then run the chain conformance tests against them (e2e/chain; the fake sidecar's config tasks against the real one)
 	SEID_BIN=$$(hack/install-seid.sh | tail -1) SEICTL_BIN=$$(hack/install-seictl.sh | tail -1) \
