@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sync"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -51,53 +52,37 @@ type JoinTarget struct {
 // Idempotent: server-side apply of the same record changes nothing, and deleting a deleted record is a
 // no-op.
 func writeRecords(ctx context.Context, env *Env, pt *seiv1alpha1.PlannedTask, p Placement) (planner.Result, error) {
-	dep := env.Deployment
+	// New records are independent of each other: they are written concurrently, so a deployment of
+	// hundreds of nodes costs a few round trips of wall time, not hundreds. A record that exists or
+	// moves is written one at a time, in ordinal order, as before: a move may wait for its fence.
+	var fresh, rest []int
 	for _, ord := range slices.Sorted(maps.Keys(p.Place)) {
-		cluster := p.Place[ord]
-		existing, err := env.fresh(ctx, ord)
+		if _, leaving := p.Leaving[ord]; p.From[ord] == "" && !leaving {
+			fresh = append(fresh, ord)
+		} else {
+			rest = append(rest, ord)
+		}
+	}
+	errs := make([]error, len(fresh))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, recordWriters)
+	for i, ord := range fresh {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			_, _, errs[i] = writeRecord(ctx, env, pt, p, ord)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
-			return planner.Result{}, err
+			return planner.Result{}, err // the lowest ordinal's: the same error on every retry
 		}
-		if existing != nil && !existing.DeletionTimestamp.IsZero() {
-			continue
-		}
-		if from, ok := p.From[ord]; ok && from != clusterOf(existing) {
-			return planner.Result{}, planner.Terminalf("record %s names cluster %q, the plan was made when it named %q: planning again",
-				RecordName(dep, ord), clusterOf(existing), from)
-		}
-		if left, ok := p.Leaving[ord]; ok {
-			if wait, res, err := confirmGone(ctx, env, pt, ord, left); wait {
-				return res, err
-			}
-		}
-		in := recordInput{Ordinal: ord, Cluster: cluster, Existing: existing, Policy: env.Policy, Floor: p.Floors[ord]}
-		if p.Join != nil {
-			g := p.Join.Genesis
-			in.Genesis, in.Peers = &g, p.Join.Peers
-		}
-		if existing == nil {
-			if err := env.startFromGenesis(ctx, &in); err != nil {
-				return planner.Result{}, err
-			}
-		}
-		if err := kube.Apply(ctx, env.Hub, env.Scheme, buildRecord(dep, in), seiv1alpha1.FieldOwnerHub); err != nil {
-			return planner.Result{}, err
-		}
-		if existing == nil {
-			if err := env.restoreCopyUID(ctx, ord, cluster); err != nil {
-				return planner.Result{}, err
-			}
-			continue
-		}
-		if existing.Spec.ClusterName != cluster {
-			// A completed move: the old cluster's fence marks no longer apply.
-			for _, a := range []string{seiv1alpha1.AnnotationFencing, seiv1alpha1.AnnotationFencedCluster} {
-				if _, ok := existing.Annotations[a]; ok {
-					if err := annotate(ctx, env, existing, a, ""); err != nil {
-						return planner.Result{}, err
-					}
-				}
-			}
+	}
+	for _, ord := range rest {
+		if wait, res, err := writeRecord(ctx, env, pt, p, ord); wait || err != nil {
+			return res, err
 		}
 	}
 	for _, ord := range p.Remove {
@@ -110,6 +95,60 @@ func writeRecords(ctx context.Context, env *Env, pt *seiv1alpha1.PlannedTask, p 
 		}
 	}
 	return planner.Done()
+}
+
+// recordWriters bounds the new records one plan writes at once (the hub's client rate limit bounds
+// them across plans).
+const recordWriters = 16
+
+// writeRecord writes ordinal's record as the placement decided. wait reports a move still waiting for
+// its old copy to be gone (res says when to look again).
+func writeRecord(ctx context.Context, env *Env, pt *seiv1alpha1.PlannedTask, p Placement, ord int) (bool, planner.Result, error) {
+	dep := env.Deployment
+	cluster := p.Place[ord]
+	existing, err := env.fresh(ctx, ord)
+	if err != nil {
+		return false, planner.Result{}, err
+	}
+	if existing != nil && !existing.DeletionTimestamp.IsZero() {
+		return false, planner.Result{}, nil
+	}
+	if from, ok := p.From[ord]; ok && from != clusterOf(existing) {
+		return false, planner.Result{}, planner.Terminalf("record %s names cluster %q, the plan was made when it named %q: planning again",
+			RecordName(dep, ord), clusterOf(existing), from)
+	}
+	if left, ok := p.Leaving[ord]; ok {
+		if wait, res, err := confirmGone(ctx, env, pt, ord, left); wait {
+			return true, res, err
+		}
+	}
+	in := recordInput{Ordinal: ord, Cluster: cluster, Existing: existing, Policy: env.Policy, Floor: p.Floors[ord]}
+	if p.Join != nil {
+		g := p.Join.Genesis
+		in.Genesis, in.Peers = &g, p.Join.Peers
+	}
+	if existing == nil {
+		if err := env.startFromGenesis(ctx, &in); err != nil {
+			return false, planner.Result{}, err
+		}
+	}
+	if err := kube.Apply(ctx, env.Hub, env.Scheme, buildRecord(dep, in), seiv1alpha1.FieldOwnerHub); err != nil {
+		return false, planner.Result{}, err
+	}
+	if existing == nil {
+		return false, planner.Result{}, env.restoreCopyUID(ctx, ord, cluster)
+	}
+	if existing.Spec.ClusterName != cluster {
+		// A completed move: the old cluster's fence marks no longer apply.
+		for _, a := range []string{seiv1alpha1.AnnotationFencing, seiv1alpha1.AnnotationFencedCluster} {
+			if _, ok := existing.Annotations[a]; ok {
+				if err := annotate(ctx, env, existing, a, ""); err != nil {
+					return false, planner.Result{}, err
+				}
+			}
+		}
+	}
+	return false, planner.Result{}, nil
 }
 
 func clusterOf(rec *seiv1alpha1.SeiNode) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -77,6 +78,28 @@ type Reconciler struct {
 	Options controller.TypedOptions[mcreconcile.Request]
 	// Now is the clock.
 	Now func() time.Time
+
+	// namespaces remembers the member namespaces this hub made or saw, per engaged cluster instance
+	// (a re-engaged cluster starts afresh): one uncached read per namespace, not per node created.
+	namespaces sync.Map // memberNamespace -> struct{}
+}
+
+type memberNamespace struct {
+	cluster   cluster.Cluster
+	namespace string
+}
+
+// ensureNamespace makes the member's namespace exist, reading the member only the first time.
+func (r *Reconciler) ensureNamespace(ctx context.Context, cl cluster.Cluster, namespace string) error {
+	key := memberNamespace{cl, namespace}
+	if _, ok := r.namespaces.Load(key); ok {
+		return nil
+	}
+	if err := member.EnsureNamespace(ctx, cl.GetAPIReader(), cl.GetClient(), namespace); err != nil {
+		return err
+	}
+	r.namespaces.Store(key, struct{}{})
+	return nil
 }
 
 // SetupWithManager registers the controller: records on the hub, member copies on every member.
@@ -292,8 +315,12 @@ func (r *Reconciler) push(ctx context.Context, record *seiv1alpha1.SeiNode, cl c
 			return err
 		}
 	}
-	if err := member.EnsureNamespace(ctx, cl.GetAPIReader(), mc, record.Namespace); err != nil {
-		return err
+	// A copy that exists lives in its namespace: only a create needs it made (one uncached read
+	// fewer on every status change of every node).
+	if creating {
+		if err := r.ensureNamespace(ctx, cl, record.Namespace); err != nil {
+			return err
+		}
 	}
 	if g := record.Spec.Genesis; g != nil {
 		hubCM := &corev1.ConfigMap{}
@@ -311,6 +338,9 @@ func (r *Reconciler) push(ctx context.Context, record *seiv1alpha1.SeiNode, cl c
 	}
 	ctrl.LoggerFrom(ctx).Info("Creating member copy")
 	if err := member.Create(ctx, mc, r.Scheme, want); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.namespaces.Delete(memberNamespace{cl, record.Namespace}) // deleted on the member since
+		}
 		return err
 	}
 	// A fence that started between the check and the create found no copy and may have confirmed

@@ -24,6 +24,9 @@ type ManagerOptions struct {
 	MetricsAddr string
 	// ProbeAddr serves /healthz and /readyz ("0" disables).
 	ProbeAddr string
+	// PprofAddr serves Go's profiles under /debug/pprof ("" or "0" disables): where a slow fleet's
+	// time goes is then one curl away.
+	PprofAddr string
 	// LeaderElect makes only one replica act at a time.
 	LeaderElect bool
 	// LeaderElectionID names the leader-election Lease.
@@ -72,6 +75,7 @@ func (o *ManagerOptions) AddFlags(fs *flag.FlagSet, f ManagerFlags) {
 	fs.StringVar(&o.Namespace, "namespace", o.Namespace, fmt.Sprintf("the %s's namespace: %s live here", f.Component, f.NamespaceHolds))
 	fs.StringVar(&o.MetricsAddr, "metrics-bind-address", o.MetricsAddr, "address of the Prometheus metrics endpoint (0 disables)")
 	fs.StringVar(&o.ProbeAddr, "health-probe-bind-address", o.ProbeAddr, "address of /healthz and /readyz (0 disables)")
+	fs.StringVar(&o.PprofAddr, "pprof-bind-address", o.PprofAddr, "address of Go's profiles at /debug/pprof (empty or 0 disables; keep it on loopback)")
 	fs.BoolVar(&o.LeaderElect, "leader-elect", o.LeaderElect, "elect a leader so only one "+f.Component+" replica acts")
 	fs.StringVar(&o.LeaderElectionID, "leader-election-id", o.LeaderElectionID, "name of the leader-election Lease")
 	fs.DurationVar(&o.StartupTimeout, "startup-timeout", o.StartupTimeout, "how long to wait for "+f.Cluster+" to answer at start")
@@ -124,6 +128,7 @@ func (o *ManagerOptions) ForManager() manager.Options {
 	return manager.Options{
 		Metrics:                 metricsserver.Options{BindAddress: o.MetricsAddr},
 		HealthProbeBindAddress:  o.ProbeAddr,
+		PprofBindAddress:        o.PprofAddr,
 		LeaderElection:          o.LeaderElect,
 		LeaderElectionID:        o.LeaderElectionID,
 		LeaderElectionNamespace: o.Namespace,
