@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -71,6 +72,41 @@ func (f *fleetUnderTest) hubCounts() (requests, writes int64) {
 		writes += p.writes.Load()
 	}
 	return requests, writes
+}
+
+// uses sums the hub's requests by method and resource: to the hub apiserver, and to all members.
+func (f *fleetUnderTest) uses() (hub, members map[string]int64) {
+	hub, members = f.hubProxy.uses(), map[string]int64{}
+	for _, p := range f.proxies {
+		if p == f.hubProxy {
+			continue
+		}
+		for use, n := range p.uses() {
+			members[use] += n
+		}
+	}
+	return hub, members
+}
+
+// perNode says, most frequent first, how many requests of each kind were made per node between two
+// counts.
+func perNode(before, after map[string]int64, nodes int) string {
+	type use struct {
+		name string
+		n    int64
+	}
+	var all []use
+	for name, n := range after {
+		if d := n - before[name]; d > 0 {
+			all = append(all, use{name, d})
+		}
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].n > all[j].n || all[i].n == all[j].n && all[i].name < all[j].name })
+	parts := make([]string, 0, len(all))
+	for _, u := range all {
+		parts = append(parts, fmt.Sprintf("%s %.2f", u.name, float64(u.n)/float64(nodes)))
+	}
+	return strings.Join(parts, ", ")
 }
 
 const namespace = "scale"
@@ -190,6 +226,7 @@ func run(tb testing.TB, cfg config) result {
 	cpu0, err := f.hub.cpuSeconds()
 	must(err)
 	req0, writes0 := f.hubCounts()
+	hubUses0, memberUses0 := f.uses()
 	start := time.Now()
 	for d := 0; d*cfg.perDeployment < cfg.nodes; d++ {
 		must(hc.Create(ctx, fullNodes(fmt.Sprintf("d%03d", d), min(cfg.perDeployment, cfg.nodes-d*cfg.perDeployment))))
@@ -200,6 +237,9 @@ func run(tb testing.TB, cfg config) result {
 	res.running = time.Since(start)
 	req1, writes1 := f.hubCounts()
 	res.hubRequests, res.hubWrites = req1-req0, writes1-writes0
+	hubUses1, memberUses1 := f.uses()
+	tb.Logf("the hub's requests per node, apply to all Running, to the hub apiserver: %s; to members: %s",
+		perNode(hubUses0, hubUses1, cfg.nodes), perNode(memberUses0, memberUses1, cfg.nodes))
 	cpu1, err := f.hub.cpuSeconds()
 	must(err)
 	res.cpuSeconds = cpu1 - cpu0

@@ -83,3 +83,19 @@ func TestOwnCPUSecondsAreRead(t *testing.T) {
 		return self.cpuSeconds()
 	}).WithTimeout(30*time.Second).Should(BeNumerically(">", before), "a busy loop shows as CPU time")
 }
+
+func TestResourceOfNamesWhatARequestReaches(t *testing.T) {
+	g := NewWithT(t)
+	for path, want := range map[string]string{
+		"/apis/sei.io/v1alpha1/namespaces/scale/seinodes/d000-0/status": "seinodes/status",
+		"/apis/sei.io/v1alpha1/namespaces/scale/seinodes/d000-0":        "seinodes",
+		"/apis/sei.io/v1alpha1/seinodes":                                "seinodes",
+		"/api/v1/namespaces/kube-system":                                "namespaces",
+		"/api/v1/namespaces":                                            "namespaces",
+		"/api/v1/namespaces/sei-fleet-system/secrets":                   "secrets",
+		"/apis/coordination.k8s.io/v1/namespaces/x/leases/c001":         "leases",
+		"/version": "/version",
+	} {
+		g.Expect(resourceOf(path)).To(Equal(want), path)
+	}
+}
