@@ -35,7 +35,7 @@ func TestDefaultPollBackoffStartsInMillisecondsAndDoublesToItsCap(t *testing.T) 
 	}
 	ms := time.Millisecond
 	g.Expect(got).To(Equal([]time.Duration{50 * ms, 100 * ms, 200 * ms, 400 * ms, 800 * ms, 1600 * ms, 3 * time.Second, 3 * time.Second, 3 * time.Second}))
-	g.Expect(planner.PollBackoff(1 << 30)).To(Equal(planner.DefaultPollMax), "no overflow on a long wait")
+	g.Expect(planner.PollBackoff(1<<30)).To(Equal(planner.DefaultPollMax), "no overflow on a long wait")
 }
 
 func TestPollingTaskBacksOffPerTaskAndStartsAgainWhenDone(t *testing.T) {
