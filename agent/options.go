@@ -65,7 +65,7 @@ type Hooks struct {
 
 // DefaultNodeWorkers is --node-workers' default: a node's reconcile mostly waits on its apiserver and
 // its sidecar, so a few run well side by side even on one core.
-const DefaultNodeWorkers = 8
+const DefaultNodeWorkers = 16
 
 // maxNodeWorkers bounds --node-workers: more only queue on the client's rate limit.
 const maxNodeWorkers = 128

@@ -129,7 +129,26 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	log := ctrl.LoggerFrom(ctx).WithValues("SeiNode", klog.KObj(node), "cluster", r.ClusterName)
 	ctx = ctrl.LoggerInto(ctx, log)
+	// A step that wrote the node and has more to do goes on with the object its write returned, not
+	// with the cache, which lags behind the write: a stale read would only end in a conflict and a
+	// retry with backoff, or a second write of the same change.
+	for range maxSteps {
+		result, err := r.step(ctx, node)
+		if err != nil || result.RequeueAfter != again {
+			return result, err
+		}
+	}
+	return ctrl.Result{RequeueAfter: again}, nil
+}
 
+// again is the requeue of a step that wrote the node and has more to do at once.
+const again = time.Millisecond
+
+// maxSteps bounds the steps of one reconcile (finalizer, Pending, plan, its tasks, the next plan).
+const maxSteps = 8
+
+// step moves node one step on and writes what changed; node then holds what the apiserver returned.
+func (r *Reconciler) step(ctx context.Context, node *seiv1alpha1.SeiNode) (ctrl.Result, error) {
 	if node.Spec.ClusterName != "" && node.Spec.ClusterName != r.ClusterName {
 		return r.refuseForeign(ctx, node)
 	}
@@ -140,7 +159,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		if err := kube.SetFinalizer(ctx, r.Client, node, FinalizerAgent, true); err != nil {
 			return ctrl.Result{}, err
 		}
-		return ctrl.Result{RequeueAfter: time.Millisecond}, nil
+		return ctrl.Result{RequeueAfter: again}, nil
 	}
 
 	before := node.DeepCopy()
@@ -186,7 +205,7 @@ func (r *Reconciler) reconcile(ctx context.Context, node *seiv1alpha1.SeiNode, k
 	if node.Status.Phase == "" {
 		// Record Pending first, so the node is seen waiting before anything is planned for it.
 		setPhase(node, seiv1alpha1.NodePending, now)
-		return ctrl.Result{RequeueAfter: time.Millisecond}, nil
+		return ctrl.Result{RequeueAfter: again}, nil
 	}
 
 	if node.Status.Plan == nil {
@@ -230,7 +249,7 @@ func (r *Reconciler) reconcile(ctx context.Context, node *seiv1alpha1.SeiNode, k
 		r.Recorder.Eventf(node, nil, corev1.EventTypeNormal, "PlanCreated", "Plan",
 			"%s plan with %d tasks for generation %d", plan.Type, len(plan.Tasks), plan.Generation)
 		// Persist the plan before any task runs; come straight back to run it.
-		return ctrl.Result{RequeueAfter: time.Millisecond}, nil
+		return ctrl.Result{RequeueAfter: again}, nil
 	}
 
 	env := &tasks.Env{
@@ -252,7 +271,7 @@ func (r *Reconciler) reconcile(ctx context.Context, node *seiv1alpha1.SeiNode, k
 		r.Recorder.Eventf(node, nil, corev1.EventTypeNormal, "PlanComplete", "Plan", "%s plan complete; phase %s", planType, node.Status.Phase)
 	}
 	// Another plan may be due already (the spec moved on while this one ran).
-	return ctrl.Result{RequeueAfter: time.Millisecond}, nil
+	return ctrl.Result{RequeueAfter: again}, nil
 }
 
 // networkPolicyRetry is how often a steady node whose NetworkPolicy was refused tries it again.
