@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -16,6 +15,7 @@ import (
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/hub/member"
+	"github.com/sei-protocol/sei-fleet/internal/aggregate"
 	"github.com/sei-protocol/sei-fleet/internal/testfleet"
 )
 
@@ -154,7 +154,7 @@ func createAll(ctx context.Context, copies []*seiv1alpha1.SeiNode) error {
 		wg.Go(func() { errs[i] = member.Create(ctx, fleet.Member(c.Spec.ClusterName).Client, fleet.Scheme, c) })
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	return aggregate.Join(errs...)
 }
 
 // runningOn counts the SeiNodes of namespace ns Running on members.

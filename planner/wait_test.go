@@ -141,7 +141,7 @@ func TestPollCountsAreSafeForConcurrentExecutes(t *testing.T) {
 			p, s := plan(t, planner.Step{Type: "w"}), newScript(nil)
 			p.Tasks[0].ID = fmt.Sprintf("task-%d", w)
 			for range 4 {
-				out, _ := e.Execute(context.Background(), p, s)
+				out, _ := e.Execute(t.Context(), p, s)
 				waits[w] = append(waits[w], out.RequeueAfter)
 			}
 		}()
