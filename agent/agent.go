@@ -86,9 +86,11 @@ func NewManager(ctx context.Context, cfg *rest.Config, agentCfg *config.Config, 
 	if err != nil {
 		return nil, err
 	}
-	// The agent caches only the objects it made (and Nodes, for NodePort addresses); it never caches
-	// Secrets: key Secrets are read on demand.
+	// The agent caches only the objects it made, the genesis ConfigMaps the hub distributes (to be woken
+	// when one arrives) and Nodes, for NodePort addresses; it never caches Secrets: key Secrets are read
+	// on demand.
 	owned := cache.ByObject{Label: labels.SelectorFromSet(labels.Set{resources.LabelManagedBy: resources.ManagedBy})}
+	genesis := cache.ByObject{Label: labels.SelectorFromSet(labels.Set{seiv1alpha1.LabelComponent: seiv1alpha1.ComponentGenesis})}
 	logger := ctrl.Log
 	if opts.Hooks.Logger != nil {
 		logger = *opts.Hooks.Logger
@@ -98,7 +100,7 @@ func NewManager(ctx context.Context, cfg *rest.Config, agentCfg *config.Config, 
 	mgrOpts.Controller = ctrlconfig.Controller{SkipNameValidation: &opts.Hooks.SkipNameValidation}
 	mgrOpts.Cache = cache.Options{SyncPeriod: opts.Hooks.SyncPeriod, ByObject: map[client.Object]cache.ByObject{
 		&appsv1.StatefulSet{}: owned, &corev1.Service{}: owned, &corev1.Pod{}: owned, &corev1.PersistentVolumeClaim{}: owned,
-		&networkingv1.NetworkPolicy{}: owned,
+		&networkingv1.NetworkPolicy{}: owned, &corev1.ConfigMap{}: genesis,
 	}}
 	mgr, err := ctrl.NewManager(cfg, mgrOpts)
 	if err != nil {
@@ -133,6 +135,7 @@ func NewManager(ctx context.Context, cfg *rest.Config, agentCfg *config.Config, 
 		Height:         opts.Hooks.Height,
 		HeightInterval: opts.HeightInterval,
 		Executor:       opts.Hooks.Executor,
+		Workers:        opts.NodeWorkers,
 	}).SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("set up SeiNode controller: %w", err)
 	}

@@ -33,6 +33,8 @@ type Options struct {
 	HeartbeatInterval time.Duration
 	// HeightInterval is how often a running node's block height is read from seid's RPC (0: never).
 	HeightInterval time.Duration
+	// NodeWorkers is how many SeiNodes the agent reconciles at once.
+	NodeWorkers int
 	// SidecarURL, when set, is where the agent reaches a node's sidecar instead of the node's headless
 	// Service: a URL in which {namespace} and {name} are replaced (local fleets run fake sidecars).
 	SidecarURL string
@@ -61,12 +63,20 @@ type Hooks struct {
 	SkipNameValidation bool
 }
 
+// DefaultNodeWorkers is --node-workers' default: a node's reconcile mostly waits on its apiserver and
+// its sidecar, so a few run well side by side even on one core.
+const DefaultNodeWorkers = 16
+
+// maxNodeWorkers bounds --node-workers: more only queue on the client's rate limit.
+const maxNodeWorkers = 128
+
 // NewOptions returns the defaults.
 func NewOptions() *Options {
 	return &Options{
 		ManagerOptions:    cli.NewManagerOptions("agent"),
 		HeartbeatInterval: 10 * time.Second,
 		HeightInterval:    30 * time.Second,
+		NodeWorkers:       DefaultNodeWorkers,
 	}
 }
 
@@ -77,6 +87,7 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.ConfigFile, "config", o.ConfigFile, "agent configuration file (YAML); empty uses built-in defaults")
 	fs.DurationVar(&o.HeartbeatInterval, "heartbeat-interval", o.HeartbeatInterval, "how often the heartbeat Lease is renewed")
 	fs.DurationVar(&o.HeightInterval, "height-interval", o.HeightInterval, "how often a running node's block height is read from seid's RPC into status (0 disables)")
+	fs.IntVar(&o.NodeWorkers, "node-workers", o.NodeWorkers, "how many SeiNodes are reconciled at once (one node is never reconciled twice at a time)")
 	fs.StringVar(&o.SidecarURL, "sidecar-url", o.SidecarURL, "reach node sidecars at this URL instead of their headless Service; {namespace} and {name} are replaced (for local fleets)")
 }
 
@@ -96,6 +107,9 @@ func (o *Options) Validate() error {
 		if u, err := url.Parse(strings.NewReplacer("{namespace}", "ns", "{name}", "n").Replace(o.SidecarURL)); err != nil || u.Scheme == "" || u.Host == "" {
 			errs = append(errs, fmt.Errorf("--sidecar-url %q is not an http(s) URL", o.SidecarURL))
 		}
+	}
+	if o.NodeWorkers < 1 || o.NodeWorkers > maxNodeWorkers {
+		errs = append(errs, fmt.Errorf("--node-workers must be between 1 and %d, got %d", maxNodeWorkers, o.NodeWorkers))
 	}
 	if o.HeightInterval < 0 {
 		errs = append(errs, fmt.Errorf("--height-interval must not be negative, got %s", o.HeightInterval))

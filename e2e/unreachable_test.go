@@ -110,6 +110,11 @@ func TestValidatorMovesOnlyAfterFence(t *testing.T) {
 	key := create(t, dep)
 	dumpOnFailure(t, key)
 	g.Eventually(readyCount(t, key)).WithTimeout(120 * time.Second).Should(Equal("3/3"))
+	// The move below must come after the genesis time (its floor says so): the nodes may be ready
+	// before it, the hub then rightly moves the validator with no floor at all.
+	genesis := getDeployment(t, key).Status.Genesis
+	g.Expect(genesis).NotTo(BeNil())
+	g.Eventually(func() bool { return time.Now().After(genesis.GenesisTime.Time) }).WithTimeout(time.Minute).Should(BeTrue())
 
 	var victim seiv1alpha1.SeiNode
 	for _, r := range records(t, ns, "vals") {

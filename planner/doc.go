@@ -11,6 +11,9 @@
 //  3. Execute: Executor.Execute runs tasks in order, back to back while they finish synchronously, and
 //     stops at the first one still running. A failed attempt is retried with backoff within the task's
 //     retry budget; a terminal error, or an exhausted budget, fails the plan with the task's detail.
+//     A task still running says what it waits for: an object the controller watches (Watching: the
+//     watch wakes the controller; a long fallback requeue is only a safety net) or something it must
+//     poll (Polling: a backoff per task from milliseconds to seconds, counted in memory).
 //  4. Finish: the controller sees a Complete or Failed plan, applies its target or failed phase and its
 //     own conditions, and clears the plan.
 //

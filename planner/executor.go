@@ -15,6 +15,12 @@ const (
 	DefaultPollInterval = 5 * time.Second
 	DefaultBackoffBase  = 10 * time.Second
 	DefaultBackoffMax   = 5 * time.Minute
+	// DefaultPollBase and DefaultPollMax bound the poll backoff of a task that waits with WaitPoll:
+	// most waits end within milliseconds, a few take seconds.
+	DefaultPollBase = 50 * time.Millisecond
+	DefaultPollMax  = 3 * time.Second
+	// DefaultWatchFallback is how long a task that waits with WaitWatch waits for its event.
+	DefaultWatchFallback = time.Minute
 	// maxErrorLen bounds the error text kept in status.
 	maxErrorLen = 1024
 )
@@ -27,8 +33,17 @@ type Executor[E any] struct {
 	// Backoff gives the wait before retry number n (n >= 1). Default: DefaultBackoffBase × n, at most
 	// DefaultBackoffMax.
 	Backoff func(n int32) time.Duration
+	// PollBackoff gives the wait before poll number n (n >= 1) of a task that waits with WaitPoll.
+	// Default: DefaultPollBase doubling, at most DefaultPollMax.
+	PollBackoff func(n int32) time.Duration
+	// WatchFallback is when to look again at a task that waits with WaitWatch if no event came first
+	// (default DefaultWatchFallback).
+	WatchFallback time.Duration
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+
+	// polls counts the polls of each running task; safe for concurrent Executes.
+	polls pollCounter
 }
 
 // Outcome is what one Execute did.
@@ -72,6 +87,9 @@ func (e *Executor[E]) Execute(ctx context.Context, plan *seiv1alpha1.TaskPlan, e
 		}
 		res, err := e.run(ctx, task, env, now)
 		out.Ran++
+		if err != nil || res.Done {
+			e.polls.forget(task.ID)
+		}
 		switch {
 		case err != nil && (IsTerminal(err) || task.RetryCount >= task.MaxRetries):
 			failPlan(plan, task, err, now)
@@ -89,10 +107,7 @@ func (e *Executor[E]) Execute(ctx context.Context, plan *seiv1alpha1.TaskPlan, e
 			task.Error = ""
 		default:
 			task.Status = seiv1alpha1.TaskRunning
-			out.RequeueAfter = res.RequeueAfter
-			if out.RequeueAfter <= 0 {
-				out.RequeueAfter = e.pollInterval()
-			}
+			out.RequeueAfter = e.requeue(task, res, now)
 			return out, nil
 		}
 	}
@@ -139,6 +154,38 @@ func (e *Executor[E]) now() time.Time {
 		return e.Now()
 	}
 	return time.Now()
+}
+
+// requeue is when to look again at a task that is still running.
+func (e *Executor[E]) requeue(task *seiv1alpha1.PlannedTask, res Result, now time.Time) time.Duration {
+	if res.RequeueAfter > 0 {
+		return res.RequeueAfter
+	}
+	switch res.Wait {
+	case WaitPoll:
+		n := e.polls.next(task.ID, now)
+		if e.PollBackoff != nil {
+			return e.PollBackoff(n)
+		}
+		return PollBackoff(n)
+	case WaitWatch:
+		if e.WatchFallback > 0 {
+			return e.WatchFallback
+		}
+		return DefaultWatchFallback
+	default:
+		return e.pollInterval()
+	}
+}
+
+// PollBackoff is the default poll backoff: DefaultPollBase before the first poll, doubling, at most
+// DefaultPollMax.
+func PollBackoff(n int32) time.Duration {
+	d := DefaultPollBase
+	for i := int32(1); i < n && d < DefaultPollMax; i++ {
+		d *= 2
+	}
+	return min(d, DefaultPollMax)
 }
 
 func (e *Executor[E]) pollInterval() time.Duration {

@@ -20,16 +20,38 @@ type Task interface {
 type Result struct {
 	// Done is true when the task finished; the executor moves on to the next task at once.
 	Done bool
-	// RequeueAfter, when the task is not done, is when to look again (default: the executor's poll
-	// interval).
+	// RequeueAfter, when the task is not done, is when to look again (default: as Wait says).
 	RequeueAfter time.Duration
+	// Wait, when the task is not done and sets no RequeueAfter, says what it waits for, and so when
+	// the executor has it looked at again.
+	Wait Wait
 }
+
+// Wait is what a running task waits for.
+type Wait int
+
+const (
+	// WaitInterval: look again after the executor's poll interval.
+	WaitInterval Wait = iota
+	// WaitPoll: something nobody reports a change of (a task on a sidecar, over HTTP): look again
+	// after the executor's poll backoff, short at first and longer with each poll of the same task.
+	WaitPoll
+	// WaitWatch: an object the controller watches; its change wakes the controller, so look again
+	// only after the executor's watch fallback, a safety net for a missed event.
+	WaitWatch
+)
 
 // Done is the Result of a finished task.
 func Done() (Result, error) { return Result{Done: true}, nil }
 
 // Running is the Result of a task that is still in progress; after is when to look again (0: default).
 func Running(after time.Duration) (Result, error) { return Result{RequeueAfter: after}, nil }
+
+// Polling is the Result of a task that waits for something it must poll (WaitPoll).
+func Polling() (Result, error) { return Result{Wait: WaitPoll}, nil }
+
+// Watching is the Result of a task that waits for a change of a watched object (WaitWatch).
+func Watching() (Result, error) { return Result{Wait: WaitWatch}, nil }
 
 // TaskFunc adapts a function to a Task.
 type TaskFunc func(ctx context.Context) (Result, error)

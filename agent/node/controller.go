@@ -19,6 +19,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -47,7 +48,7 @@ const FinalizerAgent = "sei.io/agent"
 // +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch;delete
 // +kubebuilder:rbac:groups="",resources=nodes,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;create
-// +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;patch
+// +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Reconciler runs the SeiNodes of the agent's cluster.
@@ -71,6 +72,9 @@ type Reconciler struct {
 	HeightInterval time.Duration
 	// Height reads a node's block height; default: seid's RPC through the headless Service.
 	Height HeightReader
+	// Workers is how many nodes are reconciled at once (default 1); one node is never reconciled by
+	// two workers at a time.
+	Workers int
 }
 
 // SetupWithManager registers the controller. It refuses missing dependencies.
@@ -92,11 +96,14 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Rand == nil {
 		r.Rand = rand.Reader
 	}
+	// Workers share it: a reader handed in by a test need not be safe for concurrent reads.
+	r.Rand = &lockedReader{r: r.Rand}
 	if r.Height == nil {
 		r.Height = RPCHeight(func(n *seiv1alpha1.SeiNode) string { return resources.RPCURLAt(r.podHost(n)) })
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("seinode").
+		WithOptions(controller.Options{MaxConcurrentReconciles: max(r.Workers, 1)}).
 		// Status writes are ours: react to spec, metadata and deletion changes only.
 		For(&seiv1alpha1.SeiNode{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{},
@@ -105,7 +112,12 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&corev1.Service{}).
 		Owns(&networkingv1.NetworkPolicy{}).
 		// A pod's containers failing changes nothing the StatefulSet reports at once; status must say so.
-		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(podToNode)).
+		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(labelledToNode)).
+		// A validator's data claim has no owner (it outlives its node): it names its node by label.
+		// ensure-data-pvc waits for a deleted claim to go.
+		Watches(&corev1.PersistentVolumeClaim{}, handler.EnqueueRequestsFromMapFunc(labelledToNode)).
+		// verify-genesis waits for the genesis ConfigMap the hub distributes.
+		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.genesisToNodes)).
 		Complete(r)
 }
 
@@ -117,7 +129,26 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	log := ctrl.LoggerFrom(ctx).WithValues("SeiNode", klog.KObj(node), "cluster", r.ClusterName)
 	ctx = ctrl.LoggerInto(ctx, log)
+	// A step that wrote the node and has more to do goes on with the object its write returned, not
+	// with the cache, which lags behind the write: a stale read would only end in a conflict and a
+	// retry with backoff, or a second write of the same change.
+	for range maxSteps {
+		result, err := r.step(ctx, node)
+		if err != nil || result.RequeueAfter != again {
+			return result, err
+		}
+	}
+	return ctrl.Result{RequeueAfter: again}, nil
+}
 
+// again is the requeue of a step that wrote the node and has more to do at once.
+const again = time.Millisecond
+
+// maxSteps bounds the steps of one reconcile (finalizer, Pending, plan, its tasks, the next plan).
+const maxSteps = 8
+
+// step moves node one step on and writes what changed; node then holds what the apiserver returned.
+func (r *Reconciler) step(ctx context.Context, node *seiv1alpha1.SeiNode) (ctrl.Result, error) {
 	if node.Spec.ClusterName != "" && node.Spec.ClusterName != r.ClusterName {
 		return r.refuseForeign(ctx, node)
 	}
@@ -128,7 +159,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		if err := kube.SetFinalizer(ctx, r.Client, node, FinalizerAgent, true); err != nil {
 			return ctrl.Result{}, err
 		}
-		return ctrl.Result{RequeueAfter: time.Millisecond}, nil
+		return ctrl.Result{RequeueAfter: again}, nil
 	}
 
 	before := node.DeepCopy()
@@ -174,7 +205,7 @@ func (r *Reconciler) reconcile(ctx context.Context, node *seiv1alpha1.SeiNode, k
 	if node.Status.Phase == "" {
 		// Record Pending first, so the node is seen waiting before anything is planned for it.
 		setPhase(node, seiv1alpha1.NodePending, now)
-		return ctrl.Result{RequeueAfter: time.Millisecond}, nil
+		return ctrl.Result{RequeueAfter: again}, nil
 	}
 
 	if node.Status.Plan == nil {
@@ -218,7 +249,7 @@ func (r *Reconciler) reconcile(ctx context.Context, node *seiv1alpha1.SeiNode, k
 		r.Recorder.Eventf(node, nil, corev1.EventTypeNormal, "PlanCreated", "Plan",
 			"%s plan with %d tasks for generation %d", plan.Type, len(plan.Tasks), plan.Generation)
 		// Persist the plan before any task runs; come straight back to run it.
-		return ctrl.Result{RequeueAfter: time.Millisecond}, nil
+		return ctrl.Result{RequeueAfter: again}, nil
 	}
 
 	env := &tasks.Env{
@@ -240,7 +271,7 @@ func (r *Reconciler) reconcile(ctx context.Context, node *seiv1alpha1.SeiNode, k
 		r.Recorder.Eventf(node, nil, corev1.EventTypeNormal, "PlanComplete", "Plan", "%s plan complete; phase %s", planType, node.Status.Phase)
 	}
 	// Another plan may be due already (the spec moved on while this one ran).
-	return ctrl.Result{RequeueAfter: time.Millisecond}, nil
+	return ctrl.Result{RequeueAfter: again}, nil
 }
 
 // networkPolicyRetry is how often a steady node whose NetworkPolicy was refused tries it again.

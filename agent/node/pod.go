@@ -50,8 +50,9 @@ func (r *Reconciler) observePod(ctx context.Context, node *seiv1alpha1.SeiNode) 
 	return obs
 }
 
-// podToNode maps a node's pod (the cache holds only the agent's own) to its SeiNode.
-func podToNode(_ context.Context, o client.Object) []reconcile.Request {
+// labelledToNode maps an object labelled with its node's name (a pod, a data claim: the cache holds
+// only the agent's own) to that SeiNode.
+func labelledToNode(_ context.Context, o client.Object) []reconcile.Request {
 	name := o.GetLabels()[seiv1alpha1.LabelNode]
 	if name == "" {
 		return nil

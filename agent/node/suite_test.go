@@ -78,11 +78,14 @@ func startAgent(t *testing.T, o agentOpts) *agentRun {
 		Sidecar: func(n *seiv1alpha1.SeiNode) tasks.Sidecar {
 			return sidecar.New(o.sidecars.Address(n.Namespace, n.Name), sidecar.ForValidator(n.Spec.Validator != nil))
 		},
-		// Production timings, but seconds where production waits minutes.
+		// Production timings, but seconds where production waits minutes. A task waiting on an object
+		// is looked at again only when a watch reports a change: an hour's fallback would time every
+		// test out, so each wait the suite passes shows that a watch woke the node.
 		Executor: &planner.Executor[*tasks.Env]{
-			Registry:     tasks.Registry(),
-			PollInterval: 200 * time.Millisecond,
-			Backoff:      func(n int32) time.Duration { return time.Duration(n) * 200 * time.Millisecond },
+			Registry:      tasks.Registry(),
+			PollInterval:  200 * time.Millisecond,
+			Backoff:       func(n int32) time.Duration { return time.Duration(n) * 200 * time.Millisecond },
+			WatchFallback: time.Hour,
 		},
 		NewClient:          rec.NewClient,
 		NoHeartbeat:        !o.production,

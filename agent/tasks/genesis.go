@@ -3,7 +3,6 @@ package tasks
 import (
 	"context"
 	"fmt"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -30,7 +29,7 @@ func verifyGenesis(ctx context.Context, env *Env) (planner.Result, error) {
 	cm := &corev1.ConfigMap{}
 	if err := env.Reader.Get(ctx, ref, cm); err != nil {
 		if apierrors.IsNotFound(err) {
-			return planner.Running(5 * time.Second)
+			return planner.Watching() // a genesis ConfigMap's creation wakes the nodes naming it
 		}
 		return planner.Result{}, fmt.Errorf("read genesis ConfigMap %s: %w", ref, err)
 	}

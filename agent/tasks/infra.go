@@ -7,7 +7,6 @@ import (
 	"net"
 	"sort"
 	"strconv"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -45,7 +44,7 @@ func ensureDataPVC(ctx context.Context, env *Env) (planner.Result, error) {
 		ctrl.LoggerFrom(ctx).Info("Creating data PersistentVolumeClaim", "PersistentVolumeClaim", klog.KObj(pvc))
 		if err := env.Client.Create(ctx, pvc); err != nil {
 			if apierrors.IsAlreadyExists(err) {
-				return planner.Running(time.Second) // someone else was faster: judge theirs next time
+				return planner.Polling() // someone else was faster, perhaps unlabelled (not watched): judge theirs next time
 			}
 			return planner.Result{}, fmt.Errorf("create PersistentVolumeClaim %s: %w", key, err)
 		}
@@ -59,7 +58,7 @@ func ensureDataPVC(ctx context.Context, env *Env) (planner.Result, error) {
 	case errors.Is(err, resources.ErrClaimTerminating):
 		ctrl.LoggerFrom(ctx).Info("Waiting for the deleted data PersistentVolumeClaim to go before creating it again",
 			"PersistentVolumeClaim", klog.KObj(existing))
-		return planner.Running(5 * time.Second)
+		return planner.Watching() // a claim labelled for the node is watched (a foreign one waits for the fallback)
 	case err != nil:
 		return planner.Result{}, planner.Terminal(err)
 	}
@@ -74,7 +73,7 @@ func ensureDataPVC(ctx context.Context, env *Env) (planner.Result, error) {
 	// is judged again rather than overwritten.
 	if err := env.Client.Patch(ctx, patched, client.MergeFromWithOptions(existing, client.MergeFromWithOptimisticLock{})); err != nil {
 		if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
-			return planner.Running(time.Second)
+			return planner.Polling()
 		}
 		return planner.Result{}, fmt.Errorf("adopt PersistentVolumeClaim %s: %w", key, err)
 	}
@@ -135,7 +134,7 @@ func resolveP2PAddress(ctx context.Context, env *Env) (planner.Result, error) {
 	key := client.ObjectKey{Namespace: node.Namespace, Name: resources.P2PServiceName(node)}
 	if err := env.Client.Get(ctx, key, svc); err != nil {
 		if apierrors.IsNotFound(err) {
-			return planner.Running(2 * time.Second)
+			return planner.Watching() // the node's own Service: its creation wakes the node
 		}
 		return planner.Result{}, fmt.Errorf("get P2P Service %s: %w", key, err)
 	}
@@ -151,11 +150,11 @@ func resolveP2PAddress(ctx context.Context, env *Env) (planner.Result, error) {
 				return planner.Done()
 			}
 		}
-		return planner.Running(10 * time.Second) // the load balancer is still being provisioned
+		return planner.Watching() // the load balancer is still being provisioned; its ingress wakes the node
 	case corev1.ServiceTypeNodePort:
 		addr, err := nodePortAddress(ctx, env, svc)
 		if err != nil || addr == "" {
-			return planner.Running(10 * time.Second)
+			return planner.Polling() // Kubernetes nodes' addresses are not watched
 		}
 		node.Status.P2PAddress = addr
 		return planner.Done()

@@ -3,7 +3,6 @@ package tasks
 import (
 	"context"
 	"fmt"
-	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -25,7 +24,7 @@ func replacePod(ctx context.Context, env *Env) (planner.Result, error) {
 		return planner.Result{}, err
 	}
 	if sts.Status.ObservedGeneration < sts.Generation {
-		return planner.Running(2 * time.Second) // the controller has not computed the new revision yet
+		return planner.Watching() // the controller has not computed the new revision yet
 	}
 	pod, err := uncachedPod(ctx, env)
 	if err != nil {
@@ -90,7 +89,7 @@ func awaitRollout(ctx context.Context, env *Env) (planner.Result, error) {
 	rolled := st.ObservedGeneration >= sts.Generation && st.UpdateRevision != "" &&
 		st.UpdatedReplicas == want && st.ReadyReplicas == want
 	if !rolled {
-		return planner.Running(5 * time.Second)
+		return planner.Watching() // the StatefulSet's status (and the pod's) wake the node
 	}
 	env.Node.Status.CurrentImage = env.Node.Spec.Image
 	return planner.Done()

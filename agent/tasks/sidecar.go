@@ -30,10 +30,10 @@ func awaitSidecar(ctx context.Context, env *Env, p *seiv1alpha1.PlannedTask) (pl
 		return planner.Result{}, err
 	}
 	if !current {
-		return waitOrFail(env, p, errors.New("the node's pod at the StatefulSet's current revision is not there yet"))
+		return waitOrFail(env, p, planner.WaitWatch, errors.New("the node's pod at the StatefulSet's current revision is not there yet"))
 	}
 	if _, err := env.Sidecar.Healthz(ctx); err != nil {
-		return waitOrFail(env, p, fmt.Errorf("sidecar unreachable: %w", err))
+		return waitOrFail(env, p, planner.WaitPoll, fmt.Errorf("sidecar unreachable: %w", err))
 	}
 	return planner.Done()
 }
@@ -64,7 +64,7 @@ func sidecarTask(wire string) planner.Factory[*Env] {
 			return sidecarError(env, p, err)
 		}
 		if !done {
-			return planner.Running(2 * time.Second)
+			return planner.Polling() // a sidecar task's progress is reported to nobody
 		}
 		return planner.Done()
 	})
@@ -80,13 +80,15 @@ func sidecarError(env *Env, p *seiv1alpha1.PlannedTask, err error) (planner.Resu
 	case errors.Is(err, sidecar.ErrInvalidTask), sidecar.IsPermanent(err):
 		return planner.Result{}, planner.Terminal(err)
 	default:
-		return waitOrFail(env, p, err)
+		return waitOrFail(env, p, planner.WaitPoll, err)
 	}
 }
 
-func waitOrFail(env *Env, p *seiv1alpha1.PlannedTask, err error) (planner.Result, error) {
+// waitOrFail waits (for what wait says) until the task has been running for sidecarPatience, then
+// counts err as a failed attempt.
+func waitOrFail(env *Env, p *seiv1alpha1.PlannedTask, wait planner.Wait, err error) (planner.Result, error) {
 	if p.StartedAt == nil || env.now().Sub(p.StartedAt.Time) < sidecarPatience {
-		return planner.Running(3 * time.Second)
+		return planner.Result{Wait: wait}, nil
 	}
 	return planner.Result{}, fmt.Errorf("gave up after %s: %w", sidecarPatience, err)
 }

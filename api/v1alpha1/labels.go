@@ -21,6 +21,9 @@ const (
 	LabelPolicy = "sei.io/policy"
 	// LabelComponent says what part of a node an object is (data, p2p, genesis, signing-key, ...).
 	LabelComponent = "sei.io/component"
+	// ComponentGenesis is LabelComponent's value on a genesis ConfigMap, on the hub and on the members
+	// (agents watch those).
+	ComponentGenesis = "genesis"
 )
 
 // Field owners for server-side apply: every field a hub writes on a member is owned by FieldOwnerHub,

@@ -37,6 +37,7 @@ func TestBadFlagsExitWithUsageError(t *testing.T) {
 		{[]string{"--cluster-name", "a", "--namespace", "Not_A_Namespace"}, `--namespace "Not_A_Namespace" is not a namespace name`},
 		{[]string{"--cluster-name", "a", "--leader-elect", "--leader-election-id", "No Lease"}, `--leader-election-id "No Lease" is not a valid Lease name`},
 		{[]string{"--cluster-name", "a", "--startup-timeout", "0s"}, "--startup-timeout must be positive, got 0s"},
+		{[]string{"--cluster-name", "a", "--node-workers", "0"}, "--node-workers must be between 1 and 128, got 0"},
 	} {
 		g := NewWithT(t)
 		var stderr bytes.Buffer

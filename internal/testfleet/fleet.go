@@ -174,6 +174,10 @@ func (cp *ControlPlane) connectWith(scheme *runtime.Scheme) error {
 	}
 	// Without a timeout a hung apiserver hangs every call (rest.Config defaults to none).
 	cfg.Timeout = 15 * time.Second
+	// client-go's default limit (5 requests a second) made the Simulator, one pass of a few requests
+	// per StatefulSet every 100ms, the slowest part of a member with ten nodes; envtest's own admin
+	// config does the same.
+	cfg.QPS, cfg.Burst = 1000, 2000
 	cl, err := client.New(cfg, client.Options{Scheme: scheme})
 	if err != nil {
 		return fmt.Errorf("client for %s: %w", cp.Name, err)
