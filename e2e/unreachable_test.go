@@ -111,7 +111,8 @@ func TestValidatorMovesOnlyAfterFence(t *testing.T) {
 	dumpOnFailure(t, key)
 	g.Eventually(readyCount(t, key)).WithTimeout(120 * time.Second).Should(Equal("3/3"))
 	// The move below must come after the genesis time (its floor says so): the nodes may be ready
-	// before it, the hub then rightly moves the validator with no floor at all.
+	// before it, the hub then rightly moves the validator with no floor at all. Waiting for it keeps
+	// the fence's speed (woken by events, not polled) from deciding which rule applies.
 	genesis := getDeployment(t, key).Status.Genesis
 	g.Expect(genesis).NotTo(BeNil())
 	g.Eventually(func() bool { return time.Now().After(genesis.GenesisTime.Time) }).WithTimeout(time.Minute).Should(BeTrue())
@@ -122,12 +123,6 @@ func TestValidatorMovesOnlyAfterFence(t *testing.T) {
 	}
 	from := victim.Spec.ClusterName
 	fromCluster := fleet.Member(from)
-
-	// The move below is to happen after the genesis time, where a key starting on a new volume gets a
-	// floor: wait for it, so the fence's speed (it is woken by events, not polled) does not decide
-	// which rule applies.
-	genesisTime := getDeployment(t, key).Status.Genesis.GenesisTime.Time
-	g.Eventually(func() bool { return time.Now().After(genesisTime) }).WithTimeout(30 * time.Second).Should(BeTrue())
 
 	// Sample, all along, how many member copies of the validator exist: never more than one.
 	stopSampling := sampleCopies(t, victim)

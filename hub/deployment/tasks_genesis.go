@@ -116,7 +116,7 @@ func persistedGenesis(ctx context.Context, env *Env) (*corev1.ConfigMap, error) 
 	dep := env.Deployment
 	list := &corev1.ConfigMapList{}
 	if err := env.HubReader.List(ctx, list, client.InNamespace(dep.Namespace), client.MatchingLabels{
-		seiv1alpha1.LabelDeploymentUID: string(dep.UID), seiv1alpha1.LabelComponent: "genesis",
+		seiv1alpha1.LabelDeploymentUID: string(dep.UID), seiv1alpha1.LabelComponent: seiv1alpha1.ComponentGenesis,
 	}); err != nil {
 		return nil, fmt.Errorf("list genesis ConfigMaps of %s: %w", dep.Name, err)
 	}
@@ -150,7 +150,7 @@ func createGenesis(ctx context.Context, env *Env) (*corev1.ConfigMap, error) {
 			Namespace: key.Namespace, Name: key.Name,
 			Labels: map[string]string{
 				seiv1alpha1.LabelDeployment: dep.Name, seiv1alpha1.LabelDeploymentUID: string(dep.UID),
-				seiv1alpha1.LabelChain: dep.Spec.ChainID, seiv1alpha1.LabelComponent: "genesis",
+				seiv1alpha1.LabelChain: dep.Spec.ChainID, seiv1alpha1.LabelComponent: seiv1alpha1.ComponentGenesis,
 			},
 			Annotations: map[string]string{
 				seiv1alpha1.AnnotationGenesisSHA256: res.SHA256,
