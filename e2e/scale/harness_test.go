@@ -16,6 +16,7 @@ import (
 	clusterv1 "open-cluster-management.io/api/cluster/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/sei-protocol/sei-fleet/agent"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/internal/agentsim"
 	"github.com/sei-protocol/sei-fleet/internal/aggregate"
@@ -162,7 +163,7 @@ func run(tb testing.TB, cfg config) result {
 		vc, err := client.New(v.RESTConfig(), client.Options{Scheme: fleet.Scheme})
 		must(err)
 		must(client.IgnoreAlreadyExists(vc.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: seiv1alpha1.DefaultSystemNamespace}})))
-		a, err := agentsim.Start(ctx, v.RESTConfig(), fleet.Scheme, agentsim.Options{ClusterName: name, HeartbeatInterval: 5 * time.Second})
+		a, err := agentsim.Start(ctx, v.RESTConfig(), fleet.Scheme, agentsim.Options{ClusterName: name, HeartbeatInterval: agent.NewOptions().HeartbeatInterval})
 		must(err)
 		f.agents = append(f.agents, a)
 		f.closers = append(f.closers, func() { _ = a.Stop() })
@@ -206,7 +207,7 @@ func run(tb testing.TB, cfg config) result {
 	must(os.WriteFile(kcPath, kc, 0o600))
 	args := append([]string{
 		"--kubeconfig", kcPath, "--metrics-bind-address", "0", "--health-probe-bind-address", "0",
-		"--resync", cfg.resync.String(), "--probe-interval", "2s", "--member-timeout", "5s",
+		"--resync", cfg.resync.String(),
 	}, cfg.hubArgs...)
 	hubStart := time.Now()
 	f.hub, err = startHub(bin, filepath.Join(dir, "hub.log"), args)
