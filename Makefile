@@ -102,8 +102,12 @@ bench-scale: test-bins ## Scale harness (docs/performance.md): 100 member cluste
 	go test ./e2e/scale/ -run '^$$' -bench Scale -benchtime 1x -timeout 120m $(SCALE_FLAGS)
 
 .PHONY: bench-direct
-bench-direct: test-bins ## Apply-to-Running benchmarks of the in-process fleet (hub and three agents in the test process)
-	go test ./e2e/ -run '^$$' -bench 'ApplyToRunning|DirectToRunning' -benchtime 3x
+BENCH_OUT ?= bin/bench-direct.txt
+BENCHSTAT ?= go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+bench-direct: test-bins ## Apply-to-Running via the hub against the same nodes made straight on the members (in-process fleet, 3 members), 5 runs each, then benchstat's hub/direct table
+	mkdir -p $(dir $(BENCH_OUT))
+	set -o pipefail; go test ./e2e/ -run '^$$' -bench 'ApplyToRunning|DirectToRunning' -benchtime 1x -count 5 -timeout 60m | tee $(BENCH_OUT)
+	$(BENCHSTAT) -col '.name@(DirectToRunning ApplyToRunning)' -row /nodes $(BENCH_OUT)
 
 .PHONY: test-chain
 test-chain: test-bins ## Build a real seid and seictl if needed, then run the chain conformance tests against them (e2e/chain; the fake sidecar's config tasks against the real one)
