@@ -59,6 +59,8 @@ type fleetUnderTest struct {
 	closers  []func()
 	hubProxy *countingProxy
 	poll     time.Duration
+	logf     func(format string, args ...any)
+	progress string // what the last poll of a wait saw, logged every 30 s
 }
 
 func (f *fleetUnderTest) close() {
@@ -120,7 +122,7 @@ func run(tb testing.TB, cfg config) result {
 		tb.Skipf("needs the test binaries (make test-bins): %v", err)
 	}
 	ctx := tb.Context()
-	f := &fleetUnderTest{poll: time.Second + time.Duration(cfg.nodes/5000)*time.Second}
+	f := &fleetUnderTest{poll: time.Second + time.Duration(cfg.nodes/5000)*time.Second, logf: tb.Logf}
 	tb.Cleanup(f.close)
 	must := func(err error) {
 		tb.Helper()
@@ -333,6 +335,7 @@ func (f *fleetUnderTest) allPlaced(ctx context.Context, want int) (bool, error) 
 			placed++
 		}
 	}
+	f.progress = fmt.Sprintf("%d/%d placed", placed, want)
 	return placed >= want, nil
 }
 
@@ -341,12 +344,12 @@ func (f *fleetUnderTest) allReady(ctx context.Context) (bool, error) {
 	if err := f.fleet.Hub.Client.List(ctx, &l, client.InNamespace(namespace)); err != nil {
 		return false, fmt.Errorf("list SeiNodeDeployments: %w", err)
 	}
+	var ready, replicas int32
 	for _, d := range l.Items {
-		if d.Status.ReadyReplicas != d.Spec.Replicas {
-			return false, nil
-		}
+		ready, replicas = ready+min(d.Status.ReadyReplicas, d.Spec.Replicas), replicas+d.Spec.Replicas
 	}
-	return len(l.Items) > 0, nil
+	f.progress = fmt.Sprintf("%d/%d ready", ready, replicas)
+	return len(l.Items) > 0 && ready == replicas, nil
 }
 
 // allHealthy: the hub pinned every cluster's identity and the policy counts every cluster healthy, so
@@ -372,9 +375,15 @@ func (f *fleetUnderTest) allHealthy(ctx context.Context) (bool, error) {
 // waitFor polls done until it holds, the hub exits, or timeout: every second, and a second more per
 // 5,000 nodes, so that the harness's own lists of every record weigh little on the hub apiserver.
 func (f *fleetUnderTest) waitFor(ctx context.Context, timeout time.Duration, what string, done func(context.Context) (bool, error)) error {
-	deadline := time.Now().Add(timeout)
+	start := time.Now()
+	deadline, nextLog := start.Add(timeout), start.Add(30*time.Second)
 	var last error
+	f.progress = ""
 	for time.Now().Before(deadline) {
+		if now := time.Now(); now.After(nextLog) && f.progress != "" && f.logf != nil {
+			f.logf("waiting for %s, %s: %s", what, now.Sub(start).Round(time.Second), f.progress)
+			nextLog = now.Add(30 * time.Second)
+		}
 		if err := f.hub.running(); err != nil {
 			return fmt.Errorf("waiting for %s: %w", what, err)
 		}
