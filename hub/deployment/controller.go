@@ -61,7 +61,8 @@ type Reconciler struct {
 	Options     controller.Options
 	Now         func() time.Time
 
-	policies policyLocks
+	policies    policyLocks
+	usageCounts policyUsage
 }
 
 // SetupWithManager registers the controller on the hub's own cluster.
@@ -77,6 +78,13 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &seiv1alpha1.SeiNode{}, indexRecordsOf, recordsOfKey); err != nil {
 		return fmt.Errorf("index SeiNode records by deployment: %w", err)
+	}
+	informer, err := mgr.GetCache().GetInformer(context.Background(), &seiv1alpha1.SeiNode{})
+	if err != nil {
+		return fmt.Errorf("SeiNode informer: %w", err)
+	}
+	if err := r.usageCounts.watch(informer); err != nil {
+		return err
 	}
 	all := handler.EnqueueRequestsFromMapFunc(r.all)
 	b := ctrl.NewControllerManagedBy(mgr).

@@ -3,6 +3,7 @@ package deployment
 import (
 	"context"
 	"fmt"
+	"maps"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -78,7 +79,7 @@ func (r *Reconciler) evaluate(ctx context.Context, dep *seiv1alpha1.SeiNodeDeplo
 	if err != nil {
 		return nil, err
 	}
-	usage, err := r.usage(ctx, dep, ev.policy)
+	usage, err := r.usage(ctx, pol, records)
 	if err != nil {
 		return nil, err
 	}
@@ -170,21 +171,29 @@ func invalidGenesis(dep *seiv1alpha1.SeiNodeDeployment, now time.Time) string {
 	return ""
 }
 
-// usage counts, per cluster, the nodes other deployments placed under the same policy.
-func (r *Reconciler) usage(ctx context.Context, dep *seiv1alpha1.SeiNodeDeployment, policy string) (map[string]int, error) {
-	all := &seiv1alpha1.SeiNodeList{}
-	// Read-only, and every node under the policy (10,000 in a large fleet): the cache's own objects,
-	// not copies of them.
-	if err := r.Hub.List(ctx, all, client.MatchingLabels{seiv1alpha1.LabelPolicy: policy}, client.UnsafeDisableDeepCopy); err != nil {
-		return nil, fmt.Errorf("list SeiNodes under policy %s: %w", policy, err)
+// usage counts, per cluster, the nodes other deployments placed under the same policy. Under a capped
+// policy (maxNodesPerCluster), where the count decides whether a cluster is full, it is counted afresh
+// from the cache; otherwise it only breaks ties towards emptier clusters, and the count kept per policy
+// (valid until a record under it is created, deleted or moved) does.
+func (r *Reconciler) usage(ctx context.Context, pol *seiv1alpha1.SeiPlacementPolicy, records []seiv1alpha1.SeiNode) (map[string]int, error) {
+	counts := &r.usageCounts
+	if pol.Spec.MaxNodesPerCluster != nil {
+		counts = &policyUsage{} // not watched: counts every time
 	}
-	out := map[string]int{}
-	for i := range all.Items {
-		n := &all.Items[i]
-		if n.Namespace == dep.Namespace && n.Labels[seiv1alpha1.LabelDeployment] == dep.Name {
-			continue
+	all, err := counts.of(ctx, r.Hub, pol.Name)
+	if err != nil {
+		return nil, err
+	}
+	out := maps.Clone(all)
+	for i := range records {
+		if rec := &records[i]; rec.Labels[seiv1alpha1.LabelPolicy] == pol.Name {
+			out[rec.Spec.ClusterName]--
 		}
-		out[n.Spec.ClusterName]++
+	}
+	for cluster, n := range out {
+		if n <= 0 { // the deployment's own records, or a count a moment behind them
+			delete(out, cluster)
+		}
 	}
 	return out, nil
 }
