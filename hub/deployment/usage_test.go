@@ -55,7 +55,7 @@ func usageNode(name, policy, cluster string) seiv1alpha1.SeiNode {
 
 func TestPolicyUsageCountsAgainOnlyWhenARecordUnderThePolicyMoves(t *testing.T) {
 	g := NewWithT(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	a, b := usageNode("a", "p", "c1"), usageNode("b", "p", "c2")
 	reader := &countingReader{nodes: []seiv1alpha1.SeiNode{a, b, usageNode("x", "other", "c1")}}
 
