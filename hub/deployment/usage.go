@@ -3,6 +3,7 @@ package deployment
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sync"
 
 	toolscache "k8s.io/client-go/tools/cache"
@@ -35,7 +36,7 @@ func (u *policyUsage) watch(informer crcache.Informer) error {
 		UpdateFunc: func(oldObj, newObj any) {
 			o, okOld := oldObj.(*seiv1alpha1.SeiNode)
 			n, okNew := newObj.(*seiv1alpha1.SeiNode)
-			if okOld && okNew && o.Spec.ClusterName == n.Spec.ClusterName && equalLabels(o.Labels, n.Labels) {
+			if okOld && okNew && o.Spec.ClusterName == n.Spec.ClusterName && maps.Equal(o.Labels, n.Labels) {
 				return
 			}
 			u.bump(oldObj)
@@ -98,16 +99,4 @@ func (u *policyUsage) of(ctx context.Context, c client.Reader, policy string) (m
 		u.mu.Unlock()
 	}
 	return perCluster, nil
-}
-
-func equalLabels(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
