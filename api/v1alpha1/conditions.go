@@ -22,6 +22,10 @@ const (
 	// NodeMemberSynced is owned by the hub on its record: True when the member copy matches and its
 	// status was copied up recently.
 	NodeMemberSynced = "MemberSynced"
+	// NodeCaughtUp is True while seid reports it is not catching up (RPC /status
+	// sync_info.catching_up false) and False while it is (block sync, state sync or a snapshot
+	// restore still under way); its message gives the node's height. Ready waits for it.
+	NodeCaughtUp = "CaughtUp"
 )
 
 // SeiNodeDeployment condition types, owned by the hub.
@@ -51,6 +55,8 @@ const (
 	ReasonNotPaused  = "NotPaused"
 
 	// Node reasons.
+	ReasonCaughtUp   = "CaughtUp"
+	ReasonCatchingUp = "CatchingUp"
 	ReasonRunning           = "Running"
 	ReasonNotRunning        = "NotRunning"
 	ReasonTaskFailed        = "TaskFailed"
