@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -110,7 +111,9 @@ func startAgent(t *testing.T, o agentOpts) *agentRun {
 	go func() {
 		defer close(done)
 		if err := mgr.Start(ctx); err != nil {
-			t.Errorf("agent manager: %v", err)
+			// A runnable that outlives the grace period is a bug; its stack says which.
+			buf := make([]byte, 1<<22)
+			t.Errorf("agent manager: %v\n%s", err, buf[:runtime.Stack(buf, true)])
 		}
 	}()
 	stopped := false

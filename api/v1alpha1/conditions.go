@@ -55,8 +55,8 @@ const (
 	ReasonNotPaused  = "NotPaused"
 
 	// Node reasons.
-	ReasonCaughtUp   = "CaughtUp"
-	ReasonCatchingUp = "CatchingUp"
+	ReasonCaughtUp          = "CaughtUp"
+	ReasonCatchingUp        = "CatchingUp"
 	ReasonRunning           = "Running"
 	ReasonNotRunning        = "NotRunning"
 	ReasonTaskFailed        = "TaskFailed"
