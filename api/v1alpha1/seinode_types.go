@@ -83,7 +83,12 @@ type SeiNodeSpec struct {
 }
 
 // FullNodeSpec configures a full node.
-type FullNodeSpec struct{}
+// +kubebuilder:validation:XValidation:rule="has(self.bootstrap) == has(oldSelf.bootstrap) && (!has(self.bootstrap) || (has(self.bootstrap.stateSync) == has(oldSelf.bootstrap.stateSync) && has(self.bootstrap.snapshot) == has(oldSelf.bootstrap.snapshot)))",message="fullNode.bootstrap cannot be added, removed or switched between stateSync and snapshot: it only acts on a node's first start"
+type FullNodeSpec struct {
+	// bootstrap says how the node gets the chain's state on its first start.
+	// +optional
+	Bootstrap *BootstrapSpec `json:"bootstrap,omitempty"`
+}
 
 // ArchiveSpec configures an archive node.
 type ArchiveSpec struct{}
@@ -213,6 +218,11 @@ type SeiNodeStatus struct {
 	// p2pAddress (host:port) is where peers reach the node.
 	// +optional
 	P2PAddress string `json:"p2pAddress,omitempty"`
+
+	// rpcAddress (host:port) is where nodes in other clusters reach the node's Tendermint RPC, for a
+	// node that serves state sync (spec.serveStateSync).
+	// +optional
+	RPCAddress string `json:"rpcAddress,omitempty"`
 
 	// consensusPubKey is the validator's consensus public key (base64 ed25519).
 	// +optional

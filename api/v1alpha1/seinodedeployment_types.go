@@ -51,6 +51,8 @@ const (
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.genesis) || (has(self.genesis) && self.genesis == oldSelf.genesis)",message="spec.genesis is immutable once set"
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.genesis) || self.replicas == oldSelf.replicas",message="spec.replicas is immutable for a genesis deployment: the validator set is fixed at genesis"
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.joins) || (has(self.joins) && self.joins == oldSelf.joins)",message="spec.joins is immutable once set"
+// +kubebuilder:validation:XValidation:rule="!has(self.bootstrap) || self.role == 'FullNode'",message="spec.bootstrap is only allowed when spec.role is FullNode"
+// +kubebuilder:validation:XValidation:rule="!has(self.bootstrap) || has(self.joins) || (has(self.bootstrap.stateSync) && has(self.bootstrap.stateSync.rpcServers)) || (has(self.bootstrap.snapshot) && has(self.bootstrap.snapshot.rpcServers))",message="spec.bootstrap needs rpcServers unless spec.joins names a deployment whose nodes serve state sync"
 type SeiNodeDeploymentSpec struct {
 	// chainId of the network: a DNS-1123 label of at most 50 characters (Tendermint's limit).
 	// +kubebuilder:validation:MinLength=1
@@ -91,6 +93,11 @@ type SeiNodeDeploymentSpec struct {
 	// chain, its genesis and its peers.
 	// +optional
 	Joins *JoinSpec `json:"joins,omitempty"`
+
+	// bootstrap says how full nodes get the chain's state on their first start (state sync or a
+	// snapshot) instead of replaying every block. Each node keeps the bootstrap it was created with.
+	// +optional
+	Bootstrap *BootstrapSpec `json:"bootstrap,omitempty"`
 
 	// placement says which SeiPlacementPolicy places the nodes.
 	Placement PlacementSpec `json:"placement"`
