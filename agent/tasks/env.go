@@ -59,6 +59,9 @@ const (
 	TypeSidecarConfigCheck = "sidecar-config-validate"
 	TypeSidecarRestartSeid = "sidecar-restart-seid"
 	TypeSidecarMarkReady   = "sidecar-mark-ready"
+	// Bootstrap of an empty full node: restore a snapshot archive, configure state sync.
+	TypeSidecarSnapshotRestore = "sidecar-snapshot-restore"
+	TypeSidecarStateSync       = "sidecar-configure-state-sync"
 )
 
 // Registry returns every task the agent runs.
@@ -89,6 +92,9 @@ var sidecarTaskTypes = map[string]string{
 	TypeSidecarConfigCheck: sidecar.TaskTypeConfigValidate,
 	TypeSidecarRestartSeid: sidecar.TaskTypeRestartSeid,
 	TypeSidecarMarkReady:   sidecar.TaskTypeMarkReady,
+
+	TypeSidecarSnapshotRestore: sidecar.TaskTypeSnapshotRestore,
+	TypeSidecarStateSync:       sidecar.TaskTypeConfigureStateSync,
 }
 
 // task adapts a function of the environment alone to a planner factory.

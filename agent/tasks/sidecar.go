@@ -111,7 +111,7 @@ func sidecarParams(env *Env, wire string) (json.RawMessage, error) {
 		if err := nodeconfig.ValidateOverrides(string(node.Spec.Mode()), node.Spec.Overrides); err != nil {
 			return nil, errors.New(nodeconfig.Summary("spec.overrides", err))
 		}
-		params = sidecar.ConfigIntent{Mode: string(node.Spec.Mode()), Overrides: node.Spec.Overrides}
+		params = sidecar.ConfigIntent{Mode: string(node.Spec.Mode()), Overrides: configOverrides(node)}
 	case sidecar.TaskTypeConfigPatch:
 		// seid init binds a validator's and a seed's P2P and RPC listeners to localhost; peers in other
 		// clusters (through the P2P Service) and the readiness probe need them on the pod's address.
@@ -124,6 +124,18 @@ func sidecarParams(env *Env, wire string) (json.RawMessage, error) {
 		}
 		rpc := map[string]any{"laddr": fmt.Sprintf("tcp://0.0.0.0:%d", resources.PortRPC)}
 		params = sidecar.ConfigPatchParams{Files: map[string]map[string]any{"config.toml": {"p2p": p2p, "rpc": rpc}}}
+	case sidecar.TaskTypeConfigureStateSync:
+		b := bootstrapOf(node)
+		if b == nil {
+			return nil, errors.New("the node has no fullNode.bootstrap")
+		}
+		params = stateSyncParams(b)
+	case sidecar.TaskTypeSnapshotRestore:
+		b := bootstrapOf(node)
+		if b == nil || b.Snapshot == nil {
+			return nil, errors.New("the node has no fullNode.bootstrap.snapshot")
+		}
+		params = sidecar.SnapshotRestoreParams{TargetHeight: b.Snapshot.TargetHeight}
 	default:
 		params = struct{}{}
 	}
