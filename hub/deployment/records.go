@@ -174,8 +174,7 @@ func lightClient(b *seiv1alpha1.BootstrapSpec) *seiv1alpha1.LightClientSpec {
 
 // witnessesFor picks a joiner's witnesses in cluster: those in other clusters first, so that the
 // trust point comes from another cluster's node, and those in its own cluster only when fewer than
-// two others exist (seid's light client wants a primary and a witness). The sidecar pads a single
-// witness by naming it twice.
+// two others exist (seid's light client wants a primary and a witness).
 func witnessesFor(cluster string, all []Witness) []string {
 	var others, same []string
 	for _, w := range all {
@@ -188,5 +187,9 @@ func witnessesFor(cluster string, all []Witness) []string {
 	if len(others) >= 2 {
 		return others
 	}
-	return append(others, same...)
+	out := append(others, same...)
+	if len(out) == 1 { // admission wants two: name the one witness twice, as the sidecar would
+		out = append(out, out[0])
+	}
+	return out
 }
