@@ -9,10 +9,13 @@ import (
 )
 
 // sei-config keys of the state-sync snapshots a node serving state sync takes (app.toml
-// state-sync.snapshot-interval and snapshot-keep-recent).
+// state-sync.snapshot-interval and snapshot-keep-recent), and of the SeiDB state store that seid
+// requires for them (it panics with "SeiDB SS store needs to be enabled when snapshot interval > 0";
+// sei-config turns the store off for validators and seeds).
 const (
 	keySnapshotInterval   = "storage.snapshot_interval"
 	keySnapshotKeepRecent = "storage.snapshot_keep_recent"
+	keyStateStoreEnable   = "storage.state_store.enable"
 )
 
 // bootstrapOf is the node's bootstrap, or nil.
@@ -51,7 +54,7 @@ func configOverrides(node *seiv1alpha1.SeiNode) map[string]string {
 	if s == nil {
 		return node.Spec.Overrides
 	}
-	out := make(map[string]string, len(node.Spec.Overrides)+2)
+	out := make(map[string]string, len(node.Spec.Overrides)+3)
 	maps.Copy(out, node.Spec.Overrides)
 	out[keySnapshotInterval] = strconv.FormatInt(s.SnapshotInterval, 10)
 	keep := s.SnapshotKeepRecent
@@ -59,5 +62,6 @@ func configOverrides(node *seiv1alpha1.SeiNode) map[string]string {
 		keep = 2
 	}
 	out[keySnapshotKeepRecent] = strconv.FormatInt(int64(keep), 10)
+	out[keyStateStoreEnable] = "true"
 	return out
 }

@@ -60,6 +60,7 @@ func TestServeStateSyncSetsTheSnapshotKeys(t *testing.T) {
 	raw, err := sidecarParams(&Env{Node: node}, sidecar.TaskTypeConfigApply)
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(string(raw)).To(MatchJSON(`{"mode": "validator", "overrides": {
-		"logging.level": "debug", "storage.snapshot_interval": "10", "storage.snapshot_keep_recent": "2"}}`))
+		"logging.level": "debug", "storage.snapshot_interval": "10", "storage.snapshot_keep_recent": "2",
+		"storage.state_store.enable": "true"}}`))
 	g.Expect(node.Spec.Overrides).To(HaveLen(1), "the spec's map is not written to")
 }

@@ -89,7 +89,8 @@ type S3Source struct {
 
 // ServeStateSyncSpec makes a node take state-sync snapshots and serve them to nodes that bootstrap by
 // state sync, and act as their light-client witness: its Tendermint RPC is published on its P2P
-// Service beside P2P and reported in status.rpcAddress.
+// Service beside P2P and reported in status.rpcAddress. seid needs the SeiDB state store for
+// snapshots, so it is turned on too (storage.state_store.enable, off by default on validators).
 type ServeStateSyncSpec struct {
 	// snapshotInterval is how many blocks apart snapshots are taken (app.toml
 	// state-sync.snapshot-interval).
