@@ -107,8 +107,9 @@ func TestRealChainFullNodeJoinsByStateSync(t *testing.T) {
 	var s syncInfo
 	g.Expect(rpc(joiner.podIP, "/status", &s)).To(Succeed())
 	t.Logf("joiner %s on %s: earliest block %s, latest %s", joiner.node.Name, joiner.cluster, s.SyncInfo.EarliestBlockHeight, s.SyncInfo.LatestBlockHeight)
-	_, err := blockHash(joiner.podIP, 1)
-	g.Expect(err).To(HaveOccurred(), "block 1 is below the restored snapshot: the joiner never had it")
+	// seid answers a height below its base with an error or an empty block, depending on the path.
+	first, err := blockHash(joiner.podIP, 1)
+	g.Expect(err != nil || first == "").To(BeTrue(), "block 1 is below the restored snapshot: the joiner never had it (got hash %q)", first)
 	// Its blocks are the network's.
 	h := atoi(s.SyncInfo.LatestBlockHeight) - 1
 	mine, err := blockHash(joiner.podIP, h)
