@@ -79,12 +79,21 @@ type S3Source struct {
 	// +kubebuilder:validation:Pattern=`^[a-z0-9-]+$`
 	Region string `json:"region"`
 
-	// endpoint of an S3-compatible store (http:// or https://); unset, AWS S3. The sidecar reads
-	// credentials, if any, from its environment as the AWS SDK does.
+	// endpoint of an S3-compatible store (http:// or https://); unset, AWS S3. Given as an IP
+	// address, requests are path-style; given as a host name, virtual-hosted (bucket.host).
 	// +optional
 	// +kubebuilder:validation:MaxLength=512
 	// +kubebuilder:validation:Pattern=`^https?://[^\s/]+(/[^\s]*)?$`
 	Endpoint string `json:"endpoint,omitempty"`
+
+	// credentialsSecret names a Secret in the node's namespace, in its member cluster, whose keys
+	// AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN, if present) the sidecar
+	// signs its requests with. Unset, the sidecar uses the AWS SDK's default chain (e.g. the pod's
+	// workload identity). The hub never reads it.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	CredentialsSecret string `json:"credentialsSecret,omitempty"`
 }
 
 // ServeStateSyncSpec makes a node take state-sync snapshots and serve them to nodes that bootstrap by
