@@ -187,9 +187,9 @@ func witnessesFor(cluster string, all []Witness) []string {
 	if len(others) >= 2 {
 		return others
 	}
-	out := append(others, same...)
-	if len(out) == 1 { // admission wants two: name the one witness twice, as the sidecar would
-		out = append(out, out[0])
+	others = append(others, same...)
+	if len(others) == 1 { // admission wants two: name the one witness twice, as the sidecar would
+		others = append(others, others[0])
 	}
-	return out
+	return others
 }
