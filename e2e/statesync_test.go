@@ -3,12 +3,16 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
 	. "github.com/onsi/gomega"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 )
@@ -58,6 +62,7 @@ func TestRealChainFullNodeJoinsByStateSync(t *testing.T) {
 	f.Spec.ChainID = v.Spec.ChainID
 	f.Spec.Joins = &seiv1alpha1.JoinSpec{Deployment: vals.Name}
 	f.Spec.Bootstrap = &seiv1alpha1.BootstrapSpec{StateSync: &seiv1alpha1.StateSyncBootstrap{}}
+	seen := watchReadiness(t, "sa", ns, f.Name)
 	full := create(t, f)
 	dumpOnFailure(t, full)
 
@@ -118,11 +123,82 @@ func TestRealChainFullNodeJoinsByStateSync(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(mine).To(Equal(theirs), "block %d", h)
 
-	// The hub shows it Running with the network's height.
+	// The hub shows it Running, caught up and Ready with the network's height.
 	g.Eventually(func(g Gomega) {
 		rec := records(t, ns, full.Name)[0]
 		g.Expect(rec.Status.Phase).To(Equal(seiv1alpha1.NodeRunning))
+		g.Expect(meta.IsStatusConditionTrue(rec.Status.Conditions, seiv1alpha1.NodeCaughtUp)).To(BeTrue())
 		g.Expect(meta.IsStatusConditionTrue(rec.Status.Conditions, seiv1alpha1.NodeReady)).To(BeTrue())
 		g.Expect(rec.Status.Height).To(BeNumerically(">", atoi(s.SyncInfo.EarliestBlockHeight)))
 	}).WithTimeout(2 * time.Minute).WithPolling(2 * time.Second).Should(Succeed())
+
+	// Every status the agent wrote for the joiner while it restored and caught up: Ready was never
+	// True without CaughtUp True.
+	states := seen()
+	t.Logf("joiner's (phase, CaughtUp, Ready) as written: %v", states)
+	g.Expect(states).To(ContainElement(readiness{seiv1alpha1.NodeRunning, metav1.ConditionTrue, metav1.ConditionTrue}))
+	for _, st := range states {
+		if st.ready == metav1.ConditionTrue {
+			g.Expect(st.caughtUp).To(Equal(metav1.ConditionTrue), "Ready while %v", states)
+		}
+	}
+}
+
+// readiness is what one status write of a node said about its phase, CaughtUp and Ready.
+type readiness struct {
+	phase           seiv1alpha1.NodePhase
+	caughtUp, ready metav1.ConditionStatus
+}
+
+// watchReadiness watches the member copies of deployment dep in cluster (from before they exist)
+// and returns, when called, every distinct readiness their status writes showed, in order.
+func watchReadiness(t *testing.T, cluster, ns, dep string) func() []readiness {
+	t.Helper()
+	wc, err := client.NewWithWatch(fleet.Member(cluster).Config, client.Options{Scheme: fleet.Scheme})
+	NewWithT(t).Expect(err).NotTo(HaveOccurred())
+	ctx, cancel := context.WithCancel(t.Context())
+	var (
+		mu  sync.Mutex
+		out []readiness
+	)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		rv := ""
+		for ctx.Err() == nil {
+			w, err := wc.Watch(ctx, &seiv1alpha1.SeiNodeList{}, client.InNamespace(ns),
+				client.MatchingLabels{seiv1alpha1.LabelDeployment: dep}, &client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: rv}})
+			if err != nil {
+				time.Sleep(time.Second)
+				continue
+			}
+			for ev := range w.ResultChan() {
+				n, ok := ev.Object.(*seiv1alpha1.SeiNode)
+				if !ok { // a watch error (e.g. the version expired): start again from now
+					rv = ""
+					continue
+				}
+				rv = n.ResourceVersion
+				st := readiness{phase: n.Status.Phase}
+				if c := meta.FindStatusCondition(n.Status.Conditions, seiv1alpha1.NodeCaughtUp); c != nil {
+					st.caughtUp = c.Status
+				}
+				if c := meta.FindStatusCondition(n.Status.Conditions, seiv1alpha1.NodeReady); c != nil {
+					st.ready = c.Status
+				}
+				mu.Lock()
+				if len(out) == 0 || out[len(out)-1] != st {
+					out = append(out, st)
+				}
+				mu.Unlock()
+			}
+		}
+	}()
+	return func() []readiness {
+		cancel()
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		return out
+	}
 }
