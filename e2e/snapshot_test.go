@@ -91,8 +91,26 @@ func uploadSnapshot(t *testing.T, snapshots, chainID, endpoint string) int64 {
 	seictl := os.Getenv("SEICTL_BIN")
 	home := t.TempDir()
 	g.Expect(os.MkdirAll(filepath.Join(home, "data"), 0o755)).To(Succeed())
-	// cp -a of a live directory: the snapshot uploaded is the second newest, which seid finished.
-	g.Expect(exec.CommandContext(t.Context(), "cp", "-a", snapshots, filepath.Join(home, "data", "snapshots")).Run()).To(Succeed())
+	// cp -a of a live directory: the snapshot uploaded is one seid finished.
+	dst := filepath.Join(home, "data", "snapshots")
+	g.Expect(exec.CommandContext(t.Context(), "cp", "-a", snapshots, dst).Run()).To(Succeed())
+	// seictl's uploader archives the second newest snapshot folder with the whole metadata.db: it
+	// takes the newest folder for one seid is still writing (not yet in metadata.db). On this small
+	// chain seid finishes a snapshot within its block, so the newest is complete and listed, and a
+	// restore of the second newest hangs: seid picks the newest snapshot metadata.db lists, whose
+	// chunks the archive lacks ("Failed to LoadSnapshotChunk from abci: cannot add nil chunk", seen
+	// here). The copy gets the state the uploader expects: an empty folder above the newest, as while
+	// seid writes the next snapshot.
+	entries, err := os.ReadDir(dst)
+	g.Expect(err).NotTo(HaveOccurred())
+	var newest int64
+	for _, e := range entries {
+		if h, err := strconv.ParseInt(e.Name(), 10, 64); err == nil && e.IsDir() {
+			newest = max(newest, h)
+		}
+	}
+	g.Expect(newest).To(BeNumerically(">", 0))
+	g.Expect(os.Mkdir(filepath.Join(dst, strconv.FormatInt(newest+1, 10)), 0o755)).To(Succeed())
 
 	free, err := testfleet.FreeAddr()
 	g.Expect(err).NotTo(HaveOccurred())
@@ -135,6 +153,7 @@ func uploadSnapshot(t *testing.T, snapshots, chainID, endpoint string) int64 {
 	}
 	g.Expect(json.Unmarshal(res.Result, &up)).To(Succeed(), string(res.Result))
 	g.Expect(up.Outcome).To(Equal("uploaded"), string(res.Result))
+	g.Expect(up.Height).To(Equal(newest), "the newest finished snapshot")
 	t.Logf("uploaded %s (height %d)", up.Key, up.Height)
 	return up.Height
 }
@@ -184,7 +203,7 @@ func TestRealChainFullNodeJoinsFromSnapshot(t *testing.T) {
 				heights++
 			}
 		}
-		g.Expect(heights).To(BeNumerically(">=", 2), "the uploader takes the second newest snapshot")
+		g.Expect(heights).To(BeNumerically(">=", 1), "a finished snapshot")
 	}).WithTimeout(8 * time.Minute).WithPolling(2 * time.Second).Should(Succeed())
 	height := uploadSnapshot(t, filepath.Join(dataDir(g, t, source), "data", "snapshots"), v.Spec.ChainID, endpoint)
 
