@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -55,6 +56,7 @@ func snapshotStore(t *testing.T) string {
 		"--port", dataPlane.Fabric.HostIP()+":"+port, "posix", "--sidecar", meta, root)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // gone with the test, even killed
 	g.Expect(cmd.Start()).To(Succeed())
 	t.Cleanup(func() {
 		cancel()
@@ -126,6 +128,7 @@ func uploadSnapshot(t *testing.T, snapshots, chainID, endpoint string) int64 {
 	)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	g.Expect(cmd.Start()).To(Succeed())
 	defer func() {
 		cancel()
