@@ -332,6 +332,12 @@ func TestInvalidManifestsAreRejectedNamingTheField(t *testing.T) {
 		{"node: serveStateSync without an interval", func(t *testing.T) *unstructured.Unstructured {
 			return patch(t, validNode, `serveStateSync: {snapshotKeepRecent: 2}`)
 		}, []string{"spec.serveStateSync.snapshotInterval", "Required"}},
+		{"node: bootstrap and state_sync overrides", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validNode, "fullNode: {bootstrap: {stateSync: {}}}\noverrides: {state_sync.use_p2p: \"true\"}")
+		}, []string{"must not set state_sync.* keys when spec.fullNode.bootstrap"}},
+		{"deployment: bootstrap and state_sync overrides", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validDeployment, "bootstrap: {stateSync: {rpcServers: [\"a:1\", \"b:2\"]}}\ntemplate: {overrides: {state_sync.trust_height: \"5\"}}")
+		}, []string{"must not set state_sync.* keys when spec.bootstrap"}},
 		{"deployment: bootstrap of validators", func(t *testing.T) *unstructured.Unstructured {
 			return patch(t, validValidators, `bootstrap: {stateSync: {rpcServers: ["a:26657", "b:26657"]}}`)
 		}, []string{"spec.bootstrap is only allowed when spec.role is FullNode"}},

@@ -20,6 +20,7 @@ const (
 // +kubebuilder:validation:XValidation:rule="[has(self.fullNode), has(self.archive), has(self.seed), has(self.validator)].filter(x, x).size() == 1",message="exactly one of spec.fullNode, spec.archive, spec.seed and spec.validator must be set"
 // +kubebuilder:validation:XValidation:rule="has(self.validator) == has(oldSelf.validator) && has(self.fullNode) == has(oldSelf.fullNode) && has(self.archive) == has(oldSelf.archive) && has(self.seed) == has(oldSelf.seed)",message="the node's mode (spec.fullNode, spec.archive, spec.seed, spec.validator) is immutable"
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.genesis) || (has(self.genesis) && self.genesis == oldSelf.genesis)",message="spec.genesis is immutable once set"
+// +kubebuilder:validation:XValidation:rule="!has(self.fullNode) || !has(self.fullNode.bootstrap) || !has(self.overrides) || !self.overrides.exists(k, k.startsWith('state_sync.'))",message="overrides must not set state_sync.* keys when spec.fullNode.bootstrap configures state sync"
 type SeiNodeSpec struct {
 	// chainId of the network the node belongs to: a DNS-1123 label of at most 50 characters
 	// (Tendermint's limit).

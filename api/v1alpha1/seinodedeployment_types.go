@@ -52,6 +52,7 @@ const (
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.genesis) || self.replicas == oldSelf.replicas",message="spec.replicas is immutable for a genesis deployment: the validator set is fixed at genesis"
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.joins) || (has(self.joins) && self.joins == oldSelf.joins)",message="spec.joins is immutable once set"
 // +kubebuilder:validation:XValidation:rule="!has(self.bootstrap) || self.role == 'FullNode'",message="spec.bootstrap is only allowed when spec.role is FullNode"
+// +kubebuilder:validation:XValidation:rule="!has(self.bootstrap) || !has(self.template) || !has(self.template.overrides) || !self.template.overrides.exists(k, k.startsWith('state_sync.'))",message="spec.template.overrides must not set state_sync.* keys when spec.bootstrap configures state sync"
 // +kubebuilder:validation:XValidation:rule="!has(self.bootstrap) || has(self.joins) || (has(self.bootstrap.stateSync) && has(self.bootstrap.stateSync.rpcServers)) || (has(self.bootstrap.snapshot) && has(self.bootstrap.snapshot.rpcServers))",message="spec.bootstrap needs rpcServers unless spec.joins names a deployment whose nodes serve state sync"
 type SeiNodeDeploymentSpec struct {
 	// chainId of the network: a DNS-1123 label of at most 50 characters (Tendermint's limit).
