@@ -55,3 +55,23 @@ func TestRecordsGetTheBootstrapTheyWereCreatedWith(t *testing.T) {
 	g.Expect(buildRecord(changed, recordInput{Cluster: "sa", Existing: old, Template: changed}).Spec.FullNode.Bootstrap).
 		To(BeNil(), "a node created without bootstrap is not given one")
 }
+
+func TestJoinersWithoutWitnessesWaitForTheJoinedDeployments(t *testing.T) {
+	two := []string{"a:1", "b:2"}
+	for _, tc := range []struct {
+		name string
+		b    *seiv1alpha1.BootstrapSpec
+		want bool
+	}{
+		{"no bootstrap", nil, false},
+		{"state sync, no witnesses", &seiv1alpha1.BootstrapSpec{StateSync: &seiv1alpha1.StateSyncBootstrap{}}, true},
+		{"state sync with witnesses", &seiv1alpha1.BootstrapSpec{StateSync: &seiv1alpha1.StateSyncBootstrap{LightClientSpec: seiv1alpha1.LightClientSpec{RPCServers: two}}}, false},
+		{"snapshot, no witnesses", &seiv1alpha1.BootstrapSpec{Snapshot: &seiv1alpha1.SnapshotBootstrap{}}, true},
+		{"snapshot with witnesses", &seiv1alpha1.BootstrapSpec{Snapshot: &seiv1alpha1.SnapshotBootstrap{LightClientSpec: seiv1alpha1.LightClientSpec{RPCServers: two}}}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dep := &seiv1alpha1.SeiNodeDeployment{Spec: seiv1alpha1.SeiNodeDeploymentSpec{Bootstrap: tc.b}}
+			NewWithT(t).Expect(needsWitnesses(dep)).To(Equal(tc.want))
+		})
+	}
+}
