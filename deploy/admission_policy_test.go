@@ -91,8 +91,18 @@ func TestOnlyTheHubMovesFencesOrDeletesAValidator(t *testing.T) {
 		cur.Spec.ClusterName = clusterName
 		return c.Update(ctx, cur)
 	}
-	g.Eventually(func() error { return moveTo(user, "us") }).WithTimeout(30 * time.Second).
-		Should(MatchError(ContainSubstring("only the sei-fleet hub may change it")))
+	g.Eventually(func() error {
+		err := moveTo(user, "us")
+		if err == nil {
+			// Not enforced yet: put the record back where the hub placed it, or every later try would
+			// "move" it to where it already is, which the policy allows.
+			if err := moveTo(hub, "eu"); err != nil {
+				return err
+			}
+			return errors.New("the policy is not enforced yet")
+		}
+		return err
+	}).WithTimeout(30 * time.Second).Should(MatchError(ContainSubstring("only the sei-fleet hub may change it")))
 	err := moveTo(user, "us")
 	g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "%v", err)
 	g.Expect(err.Error()).To(ContainSubstring("spec.clusterName of validator validators-1 is eu"))

@@ -26,18 +26,19 @@ func TestConvergedDeploymentResyncWritesNothing(t *testing.T) {
 	g.Eventually(func() seiv1alpha1.DeploymentPhase { return getDeployment(t, key).Status.Phase }).
 		WithTimeout(30 * time.Second).Should(Equal(seiv1alpha1.DeploymentReady))
 
-	// Settled: the last status copies and events of the rollout are through. Then, over three resync
-	// periods, nothing in the namespace is written: not by the hub (its writes are recorded), not by
-	// the agents (recorded too), and not by the hub on members (the objects' resourceVersions hold).
+	// Settled: the last status copies and events of the rollout are through, and the policy's counts
+	// (cluster-scoped: not in ns) too. Then, over three resync periods, nothing in the namespace is
+	// written: not by the hub (its writes are recorded), not by the agents (recorded too), and not by
+	// the hub on members (the objects' resourceVersions hold).
+	policy := "quiet-" + ns
 	last := -1
 	g.Eventually(func() bool {
-		n := writes(ns)
+		n := writes(ns) + policyWrites(policy)
 		settled := n == last
 		last = n
 		return settled
 	}).WithTimeout(30*time.Second).WithPolling(2*time.Second).Should(BeTrue(), "writes settle")
 	g.Expect(writesIn(local.HubWrites, ns)).To(BeNumerically(">", 0), "the recorder sees the hub's writes")
-	policy := "quiet-" + ns
 	start, agentBefore, versions := len(local.HubWrites.Writes()), agentWrites(ns), resourceVersions(t, ns, "quiet")
 	g.Consistently(func() string {
 		var got []string
@@ -53,6 +54,17 @@ func TestConvergedDeploymentResyncWritesNothing(t *testing.T) {
 		return fmt.Sprint(got)
 	}).WithTimeout(7 * time.Second).WithPolling(500 * time.Millisecond).Should(Equal("[]"))
 	g.Expect(resourceVersions(t, ns, "quiet")).To(Equal(versions), "records and member copies unchanged")
+}
+
+// policyWrites counts the hub's writes to the SeiPlacementPolicy name.
+func policyWrites(name string) int {
+	n := 0
+	for _, w := range local.HubWrites.Writes() {
+		if w.Kind == "SeiPlacementPolicy" && w.Name == name {
+			n++
+		}
+	}
+	return n
 }
 
 // writes counts the hub's and agents' writes in ns.

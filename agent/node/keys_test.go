@@ -132,9 +132,12 @@ func TestMintedKeysOfARecreatedDeploymentAreRefused(t *testing.T) {
 	g.Expect(claim.Labels).To(HaveKeyWithValue(seiv1alpha1.LabelDeploymentUID, "uid-1"))
 	claim.Labels[seiv1alpha1.LabelDeploymentUID] = "uid-2"
 	g.Expect(member().Client.Update(ctx, claim)).To(Succeed())
+	// Wakes the agent now rather than in 30s. A merge patch: the agent writes the node's status
+	// meanwhile (the claim's new label woke it), and an update would conflict with that.
 	n := get(t, key)
-	n.Annotations = map[string]string{"test.sei.io/nudge": "1"} // wakes the agent now rather than in 30s
-	g.Expect(member().Client.Update(ctx, n)).To(Succeed())
+	nudge := client.MergeFrom(n.DeepCopy())
+	n.Annotations = map[string]string{"test.sei.io/nudge": "1"}
+	g.Expect(member().Client.Patch(ctx, n, nudge)).To(Succeed())
 	g.Eventually(phaseOf(t, key)).WithTimeout(60 * time.Second).Should(Equal(seiv1alpha1.NodeRunning))
 	g.Expect(get(t, key).Status.ConsensusPubKey).To(Equal(pubKey))
 }
