@@ -173,7 +173,8 @@ func startFleet(ctx context.Context, o options, fleet *testfleet.Fleet, agentCon
 		} else {
 			sc := sidecartest.NewFleet()
 			sidecars[m.name] = sc
-			args = append(args, "--sidecar-url", sc.Address("{namespace}", "{name}"))
+			// Simulated pods run no seid: no heights to read, and Ready does not wait for CaughtUp.
+			args = append(args, "--sidecar-url", sc.Address("{namespace}", "{name}"), "--height-interval", "0")
 		}
 		if err := procs.start(ctx, filepath.Join(o.binDir, "agent"), filepath.Join(o.dir, "logs", "agent-"+m.name+".log"), args...); err != nil {
 			return addrs, err
