@@ -256,12 +256,20 @@ func (r *Reconciler) reconcile(ctx context.Context, node *seiv1alpha1.SeiNode, k
 		Node: node, Client: r.Client, Reader: r.APIReader, Scheme: r.Scheme, Config: r.Config,
 		Sidecar: r.Sidecar(node), ClusterName: r.ClusterName, Rand: r.Rand, Now: r.Now,
 	}
+	var heightRes ctrl.Result
+	if node.Status.Plan.Type == PlanAwaitHalt {
+		heightRes = r.observeHeight(ctx, node) // the hub judges the upgrade by heights meanwhile
+	}
 	out, err := r.Executor.Execute(ctx, node.Status.Plan, env)
 	if err != nil {
 		return ctrl.Result{}, fmt.Errorf("execute %s plan: %w", node.Status.Plan.Type, err)
 	}
 	if !out.Finished {
-		return ctrl.Result{RequeueAfter: out.RequeueAfter}, nil
+		again := out.RequeueAfter
+		if h := heightRes.RequeueAfter; h > 0 && (again == 0 || h < again) {
+			again = h
+		}
+		return ctrl.Result{RequeueAfter: again}, nil
 	}
 	planType := node.Status.Plan.Type
 	if msg := finishPlan(node, now); msg != "" {

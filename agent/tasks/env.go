@@ -59,6 +59,11 @@ const (
 	TypeSidecarConfigCheck = "sidecar-config-validate"
 	TypeSidecarRestartSeid = "sidecar-restart-seid"
 	TypeSidecarMarkReady   = "sidecar-mark-ready"
+	// TypeSidecarHold closes seid's start gate (mark-not-ready) on a node with spec.haltHeight, so
+	// that seid, once it halts there, stays down instead of starting again on the same image.
+	TypeSidecarHold = "sidecar-hold"
+	// TypeAwaitHalt waits (sidecar await-condition) until the node reached spec.haltHeight.
+	TypeAwaitHalt = "await-halt"
 )
 
 // Registry returns every task the agent runs.
@@ -89,6 +94,8 @@ var sidecarTaskTypes = map[string]string{
 	TypeSidecarConfigCheck: sidecar.TaskTypeConfigValidate,
 	TypeSidecarRestartSeid: sidecar.TaskTypeRestartSeid,
 	TypeSidecarMarkReady:   sidecar.TaskTypeMarkReady,
+	TypeSidecarHold:        sidecar.TaskTypeMarkNotReady,
+	TypeAwaitHalt:          sidecar.TaskTypeAwaitCondition,
 }
 
 // task adapts a function of the environment alone to a planner factory.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -111,7 +112,7 @@ func sidecarParams(env *Env, wire string) (json.RawMessage, error) {
 		if err := nodeconfig.ValidateOverrides(string(node.Spec.Mode()), node.Spec.Overrides); err != nil {
 			return nil, errors.New(nodeconfig.Summary("spec.overrides", err))
 		}
-		params = sidecar.ConfigIntent{Mode: string(node.Spec.Mode()), Overrides: node.Spec.Overrides}
+		params = sidecar.ConfigIntent{Mode: string(node.Spec.Mode()), Overrides: withHaltHeight(node)}
 	case sidecar.TaskTypeConfigPatch:
 		// seid init binds a validator's and a seed's P2P and RPC listeners to localhost; peers in other
 		// clusters (through the P2P Service) and the readiness probe need them on the pod's address.
@@ -124,6 +125,11 @@ func sidecarParams(env *Env, wire string) (json.RawMessage, error) {
 		}
 		rpc := map[string]any{"laddr": fmt.Sprintf("tcp://0.0.0.0:%d", resources.PortRPC)}
 		params = sidecar.ConfigPatchParams{Files: map[string]map[string]any{"config.toml": {"p2p": p2p, "rpc": rpc}}}
+	case sidecar.TaskTypeAwaitCondition:
+		if node.Spec.HaltHeight <= 0 {
+			return nil, errors.New("await-halt needs spec.haltHeight")
+		}
+		params = sidecar.AwaitConditionParams{Condition: sidecar.ConditionHeight, TargetHeight: node.Spec.HaltHeight}
 	default:
 		params = struct{}{}
 	}
@@ -132,4 +138,22 @@ func sidecarParams(env *Env, wire string) (json.RawMessage, error) {
 		return nil, fmt.Errorf("encode %s params: %w", wire, err)
 	}
 	return raw, nil
+}
+
+// haltHeightKey is sei-config's key for app.toml's halt-height. Users cannot set it (nodeconfig
+// refuses it): the fleet writes it from spec.haltHeight.
+const haltHeightKey = "chain.halt_height"
+
+// withHaltHeight returns the node's overrides plus its halt height, if it has one. A full
+// config-apply writes app.toml from the mode's defaults, so without it the halt height is 0 again.
+func withHaltHeight(node *seiv1alpha1.SeiNode) map[string]string {
+	if node.Spec.HaltHeight <= 0 {
+		return node.Spec.Overrides
+	}
+	out := make(map[string]string, len(node.Spec.Overrides)+1)
+	for k, v := range node.Spec.Overrides {
+		out[k] = v
+	}
+	out[haltHeightKey] = strconv.FormatInt(node.Spec.HaltHeight, 10)
+	return out
 }

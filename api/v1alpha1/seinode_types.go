@@ -243,6 +243,11 @@ type SeiNodeStatus struct {
 	// +optional
 	Height int64 `json:"height,omitempty"`
 
+	// haltedAt is the spec.haltHeight the node reached: its seid committed that block and stopped,
+	// and its start gate is closed. 0 once seid runs again.
+	// +optional
+	HaltedAt int64 `json:"haltedAt,omitempty"`
+
 	// conditions of the node.
 	// +optional
 	// +listType=map
