@@ -49,8 +49,8 @@ func TestUpgradeHoldsTheImageUntilItIsRemoved(t *testing.T) {
 		return err
 	}
 	// The image switch before the height is refused, whether to the upgrade's image or another.
-	g.Expect(update(upgradeFragment+"\nimage: seid:v2")).To(MatchError(ContainSubstring("spec.image cannot change while spec.upgrade is set")))
-	g.Expect(update(upgradeFragment+"\nimage: seid:v3")).To(MatchError(ContainSubstring("spec.image cannot change while spec.upgrade is set")))
+	g.Expect(update(upgradeFragment + "\nimage: seid:v2")).To(MatchError(ContainSubstring("spec.image cannot change while spec.upgrade is set")))
+	g.Expect(update(upgradeFragment + "\nimage: seid:v3")).To(MatchError(ContainSubstring("spec.image cannot change while spec.upgrade is set")))
 	// The upgrade itself cannot be moved: cancel it first.
 	g.Expect(update(`upgrade: {name: v2, height: 200, image: "seid:v2"}`)).To(MatchError(ContainSubstring("spec.upgrade is immutable once set")))
 	// Removing it (a cancel, or the edit after the upgrade) may set the image in the same edit.

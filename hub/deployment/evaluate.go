@@ -223,7 +223,8 @@ func (r *Reconciler) joinTarget(ctx context.Context, dep *seiv1alpha1.SeiNodeDep
 	if err != nil {
 		return nil, "", err
 	}
-	return &JoinTarget{Genesis: seiv1alpha1.GenesisSource{ConfigMapName: g.ConfigMapName, SHA256: g.SHA256}, Peers: peers}, "", nil
+	return &JoinTarget{Genesis: seiv1alpha1.GenesisSource{ConfigMapName: g.ConfigMapName, SHA256: g.SHA256}, Peers: peers,
+		Upgrade: target.Spec.Upgrade.DeepCopy()}, "", nil
 }
 
 func (r *Reconciler) now() time.Time {

@@ -43,6 +43,9 @@ type Placement struct {
 type JoinTarget struct {
 	Genesis seiv1alpha1.GenesisSource `json:"genesis"`
 	Peers   []string                  `json:"peers"`
+	// Upgrade is the joined deployment's spec.upgrade: the joiner's nodes halt and switch with it.
+	// Not part of a place plan's parameters.
+	Upgrade *seiv1alpha1.UpgradeSpec `json:"-"`
 }
 
 // writeRecords writes the records the placement decided (new ones with the current template; moved
