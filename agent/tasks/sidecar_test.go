@@ -1,6 +1,7 @@
 package tasks
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/google/uuid"
@@ -57,4 +58,28 @@ func TestSidecarTaskRefusesDestructiveTasksOnValidators(t *testing.T) {
 	_, err = task.Run(t.Context())
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(srv.Submissions(sidecar.TaskTypeResetData)).To(Equal(1))
+}
+
+// config-apply writes the halt height with the node's own overrides; await-halt asks the sidecar
+// for the height.
+func TestHaltHeightSidecarParams(t *testing.T) {
+	g := NewWithT(t)
+	n := &seiv1alpha1.SeiNode{Spec: seiv1alpha1.SeiNodeSpec{FullNode: &seiv1alpha1.FullNodeSpec{}, HaltHeight: 100,
+		NodeSettings: seiv1alpha1.NodeSettings{Overrides: map[string]string{"logging.level": "info"}}}}
+	env := &Env{Node: n}
+	raw, err := sidecarParams(env, sidecar.TaskTypeConfigApply)
+	g.Expect(err).NotTo(HaveOccurred())
+	var intent map[string]any
+	g.Expect(json.Unmarshal(raw, &intent)).To(Succeed())
+	g.Expect(intent["overrides"]).To(Equal(map[string]any{"logging.level": "info", "chain.halt_height": "100"}))
+	g.Expect(n.Spec.Overrides).To(HaveLen(1), "the spec's map is not changed")
+
+	raw, err = sidecarParams(env, sidecar.TaskTypeAwaitCondition)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(string(raw)).To(MatchJSON(`{"condition":"height","targetHeight":100}`))
+
+	n.Spec.HaltHeight = 0
+	raw, _ = sidecarParams(env, sidecar.TaskTypeConfigApply)
+	g.Expect(json.Unmarshal(raw, &intent)).To(Succeed())
+	g.Expect(intent["overrides"]).To(Equal(map[string]any{"logging.level": "info"}))
 }
