@@ -75,3 +75,17 @@ func TestHaltHeightPlans(t *testing.T) {
 	g.Expect(types(p)).NotTo(ContainElements(tasks.TypeSidecarRestartSeid, tasks.TypeSidecarHold))
 	g.Expect(types(p)).To(ContainElement(tasks.TypeSidecarMarkReady))
 }
+
+// A wait that ends because the spec moved on (the upgrade cancelled) records no halt.
+func TestAwaitHaltOfAnOlderSpecRecordsNoHalt(t *testing.T) {
+	g := NewWithT(t)
+	n := testNode(phase(seiv1alpha1.NodeRunning, 1), haltAt(100), func(n *seiv1alpha1.SeiNode) { n.Status.CurrentImage = n.Spec.Image })
+	p, err := buildPlan(n, PlanAwaitHalt)
+	g.Expect(err).NotTo(HaveOccurred())
+	n.Status.Plan = p
+	n.Status.Plan.Phase = seiv1alpha1.PlanComplete
+	n.Generation, n.Spec.HaltHeight = 2, 0
+	finishPlan(n, time.Now())
+	g.Expect(n.Status.HaltedAt).To(BeZero())
+	g.Expect(nextPlan(n)).To(Equal(PlanReconfigure), "the cancel is applied next")
+}

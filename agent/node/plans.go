@@ -118,7 +118,7 @@ func buildPlan(node *seiv1alpha1.SeiNode, planType string) (*seiv1alpha1.TaskPla
 		steps = append(steps, startSteps(node, true)...)
 		failed = ""
 	case PlanAwaitHalt:
-		steps = []planner.Step{{Type: tasks.TypeAwaitHalt}}
+		steps = []planner.Step{{Type: tasks.TypeAwaitHalt, Params: tasks.HaltTarget{Height: node.Spec.HaltHeight}}}
 		failed = ""
 	default:
 		return nil, fmt.Errorf("unknown plan type %q", planType)

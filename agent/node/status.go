@@ -41,7 +41,7 @@ func finishPlan(node *seiv1alpha1.SeiNode, now time.Time) string {
 		setPhase(node, seiv1alpha1.NodePhase(plan.TargetPhase), now)
 	}
 	switch {
-	case plan.Type == PlanAwaitHalt && node.Spec.HaltHeight > 0:
+	case plan.Type == PlanAwaitHalt && plan.Generation == node.Generation && node.Spec.HaltHeight > 0:
 		// The sidecar saw the node's RPC at the halt height or above; seid halts on committing it.
 		node.Status.HaltedAt = node.Spec.HaltHeight
 		node.Status.Height = max(node.Status.Height, node.Spec.HaltHeight)

@@ -80,6 +80,7 @@ func Registry() *planner.Registry[*Env] {
 	r.Register(TypeAwaitSidecar, planner.Func(awaitSidecar))
 	r.Register(TypeReplacePod, task(replacePod))
 	r.Register(TypeAwaitRollout, task(awaitRollout))
+	r.Register(TypeAwaitHalt, awaitHalt)
 	for typ, wire := range sidecarTaskTypes {
 		r.Register(typ, sidecarTask(wire))
 	}
@@ -95,7 +96,6 @@ var sidecarTaskTypes = map[string]string{
 	TypeSidecarRestartSeid: sidecar.TaskTypeRestartSeid,
 	TypeSidecarMarkReady:   sidecar.TaskTypeMarkReady,
 	TypeSidecarHold:        sidecar.TaskTypeMarkNotReady,
-	TypeAwaitHalt:          sidecar.TaskTypeAwaitCondition,
 }
 
 // task adapts a function of the environment alone to a planner factory.

@@ -45,30 +45,35 @@ func awaitSidecar(ctx context.Context, env *Env, p *seiv1alpha1.PlannedTask) (pl
 // Parameters are computed from the live node, so a retry carries the current spec.
 func sidecarTask(wire string) planner.Factory[*Env] {
 	return planner.Func(func(ctx context.Context, env *Env, p *seiv1alpha1.PlannedTask) (planner.Result, error) {
-		// The node's client refuses these too (sidecar.ForValidator); checking here as well keeps the
-		// rule whatever client a test or a future caller hands the task.
-		if err := sidecar.CheckTask(wire, env.Node.Spec.Validator != nil); err != nil {
-			return planner.Result{}, planner.Terminal(err)
-		}
-		params, err := sidecarParams(env, wire)
-		if err != nil {
-			return planner.Result{}, planner.Terminal(err)
-		}
-		t := sidecar.Task{ID: p.ID, Type: wire, Params: params}
-		if p.Status == seiv1alpha1.TaskPending && p.RetryCount > 0 {
-			if _, err := sidecar.Retry(ctx, env.Sidecar, t, int(p.RetryCount)); err != nil {
-				return sidecarError(env, p, err)
-			}
-		}
-		done, err := sidecar.Run(ctx, env.Sidecar, t)
-		if err != nil {
+		return runSidecarTask(ctx, env, p, wire)
+	})
+}
+
+// runSidecarTask is one step of sidecarTask(wire).
+func runSidecarTask(ctx context.Context, env *Env, p *seiv1alpha1.PlannedTask, wire string) (planner.Result, error) {
+	// The node's client refuses these too (sidecar.ForValidator); checking here as well keeps the
+	// rule whatever client a test or a future caller hands the task.
+	if err := sidecar.CheckTask(wire, env.Node.Spec.Validator != nil); err != nil {
+		return planner.Result{}, planner.Terminal(err)
+	}
+	params, err := sidecarParams(env, wire)
+	if err != nil {
+		return planner.Result{}, planner.Terminal(err)
+	}
+	t := sidecar.Task{ID: p.ID, Type: wire, Params: params}
+	if p.Status == seiv1alpha1.TaskPending && p.RetryCount > 0 {
+		if _, err := sidecar.Retry(ctx, env.Sidecar, t, int(p.RetryCount)); err != nil {
 			return sidecarError(env, p, err)
 		}
-		if !done {
-			return planner.Polling() // a sidecar task's progress is reported to nobody
-		}
-		return planner.Done()
-	})
+	}
+	done, err := sidecar.Run(ctx, env.Sidecar, t)
+	if err != nil {
+		return sidecarError(env, p, err)
+	}
+	if !done {
+		return planner.Polling() // a sidecar task's progress is reported to nobody
+	}
+	return planner.Done()
 }
 
 // sidecarError sorts a sidecar error: the task failing on the node counts as a failed attempt; a

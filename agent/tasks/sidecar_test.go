@@ -83,3 +83,29 @@ func TestHaltHeightSidecarParams(t *testing.T) {
 	g.Expect(json.Unmarshal(raw, &intent)).To(Succeed())
 	g.Expect(intent["overrides"]).To(Equal(map[string]any{"logging.level": "info"}))
 }
+
+// await-halt for a halt height the spec no longer has ends at once, without asking the sidecar.
+func TestAwaitHaltEndsWhenTheSpecMovedOn(t *testing.T) {
+	g := NewWithT(t)
+	srv := sidecartest.NewServer()
+	t.Cleanup(srv.Close)
+	node := &seiv1alpha1.SeiNode{Spec: seiv1alpha1.SeiNodeSpec{FullNode: &seiv1alpha1.FullNodeSpec{}}}
+	env := &Env{Node: node, Sidecar: sidecar.New(srv.URL())}
+	steps, err := planner.NewPlan("p", "await-halt", []planner.Step{{Type: TypeAwaitHalt, Params: HaltTarget{Height: 100}}}, "", "")
+	g.Expect(err).NotTo(HaveOccurred())
+	task, err := awaitHalt(env, &steps.Tasks[0])
+	g.Expect(err).NotTo(HaveOccurred())
+	res, err := task.Run(t.Context())
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(res.Done).To(BeTrue())
+	g.Expect(srv.Submissions(sidecar.TaskTypeAwaitCondition)).To(BeZero())
+
+	node.Spec.HaltHeight = 100
+	steps.Tasks[0].ID = uuid.NewString()
+	task, _ = awaitHalt(env, &steps.Tasks[0])
+	srv.HangTask(sidecar.TaskTypeAwaitCondition)
+	res, err = task.Run(t.Context())
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(res.Wait).To(Equal(planner.WaitPoll), "waiting for the height")
+	g.Expect(srv.Submissions(sidecar.TaskTypeAwaitCondition)).To(Equal(1))
+}
