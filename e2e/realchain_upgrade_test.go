@@ -134,9 +134,7 @@ func TestRealChainUpgradeAtHeight(t *testing.T) {
 	})
 
 	// Before the height: the image switch is refused, and every node carries the halt height.
-	cur := getDeployment(t, vals)
-	cur.Spec.Image = next
-	g.Expect(fleet.Hub.Client.Update(t.Context(), cur)).To(MatchError(ContainSubstring("spec.image cannot change while spec.upgrade is set")))
+	g.Expect(switchImage(t, vals, next)).To(MatchError(ContainSubstring("spec.image cannot change while spec.upgrade is set")))
 	g.Eventually(func(g Gomega) {
 		for _, key := range []client.ObjectKey{vals, full} {
 			d := getDeployment(t, key)

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/sei-protocol/sei-fleet/agent/sidecar/sidecartest"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
@@ -26,6 +28,20 @@ func sentConfigApply(s *sidecartest.Server, key, value string) bool {
 		}
 	}
 	return false
+}
+
+// switchImage tries to set the deployment's image, again on a write conflict (the hub writes status),
+// and returns the apiserver's answer.
+func switchImage(t *testing.T, key client.ObjectKey, image string) error {
+	t.Helper()
+	var err error
+	NewWithT(t).Eventually(func() bool {
+		d := getDeployment(t, key)
+		d.Spec.Image = image
+		err = fleet.Hub.Client.Update(t.Context(), d)
+		return !apierrors.IsConflict(err)
+	}).WithTimeout(30 * time.Second).Should(BeTrue())
+	return err
 }
 
 func countTasks(s *sidecartest.Server, typ string) int {
@@ -83,9 +99,7 @@ func TestUpgradeAtHeightSwitchesOnlyWhenEveryNodeHalted(t *testing.T) {
 	g.Expect(condition(d, seiv1alpha1.DeploymentUpgradeInProgress).Reason).To(Equal(seiv1alpha1.ReasonUpgradeScheduled))
 
 	// An image switch before the height is refused.
-	cur := getDeployment(t, key)
-	cur.Spec.Image = "seid:v2"
-	g.Expect(fleet.Hub.Client.Update(t.Context(), cur)).To(MatchError(ContainSubstring("spec.image cannot change while spec.upgrade is set")))
+	g.Expect(switchImage(t, key, "seid:v2")).To(MatchError(ContainSubstring("spec.image cannot change while spec.upgrade is set")))
 
 	// Two of three nodes reach the height: they are reported halted, and nothing switches.
 	recs = records(t, ns, "rpc")
