@@ -134,6 +134,7 @@ func NewManager(ctx context.Context, cfg *rest.Config, agentCfg *config.Config, 
 		Sidecar:        sidecarFor,
 		Height:         opts.Hooks.Height,
 		HeightInterval: opts.HeightInterval,
+		StallAfter:     opts.StallAfter,
 		Executor:       opts.Hooks.Executor,
 		Workers:        opts.NodeWorkers,
 	}).SetupWithManager(mgr); err != nil {

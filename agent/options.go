@@ -33,6 +33,9 @@ type Options struct {
 	HeartbeatInterval time.Duration
 	// HeightInterval is how often a running node's block height is read from seid's RPC (0: never).
 	HeightInterval time.Duration
+	// StallAfter is how long a running node's height may stand still (or its RPC stay silent) before
+	// its CaughtUp and Ready conditions turn False.
+	StallAfter time.Duration
 	// NodeWorkers is how many SeiNodes the agent reconciles at once.
 	NodeWorkers int
 	// SidecarURL, when set, is where the agent reaches a node's sidecar instead of the node's headless
@@ -76,6 +79,7 @@ func NewOptions() *Options {
 		ManagerOptions:    cli.NewManagerOptions("agent"),
 		HeartbeatInterval: 10 * time.Second,
 		HeightInterval:    30 * time.Second,
+		StallAfter:        node.DefaultStallAfter,
 		NodeWorkers:       DefaultNodeWorkers,
 	}
 }
@@ -86,7 +90,8 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.ClusterName, "cluster-name", o.ClusterName, "this member cluster's name on the hub (its ManagedCluster name); required")
 	fs.StringVar(&o.ConfigFile, "config", o.ConfigFile, "agent configuration file (YAML); empty uses built-in defaults")
 	fs.DurationVar(&o.HeartbeatInterval, "heartbeat-interval", o.HeartbeatInterval, "how often the heartbeat Lease is renewed")
-	fs.DurationVar(&o.HeightInterval, "height-interval", o.HeightInterval, "how often a running node's block height is read from seid's RPC into status (0 disables)")
+	fs.DurationVar(&o.HeightInterval, "height-interval", o.HeightInterval, "how often a running node's block height is read from seid's RPC into status (0 disables, and Ready no longer waits for CaughtUp)")
+	fs.DurationVar(&o.StallAfter, "stall-after", o.StallAfter, "how long a running node's height may stand still before it no longer counts as caught up (and Ready turns False)")
 	fs.IntVar(&o.NodeWorkers, "node-workers", o.NodeWorkers, "how many SeiNodes are reconciled at once (one node is never reconciled twice at a time)")
 	fs.StringVar(&o.SidecarURL, "sidecar-url", o.SidecarURL, "reach node sidecars at this URL instead of their headless Service; {namespace} and {name} are replaced (for local fleets)")
 }
@@ -113,6 +118,10 @@ func (o *Options) Validate() error {
 	}
 	if o.HeightInterval < 0 {
 		errs = append(errs, fmt.Errorf("--height-interval must not be negative, got %s", o.HeightInterval))
+	}
+	if o.HeightInterval > 0 && o.StallAfter < 2*o.HeightInterval {
+		errs = append(errs, fmt.Errorf("--stall-after must be at least twice --height-interval (%s), got %s: one late read would stall a healthy node",
+			o.HeightInterval, o.StallAfter))
 	}
 	return aggregate.Join(errs...)
 }

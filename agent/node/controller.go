@@ -70,11 +70,18 @@ type Reconciler struct {
 	Now func() time.Time
 	// HeightInterval is how often a running node's block height is read into status (0: never).
 	HeightInterval time.Duration
-	// Height reads a node's block height; default: seid's RPC through the headless Service.
+	// Height reads a node's block height and catching_up; default: seid's RPC through the headless
+	// Service.
 	Height HeightReader
+	// StallAfter is how long a running node's height may stand still before CaughtUp (and so Ready)
+	// turns False; default DefaultStallAfter.
+	StallAfter time.Duration
 	// Workers is how many nodes are reconciled at once (default 1); one node is never reconciled by
 	// two workers at a time.
 	Workers int
+
+	// progress is what the agent has seen of each running node's chain.
+	progress progressBook
 }
 
 // SetupWithManager registers the controller. It refuses missing dependencies.
@@ -170,6 +177,7 @@ func (r *Reconciler) step(ctx context.Context, node *seiv1alpha1.SeiNode) (ctrl.
 	result, err := r.reconcile(ctx, node, keys)
 	obs := r.observePod(ctx, node)
 	obs.keys = keys
+	obs.chainWatched = r.HeightInterval > 0
 	updateConditions(node, obs)
 	r.announceKeyRefusal(ctx, before, node, keys)
 	r.announceInvalidOverrides(ctx, before, node)
@@ -221,7 +229,7 @@ func (r *Reconciler) reconcile(ctx context.Context, node *seiv1alpha1.SeiNode, k
 			// and watch the chain. A terminal error is a node that cannot be rendered: its last plan
 			// already said so. A refused policy is reported, and does not stop the height from being
 			// read; it is tried again on an interval, not on the error backoff, which grows to minutes.
-			res := r.observeHeight(ctx, node)
+			res := r.observeChain(ctx, node)
 			if err := tasks.EnsureNetworkPolicy(ctx, r.Client, r.Scheme, node, r.Config); err != nil && !planner.IsTerminal(err) {
 				r.Recorder.Eventf(node, nil, corev1.EventTypeWarning, "NetworkPolicyFailed", "ApplyNetworkPolicy",
 					"the NetworkPolicy around the node's pod could not be applied; trying again in %s: %s", networkPolicyRetry, err)
@@ -284,22 +292,6 @@ func (r *Reconciler) reconcile(ctx context.Context, node *seiv1alpha1.SeiNode, k
 
 // networkPolicyRetry is how often a steady node whose NetworkPolicy was refused tries it again.
 const networkPolicyRetry = 30 * time.Second
-
-// observeHeight records a running node's latest block height, and comes back for it on an interval. An
-// unreachable RPC changes nothing (and writes nothing).
-func (r *Reconciler) observeHeight(ctx context.Context, node *seiv1alpha1.SeiNode) ctrl.Result {
-	if r.HeightInterval <= 0 || node.Status.Phase != seiv1alpha1.NodeRunning || node.Spec.Paused {
-		return ctrl.Result{}
-	}
-	if h, err := r.Height(ctx, node); err == nil && h > 0 {
-		node.Status.Height = h
-	} else if errors.Is(err, ErrHeightRefused) {
-		ctrl.LoggerFrom(ctx).Info("Block height refused", "reason", err.Error())
-	} else if err != nil {
-		ctrl.LoggerFrom(ctx).V(2).Info("Block height not available", "reason", err.Error())
-	}
-	return ctrl.Result{RequeueAfter: r.HeightInterval}
-}
 
 // announceInvalidOverrides warns, once per new problem, when ConfigValid turns False: from then on the
 // agent starts no plan for the node.

@@ -20,9 +20,13 @@ func SetPhase(node *seiv1alpha1.SeiNode, phase seiv1alpha1.NodePhase, now time.T
 }
 
 // UpdateHealthyConditions derives every condition the agent owns, for a node whose pod is healthy
-// (or not there yet) and whose keys are its own.
-func UpdateHealthyConditions(node *seiv1alpha1.SeiNode) {
-	updateConditions(node, podObservation{})
+// (or not there yet) and whose keys are its own. chainWatched: heights are read, and a running node
+// with one is caught up on an advancing chain.
+func UpdateHealthyConditions(node *seiv1alpha1.SeiNode, chainWatched bool) {
+	if chainWatched && node.Status.Phase == seiv1alpha1.NodeRunning && !node.Spec.Paused && node.Status.Height > 0 {
+		setCaughtUpCondition(node, caughtUpAt(node.Status.Height))
+	}
+	updateConditions(node, podObservation{chainWatched: chainWatched})
 }
 
 // DeletionStarted passes the update that marks a node for deletion: with generation, label and

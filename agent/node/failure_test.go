@@ -39,7 +39,7 @@ func TestSidecarFailureBeyondItsBudgetFailsTheNodeNamingTheTask(t *testing.T) {
 	g := NewWithT(t)
 	ctx := t.Context()
 	sidecars := sidecartest.NewFleet()
-	defer sidecars.Close()
+	t.Cleanup(sidecars.Close) // after the agent stops: cleanups run last-in first-out
 	run := startAgent(t, agentOpts{sidecars: sidecars})
 	ns := namespace(t)
 	sidecars.Node(ns, "broken").FailTask(sidecar.TaskTypeConfigValidate, -1, "config.toml: invalid persistent peer")

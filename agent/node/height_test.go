@@ -21,9 +21,9 @@ func TestRunningNodeReportsItsBlockHeight(t *testing.T) {
 	var height atomic.Int64
 	height.Store(41)
 	sidecars := sidecartest.NewFleet()
-	defer sidecars.Close()
-	startAgent(t, agentOpts{sidecars: sidecars, height: func(context.Context, *seiv1alpha1.SeiNode) (int64, error) {
-		return height.Add(1), nil
+	t.Cleanup(sidecars.Close) // after the agent stops: cleanups run last-in first-out
+	startAgent(t, agentOpts{sidecars: sidecars, height: func(context.Context, *seiv1alpha1.SeiNode) (node.ChainStatus, error) {
+		return node.ChainStatus{Height: height.Add(1)}, nil
 	}})
 	ns := namespace(t)
 	n := fullNode(ns, "tall")
@@ -37,13 +37,18 @@ func TestRunningNodeReportsItsBlockHeight(t *testing.T) {
 
 func TestRPCHeightReadsTendermintStatus(t *testing.T) {
 	g := NewWithT(t)
-	for _, body := range []string{
-		`{"jsonrpc":"2.0","id":-1,"result":{"node_info":{"id":"abc","network":"test-1"},"sync_info":{"latest_block_height":"1234"}}}`,
-		`{"node_info":{"id":"abc","network":"test-1"},"sync_info":{"latest_block_height":"1234"}}`,
+	for _, tc := range []struct {
+		body string
+		want node.ChainStatus
+	}{
+		{`{"jsonrpc":"2.0","id":-1,"result":{"node_info":{"id":"abc","network":"test-1"},"sync_info":{"latest_block_height":"1234","catching_up":false}}}`,
+			node.ChainStatus{Height: 1234}},
+		{`{"node_info":{"id":"abc","network":"test-1"},"sync_info":{"latest_block_height":"1234","catching_up":true}}`,
+			node.ChainStatus{Height: 1234, CatchingUp: true}},
 	} {
-		h, err := heightFrom(t, body, fullNode("ns", "n"))
+		st, err := heightFrom(t, tc.body, fullNode("ns", "n"))
 		g.Expect(err).NotTo(HaveOccurred())
-		g.Expect(h).To(Equal(int64(1234)))
+		g.Expect(st).To(Equal(tc.want))
 	}
 	_, err := node.RPCHeight(func(*seiv1alpha1.SeiNode) string { return "http://127.0.0.1:1" })(t.Context(), fullNode("ns", "n"))
 	g.Expect(err).To(HaveOccurred())
@@ -85,20 +90,20 @@ func TestRPCHeightRefusesAnotherChainOrNode(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := NewWithT(t)
-			h, err := heightFrom(t, tc.body, tc.node)
+			st, err := heightFrom(t, tc.body, tc.node)
 			if tc.err == "" {
 				g.Expect(err).NotTo(HaveOccurred())
-				g.Expect(h).To(Equal(tc.want))
+				g.Expect(st.Height).To(Equal(tc.want))
 				return
 			}
 			g.Expect(err).To(MatchError(ContainSubstring(tc.err)))
-			g.Expect(h).To(BeZero())
+			g.Expect(st).To(BeZero())
 		})
 	}
 }
 
 // heightFrom reads n's height from a seid RPC that answers /status with body.
-func heightFrom(t *testing.T, body string, n *seiv1alpha1.SeiNode) (int64, error) {
+func heightFrom(t *testing.T, body string, n *seiv1alpha1.SeiNode) (node.ChainStatus, error) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/status" {
 			http.NotFound(w, r)

@@ -25,7 +25,7 @@ func TestFullNodeGoesFromPendingToRunning(t *testing.T) {
 	g := NewWithT(t)
 	ctx := t.Context()
 	sidecars := sidecartest.NewFleet()
-	defer sidecars.Close()
+	t.Cleanup(sidecars.Close) // after the agent stops: cleanups run last-in first-out
 	run := startAgent(t, agentOpts{sidecars: sidecars})
 
 	ns := namespace(t)

@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/sei-protocol/sei-fleet/agent/config"
+	"github.com/sei-protocol/sei-fleet/agent/node"
 	"github.com/sei-protocol/sei-fleet/agent/resources"
 	"github.com/sei-protocol/sei-fleet/agent/sidecar/sidecartest"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
@@ -27,7 +28,7 @@ func TestNetworkPolicyIsAppliedBeforeThePodAndKept(t *testing.T) {
 	g := NewWithT(t)
 	ctx := t.Context()
 	sidecars := sidecartest.NewFleet()
-	defer sidecars.Close()
+	t.Cleanup(sidecars.Close) // after the agent stops: cleanups run last-in first-out
 	run := startAgent(t, agentOpts{sidecars: sidecars})
 	ns := namespace(t)
 	key := create(t, validator(ns, "val-np"))
@@ -84,9 +85,9 @@ func TestHeightIsObservedWhileTheNetworkPolicyIsRefused(t *testing.T) {
 	ctx := t.Context()
 	var height atomic.Int64
 	sidecars := sidecartest.NewFleet()
-	defer sidecars.Close()
-	startAgent(t, agentOpts{sidecars: sidecars, height: func(context.Context, *seiv1alpha1.SeiNode) (int64, error) {
-		return height.Add(1), nil
+	t.Cleanup(sidecars.Close) // after the agent stops: cleanups run last-in first-out
+	startAgent(t, agentOpts{sidecars: sidecars, height: func(context.Context, *seiv1alpha1.SeiNode) (node.ChainStatus, error) {
+		return node.ChainStatus{Height: height.Add(1)}, nil
 	}})
 	ns := namespace(t)
 	key := create(t, fullNode(ns, "np-refused"))

@@ -27,6 +27,8 @@ type podObservation struct {
 	genesisSHA256 string
 	// keys is why the node may not use its key Secrets (nil: it may).
 	keys *tasks.KeyRefusal
+	// chainWatched: the agent reads the node's height and catching_up, so Ready waits for CaughtUp.
+	chainWatched bool
 }
 
 // observePod reads the pod (from the cache) and, for a node started from a genesis, its genesis

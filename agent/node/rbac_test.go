@@ -37,7 +37,7 @@ func TestAgentRunsWithItsGeneratedLeastPrivilegeRBAC(t *testing.T) {
 		client.MatchingFields{"reason": "LeaderElection"})).To(Succeed())
 
 	sidecars := sidecartest.NewFleet()
-	defer sidecars.Close()
+	t.Cleanup(sidecars.Close) // after the agent stops: cleanups run last-in first-out
 	startAgent(t, agentOpts{sidecars: sidecars, restConfig: cfg, production: true})
 	// Leader election announces the new leader as a core Event; the generated RBAC must allow it.
 	g.Eventually(func() ([]string, error) { return member().LeaderElectionEvents(ctx, system.Name) }).

@@ -23,7 +23,7 @@ func TestAgentRestartedMidPlanFinishesWithoutRepeatingWork(t *testing.T) {
 	g := NewWithT(t)
 	ctx := t.Context()
 	sidecars := sidecartest.NewFleet()
-	defer sidecars.Close()
+	t.Cleanup(sidecars.Close) // after the agent stops: cleanups run last-in first-out
 	ns := namespace(t)
 	sc := sidecars.Node(ns, "steady")
 	sc.HangTask(sidecar.TaskTypeMarkReady) // the plan stops mid-way, at mark-ready

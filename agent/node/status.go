@@ -127,6 +127,7 @@ func updateConditions(node *seiv1alpha1.SeiNode, obs podObservation) {
 		setCondition(node, seiv1alpha1.NodePlanFailed, false, seiv1alpha1.ReasonNoFailure, "")
 	}
 
+	caughtUp := setCaughtUp(node, obs.chainWatched, updating)
 	switch {
 	case obs.keys != nil:
 		setCondition(node, seiv1alpha1.NodeReady, false, obs.keys.Reason, obs.keys.Message)
@@ -140,9 +141,32 @@ func updateConditions(node *seiv1alpha1.SeiNode, obs podObservation) {
 		setCondition(node, seiv1alpha1.NodeReady, false, seiv1alpha1.ReasonHaltHeightReached, "halted at its halt height")
 	case updating:
 		setCondition(node, seiv1alpha1.NodeReady, false, seiv1alpha1.ReasonImageRolling, "")
+	case obs.chainWatched && caughtUp.Status != metav1.ConditionTrue:
+		setCondition(node, seiv1alpha1.NodeReady, false, caughtUp.Reason, "not caught up: "+caughtUp.Message)
 	default:
 		setCondition(node, seiv1alpha1.NodeReady, true, seiv1alpha1.ReasonRunning, "")
 	}
+}
+
+// setCaughtUp sets CaughtUp where the node's state decides it, and returns it as it now stands: a
+// running node's reads (observeChain) decide it otherwise.
+func setCaughtUp(node *seiv1alpha1.SeiNode, watched, updating bool) metav1.Condition {
+	set := func(status metav1.ConditionStatus, reason, msg string) {
+		setCaughtUpCondition(node, verdict{status, reason, msg})
+	}
+	switch {
+	case !watched:
+		set(metav1.ConditionUnknown, seiv1alpha1.ReasonNotObserved, "the agent reads no block heights (--height-interval=0)")
+	case node.Status.Phase != seiv1alpha1.NodeRunning:
+		set(metav1.ConditionFalse, seiv1alpha1.ReasonNotRunning, "phase "+string(node.Status.Phase))
+	case node.Spec.Paused:
+		set(metav1.ConditionFalse, seiv1alpha1.ReasonPaused, "")
+	case updating:
+		set(metav1.ConditionFalse, seiv1alpha1.ReasonImageRolling, "seid restarts on "+node.Spec.Image)
+	case meta.FindStatusCondition(node.Status.Conditions, seiv1alpha1.NodeCaughtUp) == nil:
+		set(metav1.ConditionUnknown, seiv1alpha1.ReasonPending, "seid's height not read yet")
+	}
+	return *meta.FindStatusCondition(node.Status.Conditions, seiv1alpha1.NodeCaughtUp)
 }
 
 // validateOverrides checks spec.overrides as the sidecar's config-apply will take them, for the

@@ -65,6 +65,8 @@ type agentOpts struct {
 	production bool
 	// height, when set, reads block heights every 200ms.
 	height node.HeightReader
+	// stallAfter is the agent's stall window (default: production's).
+	stallAfter time.Duration
 }
 
 // startAgent runs the real agent wiring (agent.NewManager) in-process until the test ends or stop.
@@ -93,8 +95,13 @@ func startAgent(t *testing.T, o agentOpts) *agentRun {
 		SkipNameValidation: true,
 	}
 	opts.LeaderElect = o.production
+	// Without a chain to read, the agent reads no heights (and Ready does not wait for CaughtUp).
+	opts.HeightInterval = 0
 	if o.height != nil {
 		opts.Hooks.Height, opts.HeightInterval = o.height, 200*time.Millisecond
+	}
+	if o.stallAfter > 0 {
+		opts.StallAfter = o.stallAfter
 	}
 	opts.HeartbeatInterval = time.Second
 	cfg := member().Config

@@ -13,7 +13,7 @@ import (
 func TestConvergedNodeCausesNoWrites(t *testing.T) {
 	g := NewWithT(t)
 	sidecars := sidecartest.NewFleet()
-	defer sidecars.Close()
+	t.Cleanup(sidecars.Close) // after the agent stops: cleanups run last-in first-out
 	// A one-second cache resync: every object is reconciled again each second.
 	run := startAgent(t, agentOpts{sidecars: sidecars, syncPeriod: time.Second})
 	ns := namespace(t)

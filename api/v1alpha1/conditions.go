@@ -23,8 +23,11 @@ const (
 	// status was copied up recently.
 	NodeMemberSynced = "MemberSynced"
 	// NodeCaughtUp is True while seid reports it is not catching up (RPC /status
-	// sync_info.catching_up false) and False while it is (block sync, state sync or a snapshot
-	// restore still under way); its message gives the node's height. Ready waits for it.
+	// sync_info.catching_up false) and the agent has seen its height advance since the pod started,
+	// and in the last stall window (agent --stall-after). False while it catches up (block sync, state
+	// sync or a snapshot restore under way), before the first advance, or once the height stands
+	// still; its message gives the node's height. Ready waits for it. Unknown when the agent reads no
+	// heights (--height-interval=0).
 	NodeCaughtUp = "CaughtUp"
 	// NodeHalted is True once a node with spec.haltHeight reached that height: its seid committed the
 	// block and stopped, and its start gate stays closed until the agent releases it again.
@@ -61,8 +64,16 @@ const (
 	ReasonNotPaused  = "NotPaused"
 
 	// Node reasons.
-	ReasonCaughtUp          = "CaughtUp"
-	ReasonCatchingUp        = "CatchingUp"
+	ReasonCaughtUp   = "CaughtUp"
+	ReasonCatchingUp = "CatchingUp"
+	// ReasonHeightStalled: the node's height has not advanced (or its RPC has not answered) for the
+	// agent's stall window: a halted chain, a stuck or cut-off node.
+	ReasonHeightStalled = "HeightStalled"
+	// ReasonWaitingForBlocks: seid answers, not catching up, but no advance of its height has been
+	// seen since its pod started.
+	ReasonWaitingForBlocks = "WaitingForBlocks"
+	// ReasonNotObserved: the agent does not read block heights (--height-interval=0).
+	ReasonNotObserved       = "NotObserved"
 	ReasonRunning           = "Running"
 	ReasonNotRunning        = "NotRunning"
 	ReasonTaskFailed        = "TaskFailed"

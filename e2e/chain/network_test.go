@@ -12,6 +12,8 @@ import (
 
 	. "github.com/onsi/gomega"
 
+	"github.com/sei-protocol/sei-fleet/agent/node"
+	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/internal/genesis"
 	"github.com/sei-protocol/sei-fleet/internal/seikeys"
 )
@@ -73,4 +75,15 @@ func TestFourValidatorNetwork(t *testing.T) {
 		t.Fatalf("not all nodes reached height 3: %v\n%s", heights, strings.Join(tails, "\n"))
 	}
 	t.Logf("heights %v", heights)
+
+	// The agent's reader takes seid's own /status as it answers: this chain, this node, its height, and
+	// not catching up on a network that makes blocks.
+	for i, v := range vals {
+		n := &seiv1alpha1.SeiNode{Spec: seiv1alpha1.SeiNodeSpec{ChainID: chainID}, Status: seiv1alpha1.SeiNodeStatus{NodeID: v.node.ID()}}
+		base := fmt.Sprintf("http://127.0.0.1:%d", rpc[i])
+		st, err := node.RPCHeight(func(*seiv1alpha1.SeiNode) string { return base })(t.Context(), n)
+		g.Expect(err).NotTo(HaveOccurred(), "node %d", i)
+		g.Expect(st.Height).To(BeNumerically(">=", heights[i]), "node %d", i)
+		g.Expect(st.CatchingUp).To(BeFalse(), "node %d is not catching up", i)
+	}
 }

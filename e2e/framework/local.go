@@ -181,6 +181,8 @@ func (l *Local) StartAgent(ctx context.Context, name string) error {
 	if l.AgentConfig != nil {
 		agentCfg = l.AgentConfig(name)
 	}
+	// Simulated pods run no seid: no heights to read (and Ready does not wait for CaughtUp).
+	opts.HeightInterval = 0
 	if l.Height != nil {
 		opts.Hooks.Height = l.Height
 		opts.HeightInterval = time.Second

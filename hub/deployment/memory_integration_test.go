@@ -25,50 +25,10 @@ const holdFinalizer = "test.sei.io/hold"
 // validators under it; it waits until their network runs.
 func validatorsOn(t *testing.T, ns string, policy seiv1alpha1.DeletionPolicy) client.ObjectKey {
 	t.Helper()
-	g := NewWithT(t)
-	ctx := t.Context()
-	pol := &seiv1alpha1.SeiPlacementPolicy{
-		ObjectMeta: metav1.ObjectMeta{Name: "memory-" + ns},
-		Spec: seiv1alpha1.SeiPlacementPolicySpec{
-			ClusterSelector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
-				{Key: "region", Operator: metav1.LabelSelectorOpIn, Values: members},
-			}},
-			TopologyKey: "region", MaxVotingPowerFraction: "1",
-			Failover: seiv1alpha1.FailoverSpec{Validators: seiv1alpha1.ValidatorFailoverManual},
-		},
-	}
-	g.Expect(fleet.Hub.Client.Create(ctx, pol)).To(Succeed())
-	t.Cleanup(func() { _ = fleet.Hub.Client.Delete(context.WithoutCancel(ctx), pol) })
-	// Every member healthy (a taint an earlier test lifted may not be seen yet), so placement is known.
-	g.Eventually(func() int32 {
-		_ = fleet.Hub.Client.Get(ctx, client.ObjectKeyFromObject(pol), pol)
-		return pol.Status.HealthyClusters
-	}).WithTimeout(30 * time.Second).Should(Equal(int32(len(members))))
-	dep := &seiv1alpha1.SeiNodeDeployment{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "vals"},
-		Spec: seiv1alpha1.SeiNodeDeploymentSpec{
-			ChainID: "memory-" + ns, Image: "seid:v1", Replicas: 2, Role: seiv1alpha1.RoleValidator,
-			Genesis: &seiv1alpha1.GenesisCeremonySpec{
-				StakingAmount: "10000000usei", AccountBalance: "1000000000000usei",
-				StartDelay: metav1.Duration{Duration: time.Second}, Deadline: metav1.Duration{Duration: 5 * time.Minute},
-			},
-			Placement:      seiv1alpha1.PlacementSpec{PolicyName: pol.Name},
-			DeletionPolicy: policy,
-		},
-	}
-	g.Expect(fleet.Hub.Client.Create(ctx, dep)).To(Succeed())
-	key := client.ObjectKeyFromObject(dep)
-	t.Cleanup(func() {
-		if err := framework.DeleteDeploymentAndWait(context.WithoutCancel(ctx), fleet.Hub.Client, key); err != nil {
-			t.Log(err)
-		}
+	return validatorNetwork(t, ns, 2, func(pol *seiv1alpha1.SeiPlacementPolicy, dep *seiv1alpha1.SeiNodeDeployment) {
+		pol.Spec.Failover = seiv1alpha1.FailoverSpec{Validators: seiv1alpha1.ValidatorFailoverManual}
+		dep.Spec.DeletionPolicy = policy
 	})
-	dumpOnFailure(t, key)
-	g.Eventually(func() string {
-		d := getDeployment(t, key)
-		return fmt.Sprintf("%d/%d %s", d.Status.ReadyReplicas, d.Spec.Replicas, d.Status.Phase)
-	}).WithTimeout(3 * time.Minute).WithPolling(time.Second).Should(Equal("2/2 Ready"))
-	return key
 }
 
 // A validator's record deleted while its deployment still wants it, its cluster tainted so that the

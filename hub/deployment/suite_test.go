@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/sei-protocol/sei-fleet/agent/node"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/e2e/framework"
 	"github.com/sei-protocol/sei-fleet/internal/testfleet"
@@ -34,10 +36,20 @@ func TestMain(m *testing.M) {
 
 var started = time.Now()
 
-// fakeHeight is a chain that makes ten blocks a second.
-func fakeHeight(context.Context, *seiv1alpha1.SeiNode) (int64, error) {
-	return 100 + int64(time.Since(started)/(100*time.Millisecond)), nil
+// fakeHeight is a chain that makes ten blocks a second. A node whose image a test holds (slowOn)
+// reports that it is still catching up while it runs that image.
+func fakeHeight(_ context.Context, n *seiv1alpha1.SeiNode) (node.ChainStatus, error) {
+	st := node.ChainStatus{Height: 100 + int64(time.Since(started)/(100*time.Millisecond))}
+	if held, ok := slowOn.Load(n.Namespace + "/" + n.Name); ok && held.(*slowNode).image.Load() == n.Status.CurrentImage {
+		st.CatchingUp = true
+	}
+	return st, nil
 }
+
+// slowOn holds, per "namespace/name", a node that catches up slowly on one image.
+var slowOn sync.Map
+
+type slowNode struct{ image atomic.Value }
 
 func setup(f *testfleet.Fleet) (func(), error) {
 	register := map[string]map[string]string{}

@@ -450,12 +450,15 @@ func (r *Reconciler) unreachable(record *seiv1alpha1.SeiNode, msg string, since 
 		last = "not reported"
 	}
 	s.Phase, s.PhaseTransitionTime = seiv1alpha1.NodeUnknown, &t
-	meta.SetStatusCondition(&s.Conditions, metav1.Condition{
-		Type: seiv1alpha1.NodeReady, Status: metav1.ConditionUnknown, Reason: seiv1alpha1.ReasonMemberUnreachable,
-		ObservedGeneration: record.Generation, LastTransitionTime: t,
-		Message: fmt.Sprintf("the hub cannot read the node on %s since %s (last reported phase %s): %s",
-			record.Spec.ClusterName, t.UTC().Format(time.RFC3339), last, msg),
-	})
+	unknown := fmt.Sprintf("the hub cannot read the node on %s since %s (last reported phase %s): %s",
+		record.Spec.ClusterName, t.UTC().Format(time.RFC3339), last, msg)
+	// A height last seen advancing says nothing of the node now: neither Ready nor CaughtUp stands.
+	for _, typ := range []string{seiv1alpha1.NodeReady, seiv1alpha1.NodeCaughtUp} {
+		meta.SetStatusCondition(&s.Conditions, metav1.Condition{
+			Type: typ, Status: metav1.ConditionUnknown, Reason: seiv1alpha1.ReasonMemberUnreachable,
+			ObservedGeneration: record.Generation, LastTransitionTime: t, Message: unknown,
+		})
+	}
 }
 
 func setSynced(record *seiv1alpha1.SeiNode, ok bool, reason, msg string) {

@@ -58,6 +58,7 @@ func TestUnreachableMarksTheRecordUnknownUntilTheMemberAnswers(t *testing.T) {
 	rec.Generation = 3
 	rec.Status = seiv1alpha1.SeiNodeStatus{Phase: seiv1alpha1.NodeRunning, CurrentImage: "seid:v1", Height: 42}
 	meta.SetStatusCondition(&rec.Status.Conditions, metav1.Condition{Type: seiv1alpha1.NodeReady, Status: metav1.ConditionTrue, Reason: seiv1alpha1.ReasonRunning})
+	meta.SetStatusCondition(&rec.Status.Conditions, metav1.Condition{Type: seiv1alpha1.NodeCaughtUp, Status: metav1.ConditionTrue, Reason: seiv1alpha1.ReasonCaughtUp})
 	memberStatus := *rec.Status.DeepCopy()
 
 	since := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -71,6 +72,9 @@ func TestUnreachableMarksTheRecordUnknownUntilTheMemberAnswers(t *testing.T) {
 	g.Expect(ready.Reason).To(Equal(seiv1alpha1.ReasonMemberUnreachable))
 	g.Expect(ready.LastTransitionTime.Time).To(Equal(since))
 	g.Expect(ready.Message).To(Equal("the hub cannot read the node on ap since 2030-01-02T03:04:05Z (last reported phase Running): member cluster ap does not answer the hub"))
+	caughtUp := meta.FindStatusCondition(rec.Status.Conditions, seiv1alpha1.NodeCaughtUp)
+	g.Expect(caughtUp.Status).To(Equal(metav1.ConditionUnknown), "a height last seen advancing says nothing of now")
+	g.Expect(caughtUp.Reason).To(Equal(seiv1alpha1.ReasonMemberUnreachable))
 	synced := meta.FindStatusCondition(rec.Status.Conditions, seiv1alpha1.NodeMemberSynced)
 	g.Expect(synced.Status).To(Equal(metav1.ConditionFalse))
 	g.Expect(synced.Reason).To(Equal(seiv1alpha1.ReasonMemberUnreachable))

@@ -188,7 +188,7 @@ func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	default:
 		result = r.observeHeight(n)
 	}
-	node.UpdateHealthyConditions(n)
+	node.UpdateHealthyConditions(n, r.opts.Height != nil && r.opts.HeightInterval > 0)
 	if _, err := kube.PatchStatus(ctx, r.client, before, n, func(o client.Object) any { return o.(*seiv1alpha1.SeiNode).Status }); err != nil {
 		return ctrl.Result{}, err
 	}

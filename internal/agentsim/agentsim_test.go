@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"os"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 
 	"github.com/sei-protocol/sei-fleet/agent"
 	"github.com/sei-protocol/sei-fleet/agent/config"
+	"github.com/sei-protocol/sei-fleet/agent/node"
 	"github.com/sei-protocol/sei-fleet/agent/sidecar"
 	"github.com/sei-protocol/sei-fleet/agent/sidecar/sidecartest"
 	"github.com/sei-protocol/sei-fleet/agent/tasks"
@@ -37,7 +39,13 @@ func TestMain(m *testing.M) {
 
 const height = 42
 
-func constHeight(context.Context, *seiv1alpha1.SeiNode) (int64, error) { return height, nil }
+// reads counts the real agent's height reads: the chain advances to height, and stays there (within
+// the agent's stall window), so both agents end at the same status.
+var reads atomic.Int64
+
+func chainAt42(context.Context, *seiv1alpha1.SeiNode) (node.ChainStatus, error) {
+	return node.ChainStatus{Height: min(height-2+reads.Add(1), height)}, nil
+}
 
 // startRealAgent runs the real agent wiring on member "real" until the test ends.
 func startRealAgent(t *testing.T, writes *testfleet.WriteRecorder) {
@@ -57,7 +65,7 @@ func startRealAgent(t *testing.T, writes *testfleet.WriteRecorder) {
 			Registry: tasks.Registry(), PollInterval: 200 * time.Millisecond,
 			Backoff: func(n int32) time.Duration { return time.Duration(n) * 200 * time.Millisecond },
 		},
-		Height: constHeight, NewClient: writes.NewClient, SkipNameValidation: true,
+		Height: chainAt42, NewClient: writes.NewClient, SkipNameValidation: true,
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	mgr, err := agent.NewManager(ctx, fleet.Member("real").Config, config.Default(), opts)
