@@ -266,7 +266,7 @@ func (r *Reconciler) reconcile(ctx context.Context, node *seiv1alpha1.SeiNode, k
 	}
 	var heightRes ctrl.Result
 	if node.Status.Plan.Type == PlanAwaitHalt {
-		heightRes = r.observeHeight(ctx, node) // the hub judges the upgrade by heights meanwhile
+		heightRes = r.observeChain(ctx, node) // the hub judges the upgrade by heights meanwhile
 	}
 	out, err := r.Executor.Execute(ctx, node.Status.Plan, env)
 	if err != nil {
