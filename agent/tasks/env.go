@@ -38,6 +38,8 @@ type Env struct {
 	Rand io.Reader
 	// Now is the clock.
 	Now func() time.Time
+	// Logs reads the tail of a container's previous run's log (nil: not available).
+	Logs LogReader
 }
 
 // Task types. The strings are persisted in status: never rename one.

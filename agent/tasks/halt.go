@@ -2,24 +2,82 @@ package tasks
 
 import (
 	"context"
+	"regexp"
+	"strconv"
 
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/sei-protocol/sei-fleet/agent/resources"
 	"github.com/sei-protocol/sei-fleet/agent/sidecar"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/planner"
 )
+
+// LogReader knows how to read the last lines of the previous run of a container of a pod.
+type LogReader func(ctx context.Context, namespace, pod, container string, lines int64) (string, error)
 
 // HaltTarget is the await-halt task's parameter: the halt height the plan waits for.
 type HaltTarget struct {
 	Height int64 `json:"height"`
 }
 
-// awaitHalt waits, through the sidecar's await-condition, until the node's RPC reports the halt height
-// (seid then commits that block and stops itself). A spec whose halt height moved on since the plan
-// began (the upgrade was cancelled) ends the wait at once: the plan completes without a halt, and the
-// next plan acts on the new spec; the sidecar's own wait is left to finish on its own (it only reads).
+// haltLine is what seid's baseapp logs when it stops at its halt-height, right after committing the
+// block ("halting node per configuration" height=H time=0).
+var haltLine = regexp.MustCompile(`halting node per configuration.*\bheight=([0-9]+)`)
+
+// haltLogLines is how much of the halted run's log is read: the halt is among its last lines.
+const haltLogLines = 200
+
+// awaitHalt waits until the node reached its halt height. Two witnesses, either suffices:
+//   - the sidecar's await-condition saw seid's RPC at the height (it polls every 100 ms, but seid stops
+//     within moments of committing the block, and a slow RPC misses that window: seen on real nodes);
+//   - the seid container ran again (the kubelet restarted it into the closed start gate) and its
+//     previous run's log ends with seid's own "halting node per configuration" at the height.
+//
+// A spec whose halt height moved on since the plan began (the upgrade was cancelled) ends the wait at
+// once: the plan completes without a halt, and the next plan acts on the new spec; the sidecar's own
+// wait is left to finish on its own (it only reads).
 var awaitHalt = planner.FuncWithParams(func(ctx context.Context, env *Env, p *seiv1alpha1.PlannedTask, target HaltTarget) (planner.Result, error) {
 	if env.Node.Spec.HaltHeight != target.Height || target.Height <= 0 {
 		return planner.Done()
 	}
-	return runSidecarTask(ctx, env, p, sidecar.TaskTypeAwaitCondition)
+	res, err := runSidecarTask(ctx, env, p, sidecar.TaskTypeAwaitCondition)
+	if err != nil || res.Done {
+		return res, err
+	}
+	if h, ok := haltedRun(ctx, env); ok && h == target.Height {
+		return planner.Done()
+	}
+	return res, nil
 })
+
+// haltedRun reads the height at which the node's previous seid run halted, if it did.
+func haltedRun(ctx context.Context, env *Env) (int64, bool) {
+	if env.Logs == nil {
+		return 0, false
+	}
+	pod, err := uncachedPod(ctx, env)
+	if err != nil || pod == nil || !restarted(pod) {
+		return 0, false
+	}
+	log, err := env.Logs(ctx, pod.Namespace, pod.Name, resources.ContainerSeid, haltLogLines)
+	if err != nil {
+		return 0, false
+	}
+	m := haltLine.FindAllStringSubmatch(log, -1)
+	if len(m) == 0 {
+		return 0, false
+	}
+	h, err := strconv.ParseInt(m[len(m)-1][1], 10, 64)
+	return h, err == nil
+}
+
+// restarted: the pod's seid container ran before (there is a previous run to read).
+func restarted(pod *corev1.Pod) bool {
+	for _, s := range pod.Status.ContainerStatuses {
+		if s.Name == resources.ContainerSeid {
+			return s.RestartCount > 0 && s.LastTerminationState.Terminated != nil
+		}
+	}
+	return false
+}
