@@ -12,9 +12,8 @@ import (
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 )
 
-func haltAt(h int64) func(*seiv1alpha1.SeiNode) {
-	return func(n *seiv1alpha1.SeiNode) { n.Spec.HaltHeight = h }
-}
+// halting sets spec.haltHeight 100.
+func halting(n *seiv1alpha1.SeiNode) { n.Spec.HaltHeight = 100 }
 
 // A halt height is armed by a reconfigure that restarts seid with it and then closes the start gate;
 // then the node waits for the height; once there it is held: no plan releases it on the same image.
@@ -23,7 +22,7 @@ func TestHaltHeightPlans(t *testing.T) {
 	running := phase(seiv1alpha1.NodeRunning, 1)
 	current := func(n *seiv1alpha1.SeiNode) { n.Status.CurrentImage = n.Spec.Image }
 
-	arming := testNode(running, current, haltAt(100), func(n *seiv1alpha1.SeiNode) { n.Generation = 2 })
+	arming := testNode(running, current, halting, func(n *seiv1alpha1.SeiNode) { n.Generation = 2 })
 	g.Expect(nextPlan(arming)).To(Equal(PlanReconfigure))
 	p, err := buildPlan(arming, PlanReconfigure)
 	g.Expect(err).NotTo(HaveOccurred())
@@ -31,13 +30,13 @@ func TestHaltHeightPlans(t *testing.T) {
 	g.Expect(steps).To(ContainElement(tasks.TypeSidecarRestartSeid))
 	g.Expect(steps[len(steps)-1]).To(Equal(tasks.TypeSidecarHold), "the gate closes behind the restarted seid")
 
-	armed := testNode(running, current, haltAt(100))
+	armed := testNode(running, current, halting)
 	g.Expect(nextPlan(armed)).To(Equal(PlanAwaitHalt))
 	p, _ = buildPlan(armed, PlanAwaitHalt)
 	g.Expect(types(p)).To(Equal([]string{tasks.TypeAwaitHalt}))
 	g.Expect(p.FailedPhase).To(BeEmpty(), "a failed wait keeps the node Running")
 
-	failedArming := testNode(running, current, haltAt(100), func(n *seiv1alpha1.SeiNode) {
+	failedArming := testNode(running, current, halting, func(n *seiv1alpha1.SeiNode) {
 		n.Status.Conditions = []metav1.Condition{{Type: seiv1alpha1.NodePlanFailed, Status: metav1.ConditionTrue, Reason: "TaskFailed"}}
 	})
 	g.Expect(nextPlan(failedArming)).To(BeEmpty(), "not armed: nothing to wait for")
@@ -79,7 +78,7 @@ func TestHaltHeightPlans(t *testing.T) {
 // A wait that ends because the spec moved on (the upgrade cancelled) records no halt.
 func TestAwaitHaltOfAnOlderSpecRecordsNoHalt(t *testing.T) {
 	g := NewWithT(t)
-	n := testNode(phase(seiv1alpha1.NodeRunning, 1), haltAt(100), func(n *seiv1alpha1.SeiNode) { n.Status.CurrentImage = n.Spec.Image })
+	n := testNode(phase(seiv1alpha1.NodeRunning, 1), halting, func(n *seiv1alpha1.SeiNode) { n.Status.CurrentImage = n.Spec.Image })
 	p, err := buildPlan(n, PlanAwaitHalt)
 	g.Expect(err).NotTo(HaveOccurred())
 	n.Status.Plan = p
