@@ -32,7 +32,10 @@ const haltLogLines = 200
 //   - the sidecar's await-condition saw seid's RPC at the height (it polls every 100 ms, but seid stops
 //     within moments of committing the block, and a slow RPC misses that window: seen on real nodes);
 //   - the seid container ran again (the kubelet restarted it into the closed start gate) and its
-//     previous run's log ends with seid's own "halting node per configuration" at the height.
+//     previous run ended with seid's own "halting node per configuration" at the height: in the
+//     termination message the kubelet keeps in the pod's status (seid exits 130 on the SIGINT it sends
+//     itself, and the container's FallbackToLogsOnError makes the log's tail that message), else in
+//     that run's log (pods/log, previous), where the kubelet serves it.
 //
 // A spec whose halt height moved on since the plan began (the upgrade was cancelled) ends the wait at
 // once: the plan completes without a halt, and the next plan acts on the new spec; the sidecar's own
@@ -53,18 +56,30 @@ var awaitHalt = planner.FuncWithParams(func(ctx context.Context, env *Env, p *se
 
 // haltedRun reads the height at which the node's previous seid run halted, if it did.
 func haltedRun(ctx context.Context, env *Env) (int64, bool) {
-	if env.Logs == nil {
+	pod, err := uncachedPod(ctx, env)
+	if err != nil || pod == nil {
 		return 0, false
 	}
-	pod, err := uncachedPod(ctx, env)
-	if err != nil || pod == nil || !restarted(pod) {
+	last := previousRun(pod)
+	if last == nil {
+		return 0, false
+	}
+	if h, ok := haltIn(last.Message); ok {
+		return h, true
+	}
+	if env.Logs == nil {
 		return 0, false
 	}
 	log, err := env.Logs(ctx, pod.Namespace, pod.Name, resources.ContainerSeid, haltLogLines)
 	if err != nil {
 		return 0, false
 	}
-	m := haltLine.FindAllStringSubmatch(log, -1)
+	return haltIn(log)
+}
+
+// haltIn finds seid's last halt line in text and its height.
+func haltIn(text string) (int64, bool) {
+	m := haltLine.FindAllStringSubmatch(text, -1)
 	if len(m) == 0 {
 		return 0, false
 	}
@@ -72,12 +87,12 @@ func haltedRun(ctx context.Context, env *Env) (int64, bool) {
 	return h, err == nil
 }
 
-// restarted: the pod's seid container ran before (there is a previous run to read).
-func restarted(pod *corev1.Pod) bool {
+// previousRun is how the pod's seid container last ended, or nil when it has not ended yet.
+func previousRun(pod *corev1.Pod) *corev1.ContainerStateTerminated {
 	for _, s := range pod.Status.ContainerStatuses {
-		if s.Name == resources.ContainerSeid {
-			return s.RestartCount > 0 && s.LastTerminationState.Terminated != nil
+		if s.Name == resources.ContainerSeid && s.RestartCount > 0 {
+			return s.LastTerminationState.Terminated
 		}
 	}
-	return false
+	return nil
 }

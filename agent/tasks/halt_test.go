@@ -69,3 +69,36 @@ func TestAwaitHaltReadsTheHaltedRunsLog(t *testing.T) {
 	log = haltedLog
 	g.Expect(run().Done).To(BeTrue(), "the halted run logged its halt at the height")
 }
+
+// Where the kubelet does not serve logs, the halted run's termination message (the log's tail: seid
+// exits 130 after its halt) is the witness, read from the pod's status alone.
+func TestAwaitHaltReadsTheTerminationMessage(t *testing.T) {
+	g := NewWithT(t)
+	srv := sidecartest.NewServer()
+	t.Cleanup(srv.Close)
+	srv.HangTask(sidecar.TaskTypeAwaitCondition)
+	node := &seiv1alpha1.SeiNode{ObjectMeta: metav1.ObjectMeta{Name: "n", Namespace: "ns"},
+		Spec: seiv1alpha1.SeiNodeSpec{FullNode: &seiv1alpha1.FullNodeSpec{}, HaltHeight: 442}}
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: resources.PodName(node), Namespace: "ns"},
+		Status: corev1.PodStatus{ContainerStatuses: []corev1.ContainerStatus{{Name: resources.ContainerSeid, RestartCount: 2,
+			LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 130, Message: haltedLog}}}}}}
+	scheme := runtime.NewScheme()
+	g.Expect(corev1.AddToScheme(scheme)).To(Succeed())
+	env := &Env{Node: node, Sidecar: sidecar.New(srv.URL()), Reader: fake.NewClientBuilder().WithScheme(scheme).WithObjects(pod).Build()}
+	plan, err := planner.NewPlan("p", "await-halt", []planner.Step{{Type: TypeAwaitHalt, Params: HaltTarget{Height: 442}}}, "", "")
+	g.Expect(err).NotTo(HaveOccurred())
+	plan.Tasks[0].ID = uuid.NewString()
+	task, err := awaitHalt(env, &plan.Tasks[0])
+	g.Expect(err).NotTo(HaveOccurred())
+	res, err := task.Run(t.Context())
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(res.Done).To(BeTrue())
+
+	node.Spec.HaltHeight = 500
+	plan, _ = planner.NewPlan("p", "await-halt", []planner.Step{{Type: TypeAwaitHalt, Params: HaltTarget{Height: 500}}}, "", "")
+	plan.Tasks[0].ID = uuid.NewString()
+	task, _ = awaitHalt(env, &plan.Tasks[0])
+	res, err = task.Run(t.Context())
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(res.Done).To(BeFalse(), "an older halt is not this one")
+}
