@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	"github.com/sei-protocol/sei-fleet/agent/sidecar"
 	"github.com/sei-protocol/sei-fleet/agent/sidecar/sidecartest"
@@ -90,7 +91,7 @@ func TestAwaitHaltEndsWhenTheSpecMovedOn(t *testing.T) {
 	srv := sidecartest.NewServer()
 	t.Cleanup(srv.Close)
 	node := &seiv1alpha1.SeiNode{Spec: seiv1alpha1.SeiNodeSpec{FullNode: &seiv1alpha1.FullNodeSpec{}}}
-	env := &Env{Node: node, Sidecar: sidecar.New(srv.URL())}
+	env := &Env{Node: node, Sidecar: sidecar.New(srv.URL()), Reader: fake.NewClientBuilder().Build()}
 	steps, err := planner.NewPlan("p", "await-halt", []planner.Step{{Type: TypeAwaitHalt, Params: HaltTarget{Height: 100}}}, "", "")
 	g.Expect(err).NotTo(HaveOccurred())
 	task, err := awaitHalt(env, &steps.Tasks[0])
