@@ -22,8 +22,9 @@ type HaltTarget struct {
 }
 
 // haltLine is what seid's baseapp logs when it stops at its halt-height, right after committing the
-// block ("halting node per configuration" height=H time=0).
-var haltLine = regexp.MustCompile(`halting node per configuration.*\bheight=([0-9]+)`)
+// block ("halting node per configuration" height=H time=0), or what seid's start script writes to
+// the termination message when it finds seid stopped there (resources.ExitHalted).
+var haltLine = regexp.MustCompile(`(?:halting node per configuration.*\bheight=|seid halted at height )([0-9]+)`)
 
 // haltLogLines is how much of the halted run's log is read: the halt is among its last lines.
 const haltLogLines = 200
@@ -31,11 +32,12 @@ const haltLogLines = 200
 // awaitHalt waits until the node reached its halt height. Two witnesses, either suffices:
 //   - the sidecar's await-condition saw seid's RPC at the height (it polls every 100 ms, but seid stops
 //     within moments of committing the block, and a slow RPC misses that window: seen on real nodes);
-//   - the seid container ran again (the kubelet restarted it into the closed start gate) and its
-//     previous run ended with seid's own "halting node per configuration" at the height: in the
-//     termination message the kubelet keeps in the pod's status (seid exits 130 on the SIGINT it sends
-//     itself, and the container's FallbackToLogsOnError makes the log's tail that message), else in
-//     that run's log (pods/log, previous), where the kubelet serves it.
+//   - the seid container's previous run says the node stopped at the height: the start script, run
+//     again by the kubelet into the closed gate, read the block store's last height (seid tendermint
+//     inspect) and exited resources.ExitHalted with "seid halted at height H" as its termination
+//     message, which the pod's status keeps; or that run's log (pods/log, previous, where the kubelet
+//     serves it) has seid's own "halting node per configuration" at the height. seid's graceful
+//     shutdown logs too much after its halt line for the kubelet's log-tail fallback message.
 //
 // A spec whose halt height moved on since the plan began (the upgrade was cancelled) ends the wait at
 // once: the plan completes without a halt, and the next plan acts on the new spec; the sidecar's own

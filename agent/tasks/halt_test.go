@@ -70,8 +70,8 @@ func TestAwaitHaltReadsTheHaltedRunsLog(t *testing.T) {
 	g.Expect(run().Done).To(BeTrue(), "the halted run logged its halt at the height")
 }
 
-// Where the kubelet does not serve logs, the halted run's termination message (the log's tail: seid
-// exits 130 after its halt) is the witness, read from the pod's status alone.
+// The start script's termination message (it found seid stopped at its halt-height) is the witness
+// where the kubelet serves no logs, read from the pod's status alone.
 func TestAwaitHaltReadsTheTerminationMessage(t *testing.T) {
 	g := NewWithT(t)
 	srv := sidecartest.NewServer()
@@ -81,7 +81,8 @@ func TestAwaitHaltReadsTheTerminationMessage(t *testing.T) {
 		Spec: seiv1alpha1.SeiNodeSpec{FullNode: &seiv1alpha1.FullNodeSpec{}, HaltHeight: 442}}
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: resources.PodName(node), Namespace: "ns"},
 		Status: corev1.PodStatus{ContainerStatuses: []corev1.ContainerStatus{{Name: resources.ContainerSeid, RestartCount: 2,
-			LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 130, Message: haltedLog}}}}}}
+			LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: resources.ExitHalted,
+				Message: "seid halted at height 442 (halt-height 442)\n"}}}}}}
 	scheme := runtime.NewScheme()
 	g.Expect(corev1.AddToScheme(scheme)).To(Succeed())
 	env := &Env{Node: node, Sidecar: sidecar.New(srv.URL()), Reader: fake.NewClientBuilder().WithScheme(scheme).WithObjects(pod).Build()}
