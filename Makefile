@@ -118,6 +118,7 @@ test-chain: test-bins ## Build a real seid and seictl if needed, then run the ch
 test-dataplane: dataplane-bins ## Install the data plane (Debian's containerd, runc, CNI; kubelet & co. from the proxy; seid, seictl), then run its tier on real nodes (root)
 	go test -tags dataplane $(GO_TEST_FLAGS) ./dataplane/...
 	SEID_BIN=$$(hack/install-seid.sh | tail -1) SEICTL_BIN=$$(hack/install-seictl.sh | tail -1) \
+		VERSITYGW_BIN=$$(hack/install-versitygw.sh | tail -1) \
 		go test -tags dataplane $(GO_TEST_FLAGS) -run '$(DATAPLANE_TESTS)' ./e2e/ ./hack/dev/
 
 .PHONY: dataplane-bins

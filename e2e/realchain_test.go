@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -216,20 +218,44 @@ func longestStall(samples []heightSample) time.Duration {
 }
 
 // (b) Rolling the validators to another seid image goes one region at a time, and the chain never
-// stops: its height keeps rising all through the rollout.
+// stops: its height keeps rising all through the rollout. A slow node holds it: one validator's seid
+// is frozen (cgroup freezer) before the rollout, so it falls behind and its height stalls; the
+// rollout restarts that one first (it is down already) and takes no other node down until it has
+// caught up again on the new image. At no moment does the hub move a record while another is not
+// caught up.
 func TestRealChainRolloutKeepsProducingBlocks(t *testing.T) {
 	g := NewWithT(t)
 	ns, vals, _ := realNetwork(t)
 	g.Eventually(func(g Gomega) {
 		for _, rec := range records(t, ns, vals.Name) {
 			g.Expect(rec.Status.Height).To(BeNumerically(">=", 5), rec.Name)
+			g.Expect(meta.IsStatusConditionTrue(rec.Status.Conditions, seiv1alpha1.NodeCaughtUp)).To(BeTrue(), "%s caught up", rec.Name)
 		}
 	}).WithTimeout(3 * time.Minute).WithPolling(2 * time.Second).Should(Succeed())
 
+	// The slow node: the first the rollout would take (its domain comes first by name), frozen.
+	slow := slowestFirst(g, t, ns, vals.Name)
+	thaw := freezeSeid(g, t, slow)
+	g.Eventually(func() string {
+		return caughtUpReason(t, ns, slow.node.Name)
+	}).WithTimeout(time.Minute).WithPolling(time.Second).Should(Equal(seiv1alpha1.ReasonHeightStalled),
+		"the frozen node's height stalls, as the hub sees it")
+
 	chain := sampleChain(t, ns, vals.Name)
 	watch := watchRollout(t, ns, vals.Name)
+	gate := watchCatchUpGate(t, ns, vals.Name)
 	next := dataPlane.Seid[seidTagNext]
 	update(t, vals, func(d *seiv1alpha1.SeiNodeDeployment) { d.Spec.Image = next })
+	// The rollout takes the frozen node first; the kubelet can stop its seid only once it is thawed.
+	g.Eventually(func() string {
+		for _, rec := range records(t, ns, vals.Name) {
+			if rec.Name == slow.node.Name {
+				return rec.Spec.Image
+			}
+		}
+		return ""
+	}).WithTimeout(time.Minute).WithPolling(200*time.Millisecond).Should(Equal(next), "the node already down is updated first")
+	thaw()
 	g.Eventually(func(g Gomega) {
 		g.Expect(updatedReplicas(t, vals)()).To(Equal(int32(4)))
 		for _, rec := range records(t, ns, vals.Name) {
@@ -257,6 +283,123 @@ func TestRealChainRolloutKeepsProducingBlocks(t *testing.T) {
 	g.Expect(samples).NotTo(BeEmpty())
 	g.Expect(samples[len(samples)-1].height).To(BeNumerically(">", samples[0].height+20), "the chain moved on during the rollout")
 	g.Expect(longestStall(samples)).To(BeNumerically("<", 30*time.Second), "the chain never stopped: %v", samples)
+
+	moves, slowReasons := gate()
+	g.Expect(moves).To(HaveLen(4), "every record moved once")
+	g.Expect(moves[0].name).To(Equal(slow.node.Name))
+	for _, m := range moves {
+		g.Expect(m.notCaughtUp).To(BeEmpty(), "when %s was moved to the new image, no other node may be behind", m.name)
+	}
+	g.Expect(slowReasons).To(ContainElement(Not(Equal(seiv1alpha1.ReasonCaughtUp))),
+		"the slow node was seen not caught up on the new image before the rollout went on")
+	t.Logf("rollout order %v; the slow node on the new image went through %v", order, slowReasons)
+}
+
+// slowestFirst is the member node of dep the rollout takes first: in the first topology domain by
+// name, the lowest ordinal.
+func slowestFirst(g Gomega, t *testing.T, ns, dep string) memberNode {
+	nodes := memberNodes(g, t, ns, dep)
+	g.Expect(nodes).NotTo(BeEmpty())
+	sort.Slice(nodes, func(i, j int) bool {
+		if nodes[i].cluster != nodes[j].cluster {
+			return nodes[i].cluster < nodes[j].cluster
+		}
+		return nodes[i].node.Name < nodes[j].node.Name
+	})
+	return nodes[0]
+}
+
+// freezeSeid freezes n's seid container in its cgroup (the runtime's pause) and returns what thaws
+// it; the test's end thaws it too, so no frozen process outlives it.
+func freezeSeid(g Gomega, t *testing.T, n memberNode) func() {
+	var pod corev1.Pod
+	g.Expect(fleet.Member(n.cluster).Client.Get(t.Context(), client.ObjectKey{Namespace: n.node.Namespace, Name: resources.PodName(&n.node)}, &pod)).To(Succeed())
+	id, _ := seidContainer(pod)
+	g.Expect(id).NotTo(BeEmpty())
+	ctr := func(verb string) ([]byte, error) {
+		return exec.CommandContext(context.WithoutCancel(t.Context()), "ctr", "-a", dataPlane.Clusters[n.cluster].Node.Socket, "-n", "k8s.io",
+			"tasks", verb, id).CombinedOutput()
+	}
+	out, err := ctr("pause")
+	g.Expect(err).NotTo(HaveOccurred(), string(out))
+	var once sync.Once
+	thaw := func() {
+		once.Do(func() {
+			if out, err := ctr("resume"); err != nil {
+				t.Logf("resume %s: %v: %s", n.node.Name, err, out)
+			}
+		})
+	}
+	t.Cleanup(thaw)
+	return thaw
+}
+
+// caughtUpReason is the reason of the CaughtUp condition on the hub record ns/name.
+func caughtUpReason(t *testing.T, ns, name string) string {
+	rec := &seiv1alpha1.SeiNode{}
+	if err := fleet.Hub.Client.Get(t.Context(), client.ObjectKey{Namespace: ns, Name: name}, rec); err != nil {
+		return ""
+	}
+	if c := meta.FindStatusCondition(rec.Status.Conditions, seiv1alpha1.NodeCaughtUp); c != nil {
+		return c.Reason
+	}
+	return ""
+}
+
+// recordMove is a hub record moved to a new template, and the other records that were not caught up
+// in the first sample that shows the move. That sample is taken after the hub moved the record, from
+// the status the hub had then or newer; a node that is behind stays behind for seconds, far longer than
+// the 100ms between samples, while the sample before may predate a status the hub already acted on.
+type recordMove struct {
+	name        string
+	notCaughtUp []string
+}
+
+// watchCatchUpGate samples dep's hub records every 100ms until stopped. It returns each record's move
+// to a new template (in order) with the other records not caught up just before it, and the CaughtUp
+// reasons the first moved record went through once it ran the new image.
+func watchCatchUpGate(t *testing.T, ns, dep string) func() ([]recordMove, []string) {
+	ctx, cancel := context.WithCancel(t.Context())
+	var moves []recordMove
+	var firstReasons []string
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		hashes := map[string]string{}
+		for ctx.Err() == nil {
+			list := &seiv1alpha1.SeiNodeList{}
+			if err := fleet.Hub.Client.List(ctx, list, client.InNamespace(ns), client.MatchingLabels{seiv1alpha1.LabelDeployment: dep}); err == nil {
+				var behind []string
+				for _, r := range list.Items {
+					if !meta.IsStatusConditionTrue(r.Status.Conditions, seiv1alpha1.NodeCaughtUp) {
+						behind = append(behind, r.Name)
+					}
+				}
+				for _, r := range list.Items {
+					hash := r.Annotations[seiv1alpha1.AnnotationTemplateHash]
+					if prev, ok := hashes[r.Name]; ok && prev != hash {
+						moves = append(moves, recordMove{name: r.Name, notCaughtUp: slices.DeleteFunc(slices.Clone(behind), func(s string) bool { return s == r.Name })})
+					}
+					hashes[r.Name] = hash
+					if len(moves) > 0 && r.Name == moves[0].name && r.Status.CurrentImage == r.Spec.Image {
+						if c := meta.FindStatusCondition(r.Status.Conditions, seiv1alpha1.NodeCaughtUp); c != nil &&
+							(len(firstReasons) == 0 || firstReasons[len(firstReasons)-1] != c.Reason) {
+							firstReasons = append(firstReasons, c.Reason)
+						}
+					}
+				}
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}()
+	return func() ([]recordMove, []string) {
+		cancel()
+		<-done
+		return moves, firstReasons
+	}
 }
 
 // containerImage is the image of the named container in pod's spec.

@@ -97,13 +97,13 @@ func buildPlan(node *seiv1alpha1.SeiNode, planType string) (*seiv1alpha1.TaskPla
 		steps = append(steps,
 			planner.Step{Type: tasks.TypeApplyNetworkPolicy, MaxRetries: 5}, // before the pod exists
 			planner.Step{Type: tasks.TypeApplyStatefulSet, MaxRetries: 5})
-		steps = append(steps, startSteps(node, false)...)
+		steps = append(steps, startSteps(node, false, true)...)
 	case PlanNodeUpdate:
 		steps = []planner.Step{
 			{Type: tasks.TypeApplyStatefulSet, MaxRetries: 5},
 			{Type: tasks.TypeReplacePod, MaxRetries: 3},
 		}
-		steps = append(steps, startSteps(node, false)...)
+		steps = append(steps, startSteps(node, false, false)...)
 		failed = "" // a failed update keeps the node Running on its old image
 	case PlanReconfigure:
 		steps = []planner.Step{
@@ -115,7 +115,7 @@ func buildPlan(node *seiv1alpha1.SeiNode, planType string) (*seiv1alpha1.TaskPla
 			planner.Step{Type: tasks.TypeApplyNetworkPolicy, MaxRetries: 5},
 			planner.Step{Type: tasks.TypeApplyStatefulSet, MaxRetries: 5},
 			planner.Step{Type: tasks.TypeReplacePod, MaxRetries: 3})
-		steps = append(steps, startSteps(node, true)...)
+		steps = append(steps, startSteps(node, true, false)...)
 		failed = ""
 	case PlanAwaitHalt:
 		steps = []planner.Step{{Type: tasks.TypeAwaitHalt, Params: tasks.HaltTarget{Height: node.Spec.HaltHeight}}}
@@ -140,7 +140,9 @@ func genesisSteps(node *seiv1alpha1.SeiNode) []planner.Step {
 
 // startSteps configure seid through the sidecar, release its start gate and wait for the rollout. A
 // paused node has no pod to configure. restart makes a running seid re-read a changed configuration.
-func startSteps(node *seiv1alpha1.SeiNode, restart bool) []planner.Step {
+// bootstrap adds the full node's bootstrap (init only: it acts on an empty data volume, and the
+// sidecar's markers make it a no-op on a volume it already bootstrapped).
+func startSteps(node *seiv1alpha1.SeiNode, restart, bootstrap bool) []planner.Step {
 	if node.Spec.Paused {
 		return nil
 	}
@@ -152,8 +154,11 @@ func startSteps(node *seiv1alpha1.SeiNode, restart bool) []planner.Step {
 	steps = append(steps,
 		planner.Step{Type: tasks.TypeSidecarConfigApply, MaxRetries: 3},
 		planner.Step{Type: tasks.TypeSidecarConfigPatch, MaxRetries: 3},
-		planner.Step{Type: tasks.TypeSidecarConfigCheck, MaxRetries: 3},
 	)
+	if bootstrap {
+		steps = append(steps, bootstrapSteps(node)...)
+	}
+	steps = append(steps, planner.Step{Type: tasks.TypeSidecarConfigCheck, MaxRetries: 3})
 	// A seid held at the start gate after its halt height is not running: mark-ready starts it with
 	// the new configuration, and restart-seid would wait for an RPC that cannot answer before that.
 	if restart && node.Status.HaltedAt == 0 {
@@ -169,4 +174,18 @@ func startSteps(node *seiv1alpha1.SeiNode, restart bool) []planner.Step {
 		steps = append(steps, planner.Step{Type: tasks.TypeSidecarHold, MaxRetries: 3})
 	}
 	return steps
+}
+
+// bootstrapSteps give an empty full node the chain's state before seid starts: state sync from peers'
+// snapshots, or a snapshot archive restored and then state-synced from locally. configure-state-sync
+// comes after config-apply and config-patch, which rewrite config.toml.
+func bootstrapSteps(node *seiv1alpha1.SeiNode) []planner.Step {
+	if node.Spec.FullNode == nil || node.Spec.FullNode.Bootstrap == nil {
+		return nil
+	}
+	var steps []planner.Step
+	if node.Spec.FullNode.Bootstrap.Snapshot != nil {
+		steps = append(steps, planner.Step{Type: tasks.TypeSidecarSnapshotRestore, MaxRetries: 3})
+	}
+	return append(steps, planner.Step{Type: tasks.TypeSidecarStateSync, MaxRetries: 5})
 }

@@ -103,6 +103,27 @@ func TestBuildPlan(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(types(p)).NotTo(ContainElement(tasks.TypeAwaitSidecar), "a paused node has no pod to configure")
 
+	stateSync := func(n *seiv1alpha1.SeiNode) {
+		n.Spec.FullNode.Bootstrap = &seiv1alpha1.BootstrapSpec{StateSync: &seiv1alpha1.StateSyncBootstrap{}}
+	}
+	p, err = buildPlan(testNode(stateSync), PlanInit)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(types(p)[7:]).To(Equal([]string{
+		tasks.TypeSidecarConfigure, tasks.TypeSidecarConfigApply, tasks.TypeSidecarConfigPatch, tasks.TypeSidecarStateSync,
+		tasks.TypeSidecarConfigCheck, tasks.TypeSidecarMarkReady, tasks.TypeAwaitRollout,
+	}), "state sync is configured after config-apply and config-patch rewrote config.toml, before seid starts")
+	p, err = buildPlan(testNode(func(n *seiv1alpha1.SeiNode) {
+		n.Spec.FullNode.Bootstrap = &seiv1alpha1.BootstrapSpec{Snapshot: &seiv1alpha1.SnapshotBootstrap{}}
+	}), PlanInit)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(types(p)).To(ContainElements(tasks.TypeSidecarSnapshotRestore, tasks.TypeSidecarStateSync))
+	g.Expect(types(p)).To(HaveLen(15))
+	for _, plan := range []string{PlanNodeUpdate, PlanReconfigure} {
+		p, err = buildPlan(testNode(stateSync), plan)
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(types(p)).NotTo(ContainElement(tasks.TypeSidecarStateSync), "%s: a running node has its state", plan)
+	}
+
 	_, err = buildPlan(testNode(), "bogus")
 	g.Expect(err).To(HaveOccurred())
 }

@@ -1,6 +1,7 @@
 package resources
 
 import (
+	"slices"
 	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
@@ -111,6 +112,7 @@ func sidecarContainer(node *seiv1alpha1.SeiNode, cfg *config.Config) corev1.Cont
 	for i := range cfg.Sidecar.Env {
 		env = append(env, *cfg.Sidecar.Env[i].DeepCopy())
 	}
+	env = withEnv(env, snapshotSourceEnv(node)...)
 	livez := corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/v0/livez", Port: intstr.FromString(PortNameSidecar)}}
 	return corev1.Container{
 		Name:                     ContainerSidecar,
@@ -127,6 +129,50 @@ func sidecarContainer(node *seiv1alpha1.SeiNode, cfg *config.Config) corev1.Cont
 		TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
 	}
 }
+
+// snapshotSourceEnv points the sidecar's snapshot-restore at a node's bootstrap.snapshot source:
+// seictl reads the bucket and region from its environment, and the AWS SDK the endpoint and the
+// credentials.
+func snapshotSourceEnv(node *seiv1alpha1.SeiNode) []corev1.EnvVar {
+	if node.Spec.FullNode == nil || node.Spec.FullNode.Bootstrap == nil || node.Spec.FullNode.Bootstrap.Snapshot == nil {
+		return nil
+	}
+	src := node.Spec.FullNode.Bootstrap.Snapshot.S3
+	env := []corev1.EnvVar{
+		{Name: config.EnvSnapshotBucket, Value: src.Bucket},
+		{Name: config.EnvSnapshotRegion, Value: src.Region},
+	}
+	if src.Endpoint != "" {
+		env = append(env, corev1.EnvVar{Name: envAWSEndpoint, Value: src.Endpoint})
+	}
+	if src.CredentialsSecret != "" {
+		for _, key := range []string{envAWSAccessKeyID, envAWSSecretAccessKey, envAWSSessionToken} {
+			env = append(env, corev1.EnvVar{Name: key, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+				LocalObjectReference: corev1.LocalObjectReference{Name: src.CredentialsSecret},
+				Key:                  key,
+				Optional:             ptr.To(key == envAWSSessionToken),
+			}}})
+		}
+	}
+	return env
+}
+
+// withEnv sets vars in env, replacing any of the same name.
+func withEnv(env []corev1.EnvVar, vars ...corev1.EnvVar) []corev1.EnvVar {
+	for _, v := range vars {
+		env = slices.DeleteFunc(env, func(e corev1.EnvVar) bool { return e.Name == v.Name })
+		env = append(env, v)
+	}
+	return env
+}
+
+// Environment of the AWS SDK the sidecar's S3 client reads.
+const (
+	envAWSEndpoint        = "AWS_ENDPOINT_URL"
+	envAWSAccessKeyID     = "AWS_ACCESS_KEY_ID"
+	envAWSSecretAccessKey = "AWS_SECRET_ACCESS_KEY"
+	envAWSSessionToken    = "AWS_SESSION_TOKEN"
+)
 
 // seidContainer runs seid behind the start gate (see startScript).
 //

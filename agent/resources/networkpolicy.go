@@ -19,7 +19,9 @@ func NetworkPolicyName(node *seiv1alpha1.SeiNode) string { return node.Name }
 // configuration's networkPolicy.sidecarFrom, by default the agent's pods. P2P is open to every peer:
 // validators in other clusters dial it through the P2P Service. seid's other ports (RPC, REST, gRPC,
 // EVM, metrics) are open to networkPolicy.rpcFrom plus sidecarFrom (the agent reads the node's height),
-// or to every peer when rpcFrom is empty, as before the policy existed, so RPC nodes keep serving.
+// or to every peer when rpcFrom is empty, as before the policy existed, so RPC nodes keep serving. A
+// node that serves state sync has its RPC open to every peer, as P2P: light clients of nodes joining
+// in other clusters use it as a witness.
 //
 // Only ingress is restricted: seid dials peers anywhere and the sidecar its S3 buckets. A NetworkPolicy
 // does not stop the pod's own Kubernetes Node (the kubelet's probes) nor loopback (seid's start gate
@@ -30,9 +32,14 @@ func BuildNetworkPolicy(node *seiv1alpha1.SeiNode, cfg *config.Config) (*network
 		return nil, err
 	}
 	np := cfg.NetworkPolicy
+	open := []networkingv1.NetworkPolicyPort{policyPort(PortP2P)}
 	seid := make([]networkingv1.NetworkPolicyPort, 0, len(seidPorts)-1)
 	for _, p := range seidPorts {
-		if p.ContainerPort != PortP2P {
+		switch {
+		case p.ContainerPort == PortP2P:
+		case p.ContainerPort == PortRPC && node.Spec.ServeStateSync != nil:
+			open = append(open, policyPort(PortRPC))
+		default:
 			seid = append(seid, policyPort(p.ContainerPort))
 		}
 	}
@@ -47,7 +54,7 @@ func BuildNetworkPolicy(node *seiv1alpha1.SeiNode, cfg *config.Config) (*network
 			PodSelector: metav1.LabelSelector{MatchLabels: SelectorLabels(node)},
 			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
 			Ingress: []networkingv1.NetworkPolicyIngressRule{
-				{Ports: []networkingv1.NetworkPolicyPort{policyPort(PortP2P)}},
+				{Ports: open},
 				{Ports: seid, From: rpcFrom},
 				{Ports: []networkingv1.NetworkPolicyPort{policyPort(SidecarPort(node, cfg))}, From: copyPeers(np.SidecarFrom)},
 			},

@@ -60,6 +60,9 @@ func BuildHeadlessService(node *seiv1alpha1.SeiNode, cfg *config.Config) (*corev
 //
 // The Service publishes the pod before it is ready, like the headless one: a node catching up needs
 // its peers most exactly while it is not ready.
+//
+// A node that serves state sync (spec.serveStateSync) publishes its Tendermint RPC here too: nodes
+// bootstrapping by state sync in other clusters use it as a light-client witness.
 func BuildP2PService(node *seiv1alpha1.SeiNode, cfg *config.Config) (*corev1.Service, error) {
 	if err := checkInput(node, cfg); err != nil {
 		return nil, err
@@ -74,7 +77,7 @@ func BuildP2PService(node *seiv1alpha1.SeiNode, cfg *config.Config) (*corev1.Ser
 		Spec: corev1.ServiceSpec{
 			Type:                     corev1.ServiceType(svcType),
 			Selector:                 SelectorLabels(node),
-			Ports:                    []corev1.ServicePort{servicePort(PortNameP2P, PortP2P)},
+			Ports:                    p2pServicePorts(node),
 			ExternalTrafficPolicy:    corev1.ServiceExternalTrafficPolicyCluster,
 			PublishNotReadyAddresses: true,
 		},
@@ -91,6 +94,14 @@ func BuildP2PService(node *seiv1alpha1.SeiNode, cfg *config.Config) (*corev1.Ser
 		}
 	}
 	return svc, nil
+}
+
+func p2pServicePorts(node *seiv1alpha1.SeiNode) []corev1.ServicePort {
+	ports := []corev1.ServicePort{servicePort(PortNameP2P, PortP2P)}
+	if node.Spec.ServeStateSync != nil {
+		ports = append(ports, servicePort(PortNameRPC, PortRPC))
+	}
+	return ports
 }
 
 // servicePort targets the container port by name, so a Service never needs to change if a number does.

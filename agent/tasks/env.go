@@ -61,6 +61,9 @@ const (
 	TypeSidecarConfigCheck = "sidecar-config-validate"
 	TypeSidecarRestartSeid = "sidecar-restart-seid"
 	TypeSidecarMarkReady   = "sidecar-mark-ready"
+	// Bootstrap of an empty full node: restore a snapshot archive, configure state sync.
+	TypeSidecarSnapshotRestore = "sidecar-snapshot-restore"
+	TypeSidecarStateSync       = "sidecar-configure-state-sync"
 	// TypeSidecarHold closes seid's start gate (mark-not-ready) on a node with spec.haltHeight, so
 	// that seid, once it halts there, stays down instead of starting again on the same image.
 	TypeSidecarHold = "sidecar-hold"
@@ -97,7 +100,10 @@ var sidecarTaskTypes = map[string]string{
 	TypeSidecarConfigCheck: sidecar.TaskTypeConfigValidate,
 	TypeSidecarRestartSeid: sidecar.TaskTypeRestartSeid,
 	TypeSidecarMarkReady:   sidecar.TaskTypeMarkReady,
-	TypeSidecarHold:        sidecar.TaskTypeMarkNotReady,
+
+	TypeSidecarSnapshotRestore: sidecar.TaskTypeSnapshotRestore,
+	TypeSidecarStateSync:       sidecar.TaskTypeConfigureStateSync,
+	TypeSidecarHold:            sidecar.TaskTypeMarkNotReady,
 }
 
 // task adapts a function of the environment alone to a planner factory.

@@ -124,9 +124,15 @@ func applyStatefulSet(ctx context.Context, env *Env) (planner.Result, error) {
 // resolveP2PAddress works out the host:port peers in other clusters dial, in order of precedence:
 // spec.externalAddress; the P2P LoadBalancer's ingress; or, for a NodePort Service, a node address of
 // the configured type plus the node port. It waits while a load balancer is still being provisioned.
+// For a node that serves state sync it works out its RPC address on the same Service the same way
+// (spec.externalAddress names only the P2P address).
 func resolveP2PAddress(ctx context.Context, env *Env) (planner.Result, error) {
 	node := env.Node
-	if node.Spec.ExternalAddress != "" {
+	serving := node.Spec.ServeStateSync != nil
+	if !serving {
+		node.Status.RPCAddress = ""
+	}
+	if node.Spec.ExternalAddress != "" && !serving {
 		node.Status.P2PAddress = node.Spec.ExternalAddress
 		return planner.Done()
 	}
@@ -138,38 +144,58 @@ func resolveP2PAddress(ctx context.Context, env *Env) (planner.Result, error) {
 		}
 		return planner.Result{}, fmt.Errorf("get P2P Service %s: %w", key, err)
 	}
+	var p2p, rpc string
 	switch svc.Spec.Type {
 	case corev1.ServiceTypeLoadBalancer:
-		for _, ing := range svc.Status.LoadBalancer.Ingress {
-			host := ing.IP
-			if host == "" {
-				host = ing.Hostname
-			}
-			if host != "" {
-				node.Status.P2PAddress = net.JoinHostPort(host, strconv.Itoa(resources.PortP2P))
-				return planner.Done()
-			}
+		host := loadBalancerHost(svc)
+		if host == "" {
+			return planner.Watching() // the load balancer is still being provisioned; its ingress wakes the node
 		}
-		return planner.Watching() // the load balancer is still being provisioned; its ingress wakes the node
+		p2p = net.JoinHostPort(host, strconv.Itoa(resources.PortP2P))
+		rpc = net.JoinHostPort(host, strconv.Itoa(resources.PortRPC))
 	case corev1.ServiceTypeNodePort:
-		addr, err := nodePortAddress(ctx, env, svc)
-		if err != nil || addr == "" {
+		var err error
+		if p2p, err = nodePortAddress(ctx, env, svc, resources.PortP2P); err != nil || p2p == "" {
 			return planner.Polling() // Kubernetes nodes' addresses are not watched
 		}
-		node.Status.P2PAddress = addr
-		return planner.Done()
+		if serving {
+			if rpc, err = nodePortAddress(ctx, env, svc, resources.PortRPC); err != nil || rpc == "" {
+				return planner.Polling() // the Service has no RPC node port yet
+			}
+		}
 	default:
 		return planner.Result{}, planner.Terminalf("P2P Service %s has type %s; want LoadBalancer or NodePort", key, svc.Spec.Type)
 	}
+	node.Status.P2PAddress = p2p
+	if node.Spec.ExternalAddress != "" {
+		node.Status.P2PAddress = node.Spec.ExternalAddress
+	}
+	if serving {
+		node.Status.RPCAddress = rpc
+	}
+	return planner.Done()
+}
+
+// loadBalancerHost is the first address of a LoadBalancer Service's ingress, or "".
+func loadBalancerHost(svc *corev1.Service) string {
+	for _, ing := range svc.Status.LoadBalancer.Ingress {
+		if ing.IP != "" {
+			return ing.IP
+		}
+		if ing.Hostname != "" {
+			return ing.Hostname
+		}
+	}
+	return ""
 }
 
 // nodePortAddress prefers the Kubernetes node running the pod, else the first node by name that has an
 // address of the configured type: with the Service's default (Cluster) traffic policy every node
 // forwards its node port to the pod.
-func nodePortAddress(ctx context.Context, env *Env, svc *corev1.Service) (string, error) {
+func nodePortAddress(ctx context.Context, env *Env, svc *corev1.Service, servicePort int32) (string, error) {
 	var port int32
 	for _, p := range svc.Spec.Ports {
-		if p.Port == resources.PortP2P {
+		if p.Port == servicePort {
 			port = p.NodePort
 		}
 	}

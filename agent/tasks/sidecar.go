@@ -117,7 +117,7 @@ func sidecarParams(env *Env, wire string) (json.RawMessage, error) {
 		if err := nodeconfig.ValidateOverrides(string(node.Spec.Mode()), node.Spec.Overrides); err != nil {
 			return nil, errors.New(nodeconfig.Summary("spec.overrides", err))
 		}
-		params = sidecar.ConfigIntent{Mode: string(node.Spec.Mode()), Overrides: withHaltHeight(node)}
+		params = sidecar.ConfigIntent{Mode: string(node.Spec.Mode()), Overrides: withHaltHeight(node, configOverrides(node))}
 	case sidecar.TaskTypeConfigPatch:
 		// seid init binds a validator's and a seed's P2P and RPC listeners to localhost; peers in other
 		// clusters (through the P2P Service) and the readiness probe need them on the pod's address.
@@ -130,6 +130,18 @@ func sidecarParams(env *Env, wire string) (json.RawMessage, error) {
 		}
 		rpc := map[string]any{"laddr": fmt.Sprintf("tcp://0.0.0.0:%d", resources.PortRPC)}
 		params = sidecar.ConfigPatchParams{Files: map[string]map[string]any{"config.toml": {"p2p": p2p, "rpc": rpc}}}
+	case sidecar.TaskTypeConfigureStateSync:
+		b := bootstrapOf(node)
+		if b == nil {
+			return nil, errors.New("the node has no fullNode.bootstrap")
+		}
+		params = stateSyncParams(b)
+	case sidecar.TaskTypeSnapshotRestore:
+		b := bootstrapOf(node)
+		if b == nil || b.Snapshot == nil {
+			return nil, errors.New("the node has no fullNode.bootstrap.snapshot")
+		}
+		params = sidecar.SnapshotRestoreParams{TargetHeight: b.Snapshot.TargetHeight}
 	case sidecar.TaskTypeAwaitCondition:
 		if node.Spec.HaltHeight <= 0 {
 			return nil, errors.New("await-halt needs spec.haltHeight")
@@ -151,12 +163,12 @@ const haltHeightKey = "chain.halt_height"
 
 // withHaltHeight returns the node's overrides plus its halt height, if it has one. A full
 // config-apply writes app.toml from the mode's defaults, so without it the halt height is 0 again.
-func withHaltHeight(node *seiv1alpha1.SeiNode) map[string]string {
+func withHaltHeight(node *seiv1alpha1.SeiNode, overrides map[string]string) map[string]string {
 	if node.Spec.HaltHeight <= 0 {
-		return node.Spec.Overrides
+		return overrides
 	}
-	out := make(map[string]string, len(node.Spec.Overrides)+1)
-	for k, v := range node.Spec.Overrides {
+	out := make(map[string]string, len(overrides)+1)
+	for k, v := range overrides {
 		out[k] = v
 	}
 	out[haltHeightKey] = strconv.FormatInt(node.Spec.HaltHeight, 10)

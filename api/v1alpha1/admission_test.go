@@ -304,6 +304,49 @@ func TestInvalidManifestsAreRejectedNamingTheField(t *testing.T) {
 		{"node: external address port zero", func(t *testing.T) *unstructured.Unstructured {
 			return patch(t, validNode, `externalAddress: "host:0"`)
 		}, []string{"spec.externalAddress", "should match"}},
+		// Bootstrap
+		{"node: bootstrap with both state sync and snapshot", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validNode, `fullNode: {bootstrap: {stateSync: {}, snapshot: {s3: {bucket: snaps, region: us-east-1}}}}`)
+		}, []string{"spec.fullNode.bootstrap", "exactly one of stateSync and snapshot"}},
+		{"node: empty bootstrap", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validNode, `fullNode: {bootstrap: {}}`)
+		}, []string{"spec.fullNode.bootstrap", "exactly one of stateSync and snapshot"}},
+		{"node: one rpc server", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validNode, `fullNode: {bootstrap: {stateSync: {rpcServers: ["a.example.com:26657"]}}}`)
+		}, []string{"spec.fullNode.bootstrap.stateSync.rpcServers", "at least 2 items"}},
+		{"node: rpc server with a scheme", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validNode, `fullNode: {bootstrap: {stateSync: {rpcServers: ["http://a:26657", "b:26657"]}}}`)
+		}, []string{"spec.fullNode.bootstrap.stateSync.rpcServers[0]", "should match"}},
+		{"node: trust period too short", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validNode, `fullNode: {bootstrap: {stateSync: {trustPeriod: 30s}}}`)
+		}, []string{"spec.fullNode.bootstrap.stateSync.trustPeriod", "at least 1m"}},
+		{"node: snapshot without a bucket", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validNode, `fullNode: {bootstrap: {snapshot: {s3: {region: us-east-1}}}}`)
+		}, []string{"spec.fullNode.bootstrap.snapshot.s3.bucket", "Required"}},
+		{"node: snapshot endpoint without a scheme", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validNode, `fullNode: {bootstrap: {snapshot: {s3: {bucket: snaps, region: us-east-1, endpoint: "minio:9000"}}}}`)
+		}, []string{"spec.fullNode.bootstrap.snapshot.s3.endpoint", "should match"}},
+		{"node: serveStateSync and snapshot overrides", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validNode, "serveStateSync: {snapshotInterval: 10}\noverrides: {storage.snapshot_interval: \"20\"}")
+		}, []string{"storage.snapshot_interval", "when serveStateSync sets them"}},
+		{"node: serveStateSync without an interval", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validNode, `serveStateSync: {snapshotKeepRecent: 2}`)
+		}, []string{"spec.serveStateSync.snapshotInterval", "Required"}},
+		{"node: bootstrap and state_sync overrides", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validNode, "fullNode: {bootstrap: {stateSync: {}}}\noverrides: {state_sync.use_p2p: \"true\"}")
+		}, []string{"must not set state_sync.* keys when spec.fullNode.bootstrap"}},
+		{"deployment: bootstrap and state_sync overrides", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validDeployment, "bootstrap: {stateSync: {rpcServers: [\"a:1\", \"b:2\"]}}\ntemplate: {overrides: {state_sync.trust_height: \"5\"}}")
+		}, []string{"must not set state_sync.* keys when spec.bootstrap"}},
+		{"deployment: bootstrap of validators", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validValidators, `bootstrap: {stateSync: {rpcServers: ["a:26657", "b:26657"]}}`)
+		}, []string{"spec.bootstrap is only allowed when spec.role is FullNode"}},
+		{"deployment: bootstrap without witnesses or joins", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validDeployment, `bootstrap: {stateSync: {}}`)
+		}, []string{"spec.bootstrap needs rpcServers unless spec.joins"}},
+		{"deployment: serveStateSync and snapshot overrides", func(t *testing.T) *unstructured.Unstructured {
+			return patch(t, validDeployment, "template: {serveStateSync: {snapshotInterval: 10}, overrides: {storage.snapshot_keep_recent: \"5\"}}")
+		}, []string{"spec.template", "when serveStateSync sets them"}},
 		{"policy: selector with Exists and values", func(t *testing.T) *unstructured.Unstructured {
 			return patch(t, validPolicy, `clusterSelector: {matchExpressions: [{key: region, operator: Exists, values: [us]}]}`)
 		}, []string{"spec.clusterSelector", "empty for Exists and DoesNotExist"}},
@@ -326,6 +369,15 @@ func TestValidBaselinesAreAccepted(t *testing.T) {
 	}
 	NewWithT(t).Expect(dryRun(t, patch(t, validNode, `overrides: {network.p2p.max_connections: "80", logging.level: debug}`))).To(Succeed())
 	NewWithT(t).Expect(dryRun(t, patch(t, validDeployment, `template: {overrides: {storage.pruning: nothing}}`))).To(Succeed())
+	for _, frag := range []string{
+		`bootstrap: {stateSync: {rpcServers: ["rpc-1.example.com:443", "10.0.0.7:26657"], trustPeriod: 168h}}`,
+		`bootstrap: {snapshot: {s3: {bucket: sei-snapshots, region: us-east-2, endpoint: "http://10.0.0.9:9000"}, targetHeight: 1000, rpcServers: ["a:26657", "b:26657"]}}`,
+		`joins: {deployment: validators}` + "\n" + `bootstrap: {stateSync: {}}`,
+		`template: {serveStateSync: {snapshotInterval: 2000}}`,
+	} {
+		NewWithT(t).Expect(dryRun(t, patch(t, validDeployment, frag))).To(Succeed(), frag)
+	}
+	NewWithT(t).Expect(dryRun(t, patch(t, validNode, `fullNode: {bootstrap: {stateSync: {}}}`))).To(Succeed(), "a lone node's sidecar derives witnesses from its peers")
 	for _, frac := range []string{"1/3", "2/3", "1/1", "0.33", "1", "1.0", ".5"} {
 		NewWithT(t).Expect(dryRun(t, patch(t, validPolicy, `maxVotingPowerFraction: "`+frac+`"`))).To(Succeed(), frac)
 	}
@@ -428,6 +480,8 @@ func TestImmutableFieldsRejectChanges(t *testing.T) {
 		{"deployment chainId", validDeployment, `chainId: other-1`, "chainId is immutable"},
 		{"validator replicas", validValidators, `replicas: 5`, "spec.replicas is immutable for a genesis deployment"},
 		{"genesis", validValidators, `genesis: {stakingAmount: 5usei}`, "spec.genesis is immutable once set"},
+		{"bootstrap added", validNode, `fullNode: {bootstrap: {stateSync: {}}}`, "fullNode.bootstrap cannot be added, removed or switched"},
+		{"bootstrap switched", strings.Replace(validNode, "fullNode: {}", "fullNode: {bootstrap: {stateSync: {}}}", 1), `fullNode: {bootstrap: {snapshot: {s3: {bucket: snaps, region: us-east-1}}}}`, "fullNode.bootstrap cannot be added, removed or switched"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := NewWithT(t)

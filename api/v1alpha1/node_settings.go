@@ -5,6 +5,7 @@ import corev1 "k8s.io/api/core/v1"
 // NodeSettings are the per-node settings a SeiNode carries and a SeiNodeDeployment's template stamps
 // onto each of its nodes.
 // +kubebuilder:validation:XValidation:rule="!has(self.podLabels) || self.podLabels.all(k, !k.startsWith('sei.io/'))",message="podLabels must not set sei.io/ labels: the fleet owns them"
+// +kubebuilder:validation:XValidation:rule="!has(self.serveStateSync) || !has(self.overrides) || !self.overrides.exists(k, k in ['storage.snapshot_interval', 'storage.snapshot_keep_recent', 'storage.state_store.enable'])",message="overrides must not set storage.snapshot_interval, storage.snapshot_keep_recent or storage.state_store.enable when serveStateSync sets them"
 type NodeSettings struct {
 	// dataVolume sizes the node's data PersistentVolumeClaim.
 	// +optional
@@ -33,4 +34,9 @@ type NodeSettings struct {
 	// p2p says how peers in other clusters reach the node.
 	// +optional
 	P2P *P2PSpec `json:"p2p,omitempty"`
+
+	// serveStateSync makes the node take state-sync snapshots, serve them, and be a light-client
+	// witness for nodes that bootstrap by state sync.
+	// +optional
+	ServeStateSync *ServeStateSyncSpec `json:"serveStateSync,omitempty"`
 }

@@ -20,6 +20,7 @@ const (
 // +kubebuilder:validation:XValidation:rule="[has(self.fullNode), has(self.archive), has(self.seed), has(self.validator)].filter(x, x).size() == 1",message="exactly one of spec.fullNode, spec.archive, spec.seed and spec.validator must be set"
 // +kubebuilder:validation:XValidation:rule="has(self.validator) == has(oldSelf.validator) && has(self.fullNode) == has(oldSelf.fullNode) && has(self.archive) == has(oldSelf.archive) && has(self.seed) == has(oldSelf.seed)",message="the node's mode (spec.fullNode, spec.archive, spec.seed, spec.validator) is immutable"
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.genesis) || (has(self.genesis) && self.genesis == oldSelf.genesis)",message="spec.genesis is immutable once set"
+// +kubebuilder:validation:XValidation:rule="!has(self.fullNode) || !has(self.fullNode.bootstrap) || !has(self.overrides) || !self.overrides.exists(k, k.startsWith('state_sync.'))",message="overrides must not set state_sync.* keys when spec.fullNode.bootstrap configures state sync"
 type SeiNodeSpec struct {
 	// chainId of the network the node belongs to: a DNS-1123 label of at most 50 characters
 	// (Tendermint's limit).
@@ -92,7 +93,12 @@ type SeiNodeSpec struct {
 }
 
 // FullNodeSpec configures a full node.
-type FullNodeSpec struct{}
+// +kubebuilder:validation:XValidation:rule="has(self.bootstrap) == has(oldSelf.bootstrap) && (!has(self.bootstrap) || (has(self.bootstrap.stateSync) == has(oldSelf.bootstrap.stateSync) && has(self.bootstrap.snapshot) == has(oldSelf.bootstrap.snapshot)))",message="fullNode.bootstrap cannot be added, removed or switched between stateSync and snapshot: it only acts on a node's first start"
+type FullNodeSpec struct {
+	// bootstrap says how the node gets the chain's state on its first start.
+	// +optional
+	Bootstrap *BootstrapSpec `json:"bootstrap,omitempty"`
+}
 
 // ArchiveSpec configures an archive node.
 type ArchiveSpec struct{}
@@ -222,6 +228,11 @@ type SeiNodeStatus struct {
 	// p2pAddress (host:port) is where peers reach the node.
 	// +optional
 	P2PAddress string `json:"p2pAddress,omitempty"`
+
+	// rpcAddress (host:port) is where nodes in other clusters reach the node's Tendermint RPC, for a
+	// node that serves state sync (spec.serveStateSync).
+	// +optional
+	RPCAddress string `json:"rpcAddress,omitempty"`
 
 	// consensusPubKey is the validator's consensus public key (base64 ed25519).
 	// +optional

@@ -51,6 +51,9 @@ const (
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.genesis) || (has(self.genesis) && self.genesis == oldSelf.genesis)",message="spec.genesis is immutable once set"
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.genesis) || self.replicas == oldSelf.replicas",message="spec.replicas is immutable for a genesis deployment: the validator set is fixed at genesis"
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.joins) || (has(self.joins) && self.joins == oldSelf.joins)",message="spec.joins is immutable once set"
+// +kubebuilder:validation:XValidation:rule="!has(self.bootstrap) || self.role == 'FullNode'",message="spec.bootstrap is only allowed when spec.role is FullNode"
+// +kubebuilder:validation:XValidation:rule="!has(self.bootstrap) || !has(self.template) || !has(self.template.overrides) || !self.template.overrides.exists(k, k.startsWith('state_sync.'))",message="spec.template.overrides must not set state_sync.* keys when spec.bootstrap configures state sync"
+// +kubebuilder:validation:XValidation:rule="!has(self.bootstrap) || has(self.joins) || (has(self.bootstrap.stateSync) && has(self.bootstrap.stateSync.rpcServers)) || (has(self.bootstrap.snapshot) && has(self.bootstrap.snapshot.rpcServers))",message="spec.bootstrap needs rpcServers unless spec.joins names a deployment whose nodes serve state sync"
 // +kubebuilder:validation:XValidation:rule="!has(self.upgrade) || !has(self.joins)",message="spec.upgrade is not allowed with spec.joins: a joining deployment follows the upgrade of the deployment it joins"
 // +kubebuilder:validation:XValidation:rule="!has(self.upgrade) || self.upgrade.image != self.image",message="spec.upgrade.image must differ from spec.image"
 // +kubebuilder:validation:XValidation:rule="!has(self.upgrade) || self.image == oldSelf.image",message="spec.image cannot change while spec.upgrade is set: the new image runs only from spec.upgrade.height on (remove spec.upgrade in the same edit once the upgrade is complete)"
@@ -95,6 +98,11 @@ type SeiNodeDeploymentSpec struct {
 	// chain, its genesis and its peers.
 	// +optional
 	Joins *JoinSpec `json:"joins,omitempty"`
+
+	// bootstrap says how full nodes get the chain's state on their first start (state sync or a
+	// snapshot) instead of replaying every block. Each node keeps the bootstrap it was created with.
+	// +optional
+	Bootstrap *BootstrapSpec `json:"bootstrap,omitempty"`
 
 	// placement says which SeiPlacementPolicy places the nodes.
 	Placement PlacementSpec `json:"placement"`

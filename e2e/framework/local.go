@@ -191,6 +191,8 @@ func (l *Local) StartAgent(ctx context.Context, name string) error {
 		// The agent's own endpoints (agentCfg.NodeEndpoints) and seid's RPC heights.
 		opts.Hooks.Sidecar = nil
 		opts.HeightInterval = 2 * time.Second
+		// A stuck seid is seen in seconds, not production's minutes.
+		opts.StallAfter = 20 * time.Second
 	}
 	if err := ensureSystemNamespace(ctx, m.Client); err != nil {
 		return err

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -223,8 +225,42 @@ func (r *Reconciler) joinTarget(ctx context.Context, dep *seiv1alpha1.SeiNodeDep
 	if err != nil {
 		return nil, "", err
 	}
-	return &JoinTarget{Genesis: seiv1alpha1.GenesisSource{ConfigMapName: g.ConfigMapName, SHA256: g.SHA256}, Peers: peers,
+	witnesses, err := r.witnesses(ctx, target)
+	if err != nil {
+		return nil, "", err
+	}
+	if needsWitnesses(dep) && len(witnesses) == 0 {
+		return nil, fmt.Sprintf("spec.bootstrap names no rpcServers: waiting for a node of %s that serves state sync (template.serveStateSync) to report its RPC address", key), nil
+	}
+	return &JoinTarget{Genesis: seiv1alpha1.GenesisSource{ConfigMapName: g.ConfigMapName, SHA256: g.SHA256}, Peers: peers, Witnesses: witnesses,
 		Upgrade: target.Spec.Upgrade.DeepCopy()}, "", nil
+}
+
+// witnesses lists target's nodes that report an RPC address (they serve state sync), by name.
+func (r *Reconciler) witnesses(ctx context.Context, target *seiv1alpha1.SeiNodeDeployment) ([]Witness, error) {
+	recs := &seiv1alpha1.SeiNodeList{}
+	if err := r.Hub.List(ctx, recs, client.InNamespace(target.Namespace), client.MatchingLabels{seiv1alpha1.LabelDeployment: target.Name}); err != nil {
+		return nil, fmt.Errorf("list SeiNodes of %s: %w", client.ObjectKeyFromObject(target), err)
+	}
+	slices.SortFunc(recs.Items, func(a, b seiv1alpha1.SeiNode) int { return strings.Compare(a.Name, b.Name) })
+	var out []Witness
+	for i := range recs.Items {
+		rec := &recs.Items[i]
+		if rec.Status.RPCAddress != "" && rec.DeletionTimestamp.IsZero() {
+			out = append(out, Witness{Cluster: rec.Spec.ClusterName, RPCAddress: rec.Status.RPCAddress})
+		}
+	}
+	return out, nil
+}
+
+// needsWitnesses: dep bootstraps its nodes and names no witnesses, so the joined deployment's are used.
+func needsWitnesses(dep *seiv1alpha1.SeiNodeDeployment) bool {
+	b := dep.Spec.Bootstrap
+	if b == nil {
+		return false
+	}
+	lc := lightClient(b)
+	return lc != nil && len(lc.RPCServers) == 0
 }
 
 func (r *Reconciler) now() time.Time {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -67,7 +68,10 @@ type recordInput struct {
 	Existing *seiv1alpha1.SeiNode
 	Genesis  *seiv1alpha1.GenesisSource
 	Peers    []string
-	Policy   string
+	// Witnesses are the default light-client witnesses (RPC host:port) of a new full node whose
+	// bootstrap names none.
+	Witnesses []string
+	Policy    string
 	// Floor is a validator's signingStateFloor; the record keeps its own when that is higher (a floor
 	// never decreases, and a write that is not a placement anew passes none).
 	Floor int64
@@ -92,6 +96,7 @@ func buildRecord(dep *seiv1alpha1.SeiNodeDeployment, in recordInput) *seiv1alpha
 		hash = in.Existing.Annotations[seiv1alpha1.AnnotationTemplateHash]
 	}
 	spec.Genesis, spec.Peers = in.Genesis, in.Peers
+	applyBootstrap(&spec, dep, in)
 	if v := spec.Validator; v != nil {
 		v.SigningStateFloor = in.Floor
 		if in.Existing != nil && in.Existing.Spec.Validator != nil {
@@ -137,4 +142,59 @@ func deletionPolicy(dep *seiv1alpha1.SeiNodeDeployment) seiv1alpha1.DeletionPoli
 		return seiv1alpha1.DeletionRetain
 	}
 	return dep.Spec.DeletionPolicy
+}
+
+// applyBootstrap gives a new full node the deployment's bootstrap, with the default witnesses where
+// it names none. An existing record keeps the bootstrap it was created with: bootstrap acts on a
+// node's first start only, and admission refuses adding, removing or switching it later.
+func applyBootstrap(spec *seiv1alpha1.SeiNodeSpec, dep *seiv1alpha1.SeiNodeDeployment, in recordInput) {
+	if spec.FullNode == nil {
+		return
+	}
+	if in.Existing != nil {
+		if fn := in.Existing.Spec.FullNode; fn != nil {
+			spec.FullNode.Bootstrap = fn.Bootstrap.DeepCopy()
+		}
+		return
+	}
+	b := dep.Spec.Bootstrap.DeepCopy()
+	if b == nil {
+		return
+	}
+	if lc := lightClient(b); lc != nil && len(lc.RPCServers) == 0 && len(in.Witnesses) > 0 {
+		lc.RPCServers = slices.Clone(in.Witnesses)
+	}
+	spec.FullNode.Bootstrap = b
+}
+
+func lightClient(b *seiv1alpha1.BootstrapSpec) *seiv1alpha1.LightClientSpec {
+	switch {
+	case b.StateSync != nil:
+		return &b.StateSync.LightClientSpec
+	case b.Snapshot != nil:
+		return &b.Snapshot.LightClientSpec
+	}
+	return nil
+}
+
+// witnessesFor picks a joiner's witnesses in cluster: those in other clusters first, so that the
+// trust point comes from another cluster's node, and those in its own cluster only when fewer than
+// two others exist (seid's light client wants a primary and a witness).
+func witnessesFor(cluster string, all []Witness) []string {
+	var others, same []string
+	for _, w := range all {
+		if w.Cluster == cluster {
+			same = append(same, w.RPCAddress)
+		} else {
+			others = append(others, w.RPCAddress)
+		}
+	}
+	if len(others) >= 2 {
+		return others
+	}
+	others = append(others, same...)
+	if len(others) == 1 { // admission wants two: name the one witness twice, as the sidecar would
+		others = append(others, others[0])
+	}
+	return others
 }

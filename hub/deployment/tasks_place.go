@@ -43,9 +43,18 @@ type Placement struct {
 type JoinTarget struct {
 	Genesis seiv1alpha1.GenesisSource `json:"genesis"`
 	Peers   []string                  `json:"peers"`
+	// Witnesses are the joined deployment's nodes that serve state sync, with their RPC addresses:
+	// the default light-client witnesses of joiners that bootstrap by state sync or snapshot.
+	Witnesses []Witness `json:"witnesses,omitempty"`
 	// Upgrade is the joined deployment's spec.upgrade: the joiner's nodes halt and switch with it.
 	// Not part of a place plan's parameters.
 	Upgrade *seiv1alpha1.UpgradeSpec `json:"-"`
+}
+
+// Witness is a node that serves state sync: its cluster and its RPC address (host:port).
+type Witness struct {
+	Cluster    string `json:"cluster"`
+	RPCAddress string `json:"rpcAddress"`
 }
 
 // writeRecords writes the records the placement decided (new ones with the current template; moved
@@ -129,6 +138,7 @@ func writeRecord(ctx context.Context, env *Env, pt *seiv1alpha1.PlannedTask, p P
 	if p.Join != nil {
 		g := p.Join.Genesis
 		in.Genesis, in.Peers = &g, p.Join.Peers
+		in.Witnesses = witnessesFor(cluster, p.Join.Witnesses)
 	}
 	if existing == nil {
 		if err := env.startFromGenesis(ctx, &in); err != nil {
