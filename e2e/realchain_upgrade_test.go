@@ -151,7 +151,8 @@ func TestRealChainUpgradeAtHeight(t *testing.T) {
 	t.Logf("every node armed after %s, chain at %d", time.Since(armStart).Round(time.Second), armed)
 	g.Expect(armed).To(BeNumerically("<", height), "armed before the height")
 
-	// Every node stops at the height: the hub sees each one halted there, and the switch follows.
+	// Nodes stop at the height (a validator that had not received the commit for it stays below it
+	// until the switched ones send it), and each is switched once it halted there.
 	var allHalted time.Time
 	g.Eventually(func(g Gomega) {
 		for _, key := range []client.ObjectKey{vals, full} {

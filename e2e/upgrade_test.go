@@ -55,10 +55,10 @@ func countTasks(s *sidecartest.Server, typ string) int {
 }
 
 // An upgrade at a height over three regions, with in-process members and simulated pods: the halt
-// height reaches every node (config-apply, then the start gate closed behind seid), the image is held
-// while any node has not halted, and then every record switches at once. An image switch before the
-// height is refused at admission.
-func TestUpgradeAtHeightSwitchesOnlyWhenEveryNodeHalted(t *testing.T) {
+// height reaches every node (config-apply, then the start gate closed behind seid), a node's image is
+// held until that node halted at the height, and each record switches once its node did. An image
+// switch before the height is refused at admission.
+func TestUpgradeAtHeightSwitchesEachNodeOnlyOnceItHalted(t *testing.T) {
 	requireLocal(t)
 	if local.RealPods {
 		t.Skip("drives the fake sidecars; TestRealChainUpgradeAtHeight is the real data plane's")
@@ -101,28 +101,29 @@ func TestUpgradeAtHeightSwitchesOnlyWhenEveryNodeHalted(t *testing.T) {
 	// An image switch before the height is refused.
 	g.Expect(switchImage(t, key, "seid:v2")).To(MatchError(ContainSubstring("spec.image cannot change while spec.upgrade is set")))
 
-	// Two of three nodes reach the height: they are reported halted, and nothing switches.
+	// Two of three nodes reach the height: they move to the new image; the third, not there yet (a
+	// validator still waiting for the votes of the others), keeps the old image and its halt height.
 	recs = records(t, ns, "rpc")
 	for i := range recs[:2] {
 		sidecarOf(&recs[i]).ReleaseTask("await-condition")
 	}
-	g.Eventually(func() []string {
-		if u := getDeployment(t, key).Status.Upgrade; u != nil {
-			return u.Halted
-		}
-		return nil
-	}).WithTimeout(60 * time.Second).Should(ConsistOf(recs[0].Name, recs[1].Name))
-	d = getDeployment(t, key)
-	g.Expect(d.Status.Upgrade.Phase).To(Equal(seiv1alpha1.UpgradeScheduled), "held: one node has not halted")
-	for _, rec := range records(t, ns, "rpc") {
-		g.Expect(rec.Spec.Image).To(Equal(seidImage()), "%s runs the old image until every node halted", rec.Name)
-		g.Expect(rec.Status.CurrentImage).To(Equal(seidImage()), rec.Name)
-		for _, c := range rec.Status.Conditions {
-			if c.Type == seiv1alpha1.NodeHalted && (rec.Name == recs[0].Name || rec.Name == recs[1].Name) {
-				g.Expect(c.Status).To(BeEquivalentTo("True"), rec.Name)
+	g.Eventually(func(g Gomega) {
+		for _, rec := range records(t, ns, "rpc") {
+			if rec.Name == recs[2].Name {
+				continue
 			}
+			g.Expect(rec.Spec.Image).To(Equal("seid:v2"), rec.Name)
+			g.Expect(rec.Spec.HaltHeight).To(BeZero(), rec.Name)
+			g.Expect(rec.Status.CurrentImage).To(Equal("seid:v2"), rec.Name)
 		}
-	}
+	}).WithTimeout(60 * time.Second).Should(Succeed())
+	d = getDeployment(t, key)
+	g.Expect(d.Status.Upgrade.Phase).To(Equal(seiv1alpha1.UpgradeSwitching))
+	var third seiv1alpha1.SeiNode
+	g.Expect(fleet.Hub.Client.Get(t.Context(), client.ObjectKeyFromObject(&recs[2]), &third)).To(Succeed())
+	g.Expect(third.Spec.Image).To(Equal(seidImage()), "%s runs the old image until it halted at the height", third.Name)
+	g.Expect(third.Spec.HaltHeight).To(BeEquivalentTo(height))
+	g.Expect(third.Status.CurrentImage).To(Equal(seidImage()))
 
 	// The last one halts: every record moves to the new image, without its halt height.
 	sidecarOf(&recs[2]).ReleaseTask("await-condition")

@@ -18,9 +18,14 @@ import (
 //     the halt height), one topology domain at a time within the voting-power cap, since arming it
 //     restarts seid. Each agent writes halt-height to app.toml, restarts seid, closes the start gate
 //     behind it and waits for the node to reach H (status.haltedAt).
-//  2. Switching: once every live record halted at H and none reported a height above it, one plan
-//     writes every record at once with the new image and no halt height. The chain is stopped at H,
-//     so this is not a rolling update: the new binaries continue from H together.
+//  2. Switching: once every live record carries H and one of them halted there (none above it), a
+//     plan moves each record whose node halted at H to the new image without a halt height, as each
+//     one halts. Not all nodes halt together: a node that commits H stops at once, and a validator
+//     that had not received the commit for H yet stays at H-1, unable to finish H without the votes
+//     of the halted ones (seen on the real data plane: two of four halted at H, two stuck below it).
+//     The halted ones, restarted on the new image at H, send it that commit; it commits H on the old
+//     image, halts, and is moved in turn. Nothing runs the new image before H, no old image passes
+//     H, and block H+1 needs 2/3 of the power on the new image.
 //  3. Complete: every node runs the new image and is ready.
 //
 // A node seen above H on the old image fails the upgrade (nothing is switched); removing spec.upgrade
@@ -108,11 +113,21 @@ func upgradePlan(dep *seiv1alpha1.SeiNodeDeployment, ev *evaluation, records []s
 		u.Phase = seiv1alpha1.UpgradeFailed
 		return nil, nil
 	}
-	if !allHalted(dep, u, records) {
+	if !allArmed(dep, u, records) || !anyHalted(u, records) {
 		return nil, nil
 	}
 	u.Phase = seiv1alpha1.UpgradeSwitching
 	return newPlan(dep, PlanUpgrade, planner.Step{Type: TaskSwitchImage, MaxRetries: 10})
+}
+
+// anyHalted: a live record's node stopped at the height.
+func anyHalted(u *seiv1alpha1.UpgradeStatus, records []seiv1alpha1.SeiNode) bool {
+	for i := range records {
+		if records[i].DeletionTimestamp.IsZero() && haltedAt(&records[i], u.Height) {
+			return true
+		}
+	}
+	return false
 }
 
 // pastHeight returns a live record that reported a height above the upgrade's on the old image.
@@ -126,9 +141,9 @@ func pastHeight(u *seiv1alpha1.UpgradeStatus, records []seiv1alpha1.SeiNode) *se
 	return nil
 }
 
-// allHalted: every live record carries the halt height in its current spec, the member processed
-// that spec, and the node reached the height and is held there.
-func allHalted(dep *seiv1alpha1.SeiNodeDeployment, u *seiv1alpha1.UpgradeStatus, records []seiv1alpha1.SeiNode) bool {
+// allArmed: every live record carries the halt height in its current spec, and its member processed
+// that spec (the node runs with it, or halted there).
+func allArmed(dep *seiv1alpha1.SeiNodeDeployment, u *seiv1alpha1.UpgradeStatus, records []seiv1alpha1.SeiNode) bool {
 	live := 0
 	for i := range records {
 		rec := &records[i]
@@ -136,7 +151,8 @@ func allHalted(dep *seiv1alpha1.SeiNodeDeployment, u *seiv1alpha1.UpgradeStatus,
 			continue
 		}
 		live++
-		if !haltedAt(rec, u.Height) {
+		synced := meta.FindStatusCondition(rec.Status.Conditions, seiv1alpha1.NodeMemberSynced)
+		if rec.Spec.HaltHeight != u.Height || synced == nil || synced.Status != "True" || synced.ObservedGeneration != rec.Generation {
 			return false
 		}
 	}
@@ -158,9 +174,10 @@ func holdRollouts(dep *seiv1alpha1.SeiNodeDeployment) bool {
 	return u != nil && (u.Phase == seiv1alpha1.UpgradeSwitching || u.Phase == seiv1alpha1.UpgradeFailed)
 }
 
-// switchImage moves every record to the upgrade's image and clears its halt height, all at once: the
-// chain stands at the upgrade height, every node is stopped there, and the new binaries must start
-// together. It is done when every node runs the new image and is ready.
+// switchImage moves each record whose node halted at the upgrade height to the upgrade's image and
+// clears its halt height; a record whose node has not halted yet keeps the old image and the height
+// until it does (see the package comment above upgradePlan). It is done when every node runs the new
+// image and is ready.
 func switchImage(ctx context.Context, env *Env, _ *seiv1alpha1.PlannedTask) (planner.Result, error) {
 	dep := env.Deployment
 	u := dep.Status.Upgrade
@@ -175,7 +192,11 @@ func switchImage(ctx context.Context, env *Env, _ *seiv1alpha1.PlannedTask) (pla
 			continue
 		}
 		live++
-		if rec.Annotations[seiv1alpha1.AnnotationTemplateHash] != desired || rec.Spec.Image != u.Image || rec.Spec.HaltHeight != 0 {
+		moved := rec.Spec.Image == u.Image && rec.Spec.HaltHeight == 0
+		if !moved && !haltedAt(rec, u.Height) {
+			continue // still below the height on the old image: moved once it halted there
+		}
+		if rec.Annotations[seiv1alpha1.AnnotationTemplateHash] != desired || !moved {
 			if err := rewrite(ctx, env, recordInput{Ordinal: ordinalOf(rec), Template: dep, Policy: env.Policy}); err != nil {
 				return planner.Result{}, err
 			}
@@ -243,11 +264,12 @@ func setUpgrade(dep *seiv1alpha1.SeiNodeDeployment, records []seiv1alpha1.SeiNod
 				u.Name, armed(records, u.Height), dep.Spec.Replicas, u.Height, len(u.Halted), highestHeight(dep, records), u.Image))
 	case u.Phase == seiv1alpha1.UpgradeSwitching && want == nil:
 		cond(dep, seiv1alpha1.DeploymentUpgradeInProgress, true, seiv1alpha1.ReasonUpgradeCancelRefused,
-			fmt.Sprintf("upgrade %s: spec.upgrade was removed after every node halted at %d and moved to %s; the switch goes on (%d of %d run it)",
+			fmt.Sprintf("upgrade %s: spec.upgrade was removed after nodes halted at %d and moved to %s; the switch goes on (%d of %d run it)",
 				u.Name, u.Height, u.Image, len(u.Upgraded), dep.Spec.Replicas))
 	case u.Phase == seiv1alpha1.UpgradeSwitching:
 		cond(dep, seiv1alpha1.DeploymentUpgradeInProgress, true, seiv1alpha1.ReasonUpgradeSwitching,
-			fmt.Sprintf("upgrade %s: every node halted at %d; %d of %d run %s", u.Name, u.Height, len(u.Upgraded), dep.Spec.Replicas, u.Image))
+			fmt.Sprintf("upgrade %s: nodes move to %s as they halt at %d: %d halted there now, %d of %d run it",
+				u.Name, u.Image, u.Height, len(u.Halted), len(u.Upgraded), dep.Spec.Replicas))
 	default:
 		cond(dep, seiv1alpha1.DeploymentUpgradeInProgress, false, seiv1alpha1.ReasonUpgradeComplete,
 			fmt.Sprintf("upgrade %s: every node halted at %d and runs %s", u.Name, u.Height, u.Image))
