@@ -6,6 +6,7 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/cluster"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
@@ -52,12 +53,17 @@ func TestMirrorNeverRecreatesAFencedCopyFromStaleCaches(t *testing.T) {
 	key := client.ObjectKeyFromObject(rec)
 	oldCopy := &seiv1alpha1.SeiNode{}
 	g.Eventually(func() error { return cl.GetClient().Get(ctx, key, oldCopy) }).WithTimeout(wait).WithPolling(poll).Should(Succeed())
-	g.Expect(fleet.Hub.Client.Get(ctx, key, rec)).To(Succeed())
 
 	// The record changes (a new image) just before the fence; what the stale caches hold is the
-	// record with the new image and no fence mark, and the copy with the old image.
-	rec.Spec.Image = "seid:v2"
-	g.Expect(fleet.Hub.Client.Update(ctx, rec)).To(Succeed())
+	// record with the new image and no fence mark, and the copy with the old image. The mirror writes
+	// the record meanwhile (its copy's UID): read it again on a conflict.
+	g.Expect(retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if err := fleet.Hub.Client.Get(ctx, key, rec); err != nil {
+			return err
+		}
+		rec.Spec.Image = "seid:v2"
+		return fleet.Hub.Client.Update(ctx, rec)
+	})).To(Succeed())
 	staleRecord := rec.DeepCopy()
 
 	// The fence: mark the record, delete the copy (no agent here, so it goes at once).
