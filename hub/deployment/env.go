@@ -53,7 +53,6 @@ const (
 	TaskRoll              = "roll"
 	TaskSetPaused         = "set-paused"
 	TaskClearFence        = "clear-fence"
-	TaskSwitchImage       = "switch-image"
 )
 
 // Registry returns every task the deployment controller runs.
@@ -67,7 +66,6 @@ func Registry() *planner.Registry[*Env] {
 	r.Register(TaskRoll, planner.Func(roll))
 	r.Register(TaskSetPaused, planner.Func(setPaused))
 	r.Register(TaskClearFence, planner.FuncWithParams(clearFence))
-	r.Register(TaskSwitchImage, planner.Func(switchImage))
 	return r
 }
 
