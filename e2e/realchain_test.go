@@ -196,6 +196,18 @@ func sampleChain(t *testing.T, ns, dep string) func() []heightSample {
 	}
 }
 
+// networkHeight is the highest latest height any node of dep answers with now (0 when none answers).
+func networkHeight(g Gomega, t *testing.T, ns, dep string) int64 {
+	var top int64
+	for _, n := range memberNodes(g, t, ns, dep) {
+		var s status
+		if rpc(n.podIP, "/status", &s) == nil {
+			top = max(top, s.height())
+		}
+	}
+	return top
+}
+
 // memberNodesOrNone is memberNodes that skips what it cannot read (pods between restarts).
 func memberNodesOrNone(g Gomega, t *testing.T, ns, dep string) []memberNode {
 	var out []memberNode
