@@ -12,6 +12,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -124,7 +125,12 @@ func NewManager(ctx context.Context, cfg *rest.Config, agentCfg *config.Config, 
 				sidecar.ForValidator(n.Spec.Validator != nil))
 		}
 	}
+	clientset, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("build agent clientset: %w", err)
+	}
 	if err := (&node.Reconciler{
+		Clientset:      clientset,
 		Client:         mgr.GetClient(),
 		APIReader:      mgr.GetAPIReader(),
 		Scheme:         scheme,

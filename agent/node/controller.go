@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -46,6 +47,7 @@ const FinalizerAgent = "sei.io/agent"
 // +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch;create;update;patch
 // +kubebuilder:rbac:groups="",resources=persistentvolumeclaims,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch;delete
+// +kubebuilder:rbac:groups="",resources=pods/log,verbs=get
 // +kubebuilder:rbac:groups="",resources=nodes,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;create
 // +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch;patch
@@ -73,6 +75,10 @@ type Reconciler struct {
 	// Height reads a node's block height and catching_up; default: seid's RPC through the headless
 	// Service.
 	Height HeightReader
+	// Clientset reads pod logs (the controller-runtime client cannot); nil leaves Logs unset.
+	Clientset kubernetes.Interface
+	// Logs reads a container's previous log (await-halt's second witness); default: through Clientset.
+	Logs tasks.LogReader
 	// StallAfter is how long a running node's height may stand still before CaughtUp (and so Ready)
 	// turns False; default DefaultStallAfter.
 	StallAfter time.Duration
@@ -105,6 +111,9 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	// Workers share it: a reader handed in by a test need not be safe for concurrent reads.
 	r.Rand = &lockedReader{r: r.Rand}
+	if r.Logs == nil && r.Clientset != nil {
+		r.Logs = PreviousLogs(r.Clientset)
+	}
 	if r.Height == nil {
 		r.Height = RPCHeight(func(n *seiv1alpha1.SeiNode) string { return resources.RPCURLAt(r.podHost(n)) })
 	}
@@ -262,14 +271,22 @@ func (r *Reconciler) reconcile(ctx context.Context, node *seiv1alpha1.SeiNode, k
 
 	env := &tasks.Env{
 		Node: node, Client: r.Client, Reader: r.APIReader, Scheme: r.Scheme, Config: r.Config,
-		Sidecar: r.Sidecar(node), ClusterName: r.ClusterName, Rand: r.Rand, Now: r.Now,
+		Sidecar: r.Sidecar(node), ClusterName: r.ClusterName, Rand: r.Rand, Now: r.Now, Logs: r.Logs,
+	}
+	var heightRes ctrl.Result
+	if node.Status.Plan.Type == PlanAwaitHalt {
+		heightRes = r.observeChain(ctx, node) // the hub judges the upgrade by heights meanwhile
 	}
 	out, err := r.Executor.Execute(ctx, node.Status.Plan, env)
 	if err != nil {
 		return ctrl.Result{}, fmt.Errorf("execute %s plan: %w", node.Status.Plan.Type, err)
 	}
 	if !out.Finished {
-		return ctrl.Result{RequeueAfter: out.RequeueAfter}, nil
+		again := out.RequeueAfter
+		if h := heightRes.RequeueAfter; h > 0 && (again == 0 || h < again) {
+			again = h
+		}
+		return ctrl.Result{RequeueAfter: again}, nil
 	}
 	planType := node.Status.Plan.Type
 	if msg := finishPlan(node, now); msg != "" {

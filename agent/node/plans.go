@@ -3,6 +3,8 @@ package node
 import (
 	"fmt"
 
+	"k8s.io/apimachinery/pkg/api/meta"
+
 	"github.com/sei-protocol/sei-fleet/agent/tasks"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/planner"
@@ -14,7 +16,14 @@ const (
 	PlanInit        = "init"
 	PlanNodeUpdate  = "node-update"
 	PlanReconfigure = "reconfigure"
+	// PlanAwaitHalt waits for a node whose halt height is armed to reach it (see halted).
+	PlanAwaitHalt = "await-halt"
 )
+
+// halted: the node reached its spec.haltHeight, and its seid is held at the start gate.
+func halted(node *seiv1alpha1.SeiNode) bool {
+	return node.Spec.HaltHeight > 0 && node.Status.HaltedAt == node.Spec.HaltHeight
+}
 
 // ceremonyValidator: a validator of a genesis ceremony, which must publish its gentx before its
 // genesis can exist.
@@ -39,10 +48,19 @@ func nextPlan(node *seiv1alpha1.SeiNode) string {
 		return PlanInit
 	case seiv1alpha1.NodeRunning:
 		if !changed {
+			armed := !meta.IsStatusConditionTrue(node.Status.Conditions, seiv1alpha1.NodePlanFailed)
+			if node.Spec.HaltHeight > 0 && !halted(node) && !node.Spec.Paused && armed {
+				return PlanAwaitHalt // armed by the plan that completed this generation
+			}
 			return ""
 		}
 		if node.Spec.Image != node.Status.CurrentImage {
 			return PlanNodeUpdate
+		}
+		if halted(node) {
+			// Held at the height until the hub moves it to the new image or clears the halt height
+			// (a cancel): a reconfigure would release seid on the old image past the height.
+			return ""
 		}
 		return PlanReconfigure
 	case seiv1alpha1.NodeFailed:
@@ -99,6 +117,9 @@ func buildPlan(node *seiv1alpha1.SeiNode, planType string) (*seiv1alpha1.TaskPla
 			planner.Step{Type: tasks.TypeReplacePod, MaxRetries: 3})
 		steps = append(steps, startSteps(node, true, false)...)
 		failed = ""
+	case PlanAwaitHalt:
+		steps = []planner.Step{{Type: tasks.TypeAwaitHalt, Params: tasks.HaltTarget{Height: node.Spec.HaltHeight}}}
+		failed = ""
 	default:
 		return nil, fmt.Errorf("unknown plan type %q", planType)
 	}
@@ -138,13 +159,21 @@ func startSteps(node *seiv1alpha1.SeiNode, restart, bootstrap bool) []planner.St
 		steps = append(steps, bootstrapSteps(node)...)
 	}
 	steps = append(steps, planner.Step{Type: tasks.TypeSidecarConfigCheck, MaxRetries: 3})
-	if restart {
+	// A seid held at the start gate after its halt height is not running: mark-ready starts it with
+	// the new configuration, and restart-seid would wait for an RPC that cannot answer before that.
+	if restart && node.Status.HaltedAt == 0 {
 		steps = append(steps, planner.Step{Type: tasks.TypeSidecarRestartSeid, MaxRetries: 3})
 	}
-	return append(steps,
+	steps = append(steps,
 		planner.Step{Type: tasks.TypeSidecarMarkReady, MaxRetries: 3},
 		planner.Step{Type: tasks.TypeAwaitRollout, MaxRetries: 1},
 	)
+	if node.Spec.HaltHeight > 0 {
+		// seid runs with the halt height now; close the gate behind it, so that when it halts the
+		// kubelet's restart of the container waits there instead of starting the old image again.
+		steps = append(steps, planner.Step{Type: tasks.TypeSidecarHold, MaxRetries: 3})
+	}
+	return steps
 }
 
 // bootstrapSteps give an empty full node the chain's state before seid starts: state sync from peers'

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"fmt"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -38,6 +39,14 @@ func finishPlan(node *seiv1alpha1.SeiNode, now time.Time) string {
 	}
 	if plan.TargetPhase != "" {
 		setPhase(node, seiv1alpha1.NodePhase(plan.TargetPhase), now)
+	}
+	switch {
+	case plan.Type == PlanAwaitHalt && plan.Generation == node.Generation && node.Spec.HaltHeight > 0:
+		// The sidecar saw the node's RPC at the halt height or above; seid halts on committing it.
+		node.Status.HaltedAt = node.Spec.HaltHeight
+		node.Status.Height = max(node.Status.Height, node.Spec.HaltHeight)
+	case node.Status.HaltedAt != node.Spec.HaltHeight:
+		node.Status.HaltedAt = 0 // this plan released seid (a new image, or the halt cleared)
 	}
 	setCondition(node, seiv1alpha1.NodePlanFailed, false, seiv1alpha1.ReasonNoFailure, "the last plan ("+plan.Type+") completed")
 	return ""
@@ -103,6 +112,17 @@ func updateConditions(node *seiv1alpha1.SeiNode, obs podObservation) {
 		setCondition(node, seiv1alpha1.NodeConfigValid, true, seiv1alpha1.ReasonOverridesValid, "")
 	}
 
+	switch {
+	case node.Spec.HaltHeight == 0:
+		setCondition(node, seiv1alpha1.NodeHalted, false, seiv1alpha1.ReasonNoHaltHeight, "")
+	case halted(node):
+		setCondition(node, seiv1alpha1.NodeHalted, true, seiv1alpha1.ReasonHaltHeightReached,
+			fmt.Sprintf("seid reached its halt height %d and is held at the start gate", node.Spec.HaltHeight))
+	default:
+		setCondition(node, seiv1alpha1.NodeHalted, false, seiv1alpha1.ReasonHaltArmed,
+			fmt.Sprintf("seid halts after committing block %d", node.Spec.HaltHeight))
+	}
+
 	if meta.FindStatusCondition(s.Conditions, seiv1alpha1.NodePlanFailed) == nil {
 		setCondition(node, seiv1alpha1.NodePlanFailed, false, seiv1alpha1.ReasonNoFailure, "")
 	}
@@ -117,6 +137,8 @@ func updateConditions(node *seiv1alpha1.SeiNode, obs podObservation) {
 		setCondition(node, seiv1alpha1.NodeReady, false, seiv1alpha1.ReasonPodFailing, obs.failing)
 	case paused:
 		setCondition(node, seiv1alpha1.NodeReady, false, seiv1alpha1.ReasonPaused, "")
+	case halted(node):
+		setCondition(node, seiv1alpha1.NodeReady, false, seiv1alpha1.ReasonHaltHeightReached, "halted at its halt height")
 	case updating:
 		setCondition(node, seiv1alpha1.NodeReady, false, seiv1alpha1.ReasonImageRolling, "")
 	case obs.chainWatched && caughtUp.Status != metav1.ConditionTrue:

@@ -17,6 +17,16 @@ const ExitGenesisMismatch = 3
 // validator does not start on a state nobody can read.
 const ExitSigningState = 4
 
+// ExitHalted is the exit code of seid's start script when it finds, at the closed start gate, that
+// seid stopped at its halt-height (app.toml): it writes "seid halted at height H" to the termination
+// message first, so the pod's status carries the witness (the agent's await-halt reads it), then the
+// kubelet runs the script again, which waits at the gate.
+const ExitHalted = 5
+
+// HaltReportedFile, under seid's data directory, holds the halt-height the start script last reported
+// (so that it reports each halt once).
+const HaltReportedFile = "halt_reported"
+
 // UnvouchedFile, under seid's data directory, marks a validator whose signing state its own volume
 // cannot vouch for. It holds the height of the state seid-init left; startScript arms seid's
 // double-sign check while it exists and removes it once the state shows a signature at or above
@@ -180,6 +190,47 @@ released() (
   read -r -t 10 _ status _ <&3 || exit 1
   [ "${status}" = 200 ]
 )
+
+# The block store's last height, served read-only by seid tendermint inspect on loopback (it resolves
+# config/genesis.json from the working directory).
+last_block() (
+  cd "${SEI_HOME}" || exit 1
+  seid tendermint inspect --home "${SEI_HOME}" >/dev/null 2>&1 &
+  pid=$!
+  trap 'kill "${pid}" 2>/dev/null; wait "${pid}" 2>/dev/null' EXIT
+  for _ in {1..30}; do
+    if exec 3<>/dev/tcp/127.0.0.1/26657; then
+      printf 'GET /blockchain HTTP/1.0\r\nHost: localhost\r\n\r\n' >&3
+      body=""
+      line=""
+      while IFS= read -r -t 10 line <&3; do body+="${line}"; done
+      body+="${line}" # the JSON ends without a newline: read leaves it in line and returns false
+      exec 3<&-
+      if [[ "${body}" =~ \"last_height\"[[:space:]]*:[[:space:]]*\"([0-9]{1,18})\" ]]; then
+        echo "$((10#${BASH_REMATCH[1]}))"
+        exit 0
+      fi
+    fi 2>/dev/null
+    sleep 1
+  done
+  exit 1
+)
+
+# seid stopped at its halt-height and the gate is closed: say so once, in the termination message.
+halt=0
+if [ -f "${SEI_HOME}/config/app.toml" ] &&
+  [[ "$(<"${SEI_HOME}/config/app.toml")" =~ (^|$'\n')halt-height[[:space:]]*=[[:space:]]*([0-9]{1,18}) ]]; then
+  halt=$((10#${BASH_REMATCH[2]}))
+fi
+reported="${SEI_HOME}/data/halt_reported"
+if [ "${halt}" -gt 0 ] && [ "$(cat "${reported}" 2>/dev/null)" != "${halt}" ] && ! released 2>/dev/null &&
+  height="$(last_block 2>/dev/null)" && [ "${height}" -ge "${halt}" ]; then
+  printf '%s\n' "${halt}" > "${reported}"
+  msg="seid halted at height ${height} (halt-height ${halt})"
+  echo "${msg}" > /dev/termination-log
+  echo "${msg}" >&2
+  exit 5
+fi
 
 echo "waiting for the sidecar on port ${SEI_SIDECAR_PORT} to release seid"
 until released 2>/dev/null; do

@@ -35,6 +35,11 @@ func (e *RefusedTaskError) Is(target error) bool { return target == ErrRefusedTa
 //
 // restart-seid stays: the agent's reconfigure plan needs it, and seid's start script checks the
 // genesis again before every start, so a restart cannot bring seid up on another one.
+//
+// mark-not-ready and await-condition are in for upgrades at a height: mark-not-ready closes the start
+// gate so that a seid that halted at its halt-height does not start again on the old image (and sign
+// past the height); it only parks seid, the destructive steps of seictl's reset recipe (stop-seid,
+// reset-data) stay out. await-condition only reads the node's RPC; the agent sends it no action.
 var ValidatorTaskTypes = []string{
 	TaskTypeConfigureGenesis,
 	TaskTypeConfigApply,
@@ -42,6 +47,8 @@ var ValidatorTaskTypes = []string{
 	TaskTypeConfigValidate,
 	TaskTypeMarkReady,
 	TaskTypeRestartSeid,
+	TaskTypeMarkNotReady,
+	TaskTypeAwaitCondition,
 }
 
 // CheckTask returns a *RefusedTaskError when a validator's sidecar must not run taskType, else nil.

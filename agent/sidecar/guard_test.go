@@ -20,7 +20,7 @@ func TestValidatorClientRefusesDestructiveTasks(t *testing.T) {
 	fullNode := sidecar.New(srv.URL(), sidecar.ForValidator(false))
 
 	for _, typ := range []string{
-		sidecar.TaskTypeResetData, sidecar.TaskTypeStopSeid, sidecar.TaskTypeMarkNotReady,
+		sidecar.TaskTypeResetData, sidecar.TaskTypeStopSeid,
 		sidecar.TaskTypeSnapshotRestore, sidecar.TaskTypeConfigureStateSync, sidecar.TaskTypeGenerateIdentity,
 		sidecar.TaskTypeGenerateGentx, sidecar.TaskTypeSnapshotUpload, sidecar.TaskTypeSnapshotUploadOnce,
 		sidecar.TaskTypeResultExport, sidecar.TaskTypeGovVote, sidecar.TaskTypeAssembleAndUploadGenesis,

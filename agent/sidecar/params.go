@@ -37,6 +37,23 @@ type ConfigPatchParams struct {
 	Files map[string]map[string]any `json:"files"`
 }
 
+// AwaitConditionParams is the await-condition parameter body: the task polls the node's own RPC
+// (every 100 ms) until the condition holds, then runs Action if any.
+type AwaitConditionParams struct {
+	// Condition is "height" or "catchingUp".
+	Condition string `json:"condition"`
+	// TargetHeight is the height to reach for "height".
+	TargetHeight int64 `json:"targetHeight,omitempty"`
+	// Action is "" or "SIGTERM_SEID".
+	Action string `json:"action,omitempty"`
+}
+
+// Conditions of AwaitConditionParams.
+const (
+	ConditionHeight     = "height"
+	ConditionCatchingUp = "catchingUp"
+)
+
 // ConfigureGenesisParams is the configure-genesis parameter body.
 type ConfigureGenesisParams struct {
 	// ExpectedGenesisHash is the bare lower-case hex SHA-256 of genesis.json

@@ -38,6 +38,8 @@ type Env struct {
 	Rand io.Reader
 	// Now is the clock.
 	Now func() time.Time
+	// Logs reads the tail of a container's previous run's log (nil: not available).
+	Logs LogReader
 }
 
 // Task types. The strings are persisted in status: never rename one.
@@ -62,6 +64,11 @@ const (
 	// Bootstrap of an empty full node: restore a snapshot archive, configure state sync.
 	TypeSidecarSnapshotRestore = "sidecar-snapshot-restore"
 	TypeSidecarStateSync       = "sidecar-configure-state-sync"
+	// TypeSidecarHold closes seid's start gate (mark-not-ready) on a node with spec.haltHeight, so
+	// that seid, once it halts there, stays down instead of starting again on the same image.
+	TypeSidecarHold = "sidecar-hold"
+	// TypeAwaitHalt waits (sidecar await-condition) until the node reached spec.haltHeight.
+	TypeAwaitHalt = "await-halt"
 )
 
 // Registry returns every task the agent runs.
@@ -78,6 +85,7 @@ func Registry() *planner.Registry[*Env] {
 	r.Register(TypeAwaitSidecar, planner.Func(awaitSidecar))
 	r.Register(TypeReplacePod, task(replacePod))
 	r.Register(TypeAwaitRollout, task(awaitRollout))
+	r.Register(TypeAwaitHalt, awaitHalt)
 	for typ, wire := range sidecarTaskTypes {
 		r.Register(typ, sidecarTask(wire))
 	}
@@ -95,6 +103,7 @@ var sidecarTaskTypes = map[string]string{
 
 	TypeSidecarSnapshotRestore: sidecar.TaskTypeSnapshotRestore,
 	TypeSidecarStateSync:       sidecar.TaskTypeConfigureStateSync,
+	TypeSidecarHold:            sidecar.TaskTypeMarkNotReady,
 }
 
 // task adapts a function of the environment alone to a planner factory.

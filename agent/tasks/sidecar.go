@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,30 +45,35 @@ func awaitSidecar(ctx context.Context, env *Env, p *seiv1alpha1.PlannedTask) (pl
 // Parameters are computed from the live node, so a retry carries the current spec.
 func sidecarTask(wire string) planner.Factory[*Env] {
 	return planner.Func(func(ctx context.Context, env *Env, p *seiv1alpha1.PlannedTask) (planner.Result, error) {
-		// The node's client refuses these too (sidecar.ForValidator); checking here as well keeps the
-		// rule whatever client a test or a future caller hands the task.
-		if err := sidecar.CheckTask(wire, env.Node.Spec.Validator != nil); err != nil {
-			return planner.Result{}, planner.Terminal(err)
-		}
-		params, err := sidecarParams(env, wire)
-		if err != nil {
-			return planner.Result{}, planner.Terminal(err)
-		}
-		t := sidecar.Task{ID: p.ID, Type: wire, Params: params}
-		if p.Status == seiv1alpha1.TaskPending && p.RetryCount > 0 {
-			if _, err := sidecar.Retry(ctx, env.Sidecar, t, int(p.RetryCount)); err != nil {
-				return sidecarError(env, p, err)
-			}
-		}
-		done, err := sidecar.Run(ctx, env.Sidecar, t)
-		if err != nil {
+		return runSidecarTask(ctx, env, p, wire)
+	})
+}
+
+// runSidecarTask is one step of sidecarTask(wire).
+func runSidecarTask(ctx context.Context, env *Env, p *seiv1alpha1.PlannedTask, wire string) (planner.Result, error) {
+	// The node's client refuses these too (sidecar.ForValidator); checking here as well keeps the
+	// rule whatever client a test or a future caller hands the task.
+	if err := sidecar.CheckTask(wire, env.Node.Spec.Validator != nil); err != nil {
+		return planner.Result{}, planner.Terminal(err)
+	}
+	params, err := sidecarParams(env, wire)
+	if err != nil {
+		return planner.Result{}, planner.Terminal(err)
+	}
+	t := sidecar.Task{ID: p.ID, Type: wire, Params: params}
+	if p.Status == seiv1alpha1.TaskPending && p.RetryCount > 0 {
+		if _, err := sidecar.Retry(ctx, env.Sidecar, t, int(p.RetryCount)); err != nil {
 			return sidecarError(env, p, err)
 		}
-		if !done {
-			return planner.Polling() // a sidecar task's progress is reported to nobody
-		}
-		return planner.Done()
-	})
+	}
+	done, err := sidecar.Run(ctx, env.Sidecar, t)
+	if err != nil {
+		return sidecarError(env, p, err)
+	}
+	if !done {
+		return planner.Polling() // a sidecar task's progress is reported to nobody
+	}
+	return planner.Done()
 }
 
 // sidecarError sorts a sidecar error: the task failing on the node counts as a failed attempt; a
@@ -111,7 +117,7 @@ func sidecarParams(env *Env, wire string) (json.RawMessage, error) {
 		if err := nodeconfig.ValidateOverrides(string(node.Spec.Mode()), node.Spec.Overrides); err != nil {
 			return nil, errors.New(nodeconfig.Summary("spec.overrides", err))
 		}
-		params = sidecar.ConfigIntent{Mode: string(node.Spec.Mode()), Overrides: configOverrides(node)}
+		params = sidecar.ConfigIntent{Mode: string(node.Spec.Mode()), Overrides: withHaltHeight(node, configOverrides(node))}
 	case sidecar.TaskTypeConfigPatch:
 		// seid init binds a validator's and a seed's P2P and RPC listeners to localhost; peers in other
 		// clusters (through the P2P Service) and the readiness probe need them on the pod's address.
@@ -136,6 +142,11 @@ func sidecarParams(env *Env, wire string) (json.RawMessage, error) {
 			return nil, errors.New("the node has no fullNode.bootstrap.snapshot")
 		}
 		params = sidecar.SnapshotRestoreParams{TargetHeight: b.Snapshot.TargetHeight}
+	case sidecar.TaskTypeAwaitCondition:
+		if node.Spec.HaltHeight <= 0 {
+			return nil, errors.New("await-halt needs spec.haltHeight")
+		}
+		params = sidecar.AwaitConditionParams{Condition: sidecar.ConditionHeight, TargetHeight: node.Spec.HaltHeight}
 	default:
 		params = struct{}{}
 	}
@@ -144,4 +155,22 @@ func sidecarParams(env *Env, wire string) (json.RawMessage, error) {
 		return nil, fmt.Errorf("encode %s params: %w", wire, err)
 	}
 	return raw, nil
+}
+
+// haltHeightKey is sei-config's key for app.toml's halt-height. Users cannot set it (nodeconfig
+// refuses it): the fleet writes it from spec.haltHeight.
+const haltHeightKey = "chain.halt_height"
+
+// withHaltHeight returns the node's overrides plus its halt height, if it has one. A full
+// config-apply writes app.toml from the mode's defaults, so without it the halt height is 0 again.
+func withHaltHeight(node *seiv1alpha1.SeiNode, overrides map[string]string) map[string]string {
+	if node.Spec.HaltHeight <= 0 {
+		return overrides
+	}
+	out := make(map[string]string, len(overrides)+1)
+	for k, v := range overrides {
+		out[k] = v
+	}
+	out[haltHeightKey] = strconv.FormatInt(node.Spec.HaltHeight, 10)
+	return out
 }

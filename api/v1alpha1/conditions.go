@@ -29,6 +29,9 @@ const (
 	// still; its message gives the node's height. Ready waits for it. Unknown when the agent reads no
 	// heights (--height-interval=0).
 	NodeCaughtUp = "CaughtUp"
+	// NodeHalted is True once a node with spec.haltHeight reached that height: its seid committed the
+	// block and stopped, and its start gate stays closed until the agent releases it again.
+	NodeHalted = "Halted"
 )
 
 // SeiNodeDeployment condition types, owned by the hub.
@@ -40,6 +43,9 @@ const (
 	DeploymentPaused                  = "Paused"
 	DeploymentReadyCondition          = "Ready"
 	DeploymentDeletionBlocked         = "DeletionBlocked"
+	// DeploymentUpgradeInProgress is True while a network upgrade at a height runs; its reason says
+	// how far it is, or why it was refused or failed.
+	DeploymentUpgradeInProgress = "UpgradeInProgress"
 )
 
 // SeiPlacementPolicy condition types.
@@ -91,6 +97,10 @@ const (
 	ReasonNotWherePlaced = "NotWherePlaced"
 	ReasonWrongCluster   = "WrongCluster"
 	ReasonOverridesValid = "OverridesValid"
+	// ReasonHaltHeightReached / ReasonHaltArmed / ReasonNoHaltHeight: the node's Halted condition.
+	ReasonHaltHeightReached = "HaltHeightReached"
+	ReasonHaltArmed         = "HaltArmed"
+	ReasonNoHaltHeight      = "NoHaltHeight"
 	// ReasonKeySecretInUse: a validator names a key Secret that an older SeiNode in its namespace
 	// also names. The older node keeps it; this one runs no pod.
 	ReasonKeySecretInUse = "KeySecretInUse"
@@ -131,6 +141,21 @@ const (
 	ReasonRollingOut          = "RollingOut"
 	ReasonRolloutStalled      = "RolloutStalled"
 	ReasonJoinTargetNotReady  = "JoinTargetNotReady"
+	// Network upgrade reasons (UpgradeInProgress).
+	ReasonNoUpgrade = "NoUpgrade"
+	// ReasonUpgradeHeightTooClose: spec.upgrade.height is not far enough above the highest height a
+	// node reported to set the halt height on every node first; nothing was scheduled.
+	ReasonUpgradeHeightTooClose = "UpgradeHeightTooClose"
+	ReasonUpgradeScheduled      = "UpgradeScheduled"
+	ReasonUpgradeSwitching      = "UpgradeSwitching"
+	ReasonUpgradeComplete       = "UpgradeComplete"
+	// ReasonUpgradeMissed: a node reported a height above spec.upgrade.height on the old image.
+	ReasonUpgradeMissed = "UpgradeMissed"
+	// ReasonUpgradeCancelled: spec.upgrade was removed before the switch; the halt heights are cleared.
+	ReasonUpgradeCancelled = "UpgradeCancelled"
+	// ReasonUpgradeCancelRefused: spec.upgrade was removed after the records moved to the new image;
+	// the hub finishes the upgrade.
+	ReasonUpgradeCancelRefused = "UpgradeCancelRefused"
 	// ReasonMembersUnreachable: on NodesReady (and so Ready), some nodes are on member clusters the hub
 	// cannot read; the message names each cluster and since when. On DeletionBlocked, the nodes whose
 	// members cannot be reached.

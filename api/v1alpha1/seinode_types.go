@@ -81,6 +81,15 @@ type SeiNodeSpec struct {
 	// paused scales the node's StatefulSet to zero; its data is kept.
 	// +optional
 	Paused bool `json:"paused,omitempty"`
+
+	// haltHeight, when set, is the last block the node commits (seid's halt-height): the agent sets
+	// it in app.toml and restarts seid, closes the sidecar's start gate so that seid does not start
+	// again on its own after it halts, and reports the Halted condition once the node reached it. The
+	// hub sets it for a network upgrade and clears it when it moves the node to the new image.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=9007199254740991
+	HaltHeight int64 `json:"haltHeight,omitempty"`
 }
 
 // FullNodeSpec configures a full node.
@@ -244,6 +253,11 @@ type SeiNodeStatus struct {
 	// height is the latest block height the node reported.
 	// +optional
 	Height int64 `json:"height,omitempty"`
+
+	// haltedAt is the spec.haltHeight the node reached: its seid committed that block and stopped,
+	// and its start gate is closed. 0 once seid runs again.
+	// +optional
+	HaltedAt int64 `json:"haltedAt,omitempty"`
 
 	// conditions of the node.
 	// +optional

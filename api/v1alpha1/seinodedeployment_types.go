@@ -54,6 +54,10 @@ const (
 // +kubebuilder:validation:XValidation:rule="!has(self.bootstrap) || self.role == 'FullNode'",message="spec.bootstrap is only allowed when spec.role is FullNode"
 // +kubebuilder:validation:XValidation:rule="!has(self.bootstrap) || !has(self.template) || !has(self.template.overrides) || !self.template.overrides.exists(k, k.startsWith('state_sync.'))",message="spec.template.overrides must not set state_sync.* keys when spec.bootstrap configures state sync"
 // +kubebuilder:validation:XValidation:rule="!has(self.bootstrap) || has(self.joins) || (has(self.bootstrap.stateSync) && has(self.bootstrap.stateSync.rpcServers)) || (has(self.bootstrap.snapshot) && has(self.bootstrap.snapshot.rpcServers))",message="spec.bootstrap needs rpcServers unless spec.joins names a deployment whose nodes serve state sync"
+// +kubebuilder:validation:XValidation:rule="!has(self.upgrade) || !has(self.joins)",message="spec.upgrade is not allowed with spec.joins: a joining deployment follows the upgrade of the deployment it joins"
+// +kubebuilder:validation:XValidation:rule="!has(self.upgrade) || self.upgrade.image != self.image",message="spec.upgrade.image must differ from spec.image"
+// +kubebuilder:validation:XValidation:rule="!has(self.upgrade) || self.image == oldSelf.image",message="spec.image cannot change while spec.upgrade is set: the new image runs only from spec.upgrade.height on (remove spec.upgrade in the same edit once the upgrade is complete)"
+// +kubebuilder:validation:XValidation:rule="!has(self.upgrade) || !has(oldSelf.upgrade) || self.upgrade == oldSelf.upgrade",message="spec.upgrade is immutable once set: remove it to cancel, then declare another"
 type SeiNodeDeploymentSpec struct {
 	// chainId of the network: a DNS-1123 label of at most 50 characters (Tendermint's limit).
 	// +kubebuilder:validation:MinLength=1
@@ -116,6 +120,74 @@ type SeiNodeDeploymentSpec struct {
 	// paused stops the hub from changing anything about the deployment, and pauses its nodes.
 	// +optional
 	Paused bool `json:"paused,omitempty"`
+
+	// upgrade switches every node (and those of the deployments that join this one) to a new image
+	// at a block height: each node's seid commits upgrade.height on its current image and stops, and
+	// only when every node has stopped there does the hub move them all to upgrade.image, which
+	// continues from upgrade.height+1. Removing it before the switch cancels the upgrade.
+	// +optional
+	Upgrade *UpgradeSpec `json:"upgrade,omitempty"`
+}
+
+// UpgradeSpec is a network upgrade at a height.
+type UpgradeSpec struct {
+	// name identifies the upgrade: the name of the software-upgrade plan when the chain has one.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=140
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9][A-Za-z0-9._-]*$`
+	Name string `json:"name"`
+
+	// height is the last block the current image commits: seid's halt-height. The new image starts
+	// from the state after this block.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=9007199254740991
+	Height int64 `json:"height"`
+
+	// image is the seid container image the nodes run after height.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=512
+	// +kubebuilder:validation:XValidation:rule="!self.contains(' ')",message="upgrade.image must not contain spaces"
+	Image string `json:"image"`
+}
+
+// UpgradePhase is where a network upgrade stands.
+// +kubebuilder:validation:Enum=Scheduled;Switching;Complete;Failed
+type UpgradePhase string
+
+const (
+	// UpgradeScheduled: the halt height is being set on every node, or set and the chain is below it.
+	UpgradeScheduled UpgradePhase = "Scheduled"
+	// UpgradeSwitching: every node stopped at the height; the records run the new image.
+	UpgradeSwitching UpgradePhase = "Switching"
+	// UpgradeComplete: every node runs the new image and is ready.
+	UpgradeComplete UpgradePhase = "Complete"
+	// UpgradeFailed: a node went past the height on the old image (its halt height was not in place
+	// in time); nothing is switched. Removing spec.upgrade lets the nodes continue on the old image.
+	UpgradeFailed UpgradePhase = "Failed"
+)
+
+// UpgradeStatus is the hub's record of the upgrade it runs. It is written with the plan that acts on
+// it, before any record changes, and it, not spec.upgrade, drives the records.
+type UpgradeStatus struct {
+	Name string `json:"name"`
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=9007199254740991
+	Height int64  `json:"height"`
+	Image  string `json:"image"`
+	// fromImage is spec.image when the upgrade was scheduled; the records keep upgrade.image after
+	// the upgrade until spec.image changes from this.
+	FromImage string       `json:"fromImage"`
+	Phase     UpgradePhase `json:"phase"`
+	// halted are the nodes that stopped at height on the old image.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=200
+	Halted []string `json:"halted,omitempty"`
+	// upgraded are the nodes that run image and are ready.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=200
+	Upgraded []string `json:"upgraded,omitempty"`
 }
 
 // GenesisCeremonySpec creates a new network.
@@ -353,6 +425,9 @@ type SeiNodeDeploymentStatus struct {
 	// genesis records the ceremony's result.
 	// +optional
 	Genesis *GenesisStatus `json:"genesis,omitempty"`
+	// upgrade is the network upgrade the hub runs or last ran.
+	// +optional
+	Upgrade *UpgradeStatus `json:"upgrade,omitempty"`
 	// validatorPlacements is the hub's memory of where each validator ordinal runs, kept apart from
 	// the records so that it survives them: a validator whose record is deleted is placed again only on
 	// the cluster named here, unless that cluster confirmed its copy gone. Validators only.

@@ -53,6 +53,7 @@ const (
 	TaskRoll              = "roll"
 	TaskSetPaused         = "set-paused"
 	TaskClearFence        = "clear-fence"
+	TaskSwitchImage       = "switch-image"
 )
 
 // Registry returns every task the deployment controller runs.
@@ -66,6 +67,7 @@ func Registry() *planner.Registry[*Env] {
 	r.Register(TaskRoll, planner.Func(roll))
 	r.Register(TaskSetPaused, planner.Func(setPaused))
 	r.Register(TaskClearFence, planner.FuncWithParams(clearFence))
+	r.Register(TaskSwitchImage, planner.Func(switchImage))
 	return r
 }
 

@@ -232,7 +232,8 @@ func (r *Reconciler) joinTarget(ctx context.Context, dep *seiv1alpha1.SeiNodeDep
 	if needsWitnesses(dep) && len(witnesses) == 0 {
 		return nil, fmt.Sprintf("spec.bootstrap names no rpcServers: waiting for a node of %s that serves state sync (template.serveStateSync) to report its RPC address", key), nil
 	}
-	return &JoinTarget{Genesis: seiv1alpha1.GenesisSource{ConfigMapName: g.ConfigMapName, SHA256: g.SHA256}, Peers: peers, Witnesses: witnesses}, "", nil
+	return &JoinTarget{Genesis: seiv1alpha1.GenesisSource{ConfigMapName: g.ConfigMapName, SHA256: g.SHA256}, Peers: peers, Witnesses: witnesses,
+		Upgrade: target.Spec.Upgrade.DeepCopy()}, "", nil
 }
 
 // witnesses lists target's nodes that report an RPC address (they serve state sync), by name.

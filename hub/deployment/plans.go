@@ -21,6 +21,7 @@ const (
 	PlanRollout = "rollout"
 	PlanPause   = "pause"
 	PlanUnfence = "unfence"
+	PlanUpgrade = "upgrade"
 )
 
 // nextPlan decides the plan a deployment without one needs now, or nil. Order matters: pausing first,
@@ -58,6 +59,12 @@ func nextPlan(dep *seiv1alpha1.SeiNodeDeployment, ev *evaluation, records []seiv
 	}
 	if dep.Spec.Role == seiv1alpha1.RoleValidator && dep.Status.Genesis == nil {
 		return nil, nil // records keep their first template until the network exists
+	}
+	if p, err := upgradePlan(dep, ev, records); p != nil || err != nil {
+		return p, err
+	}
+	if holdRollouts(dep) {
+		return nil, nil // a failed upgrade keeps its nodes stopped at the height until it is removed
 	}
 	if rolloutStalled(dep) {
 		return nil, nil // the same spec would stall the same way: wait for a change

@@ -27,12 +27,15 @@ func ordinalOf(n *seiv1alpha1.SeiNode) int {
 	return o
 }
 
-// TemplateHash identifies what a rollout moves records to: the image and the node template.
+// TemplateHash identifies what a rollout moves records to: the image and the node template, and the
+// halt height of a scheduled upgrade (omitted when there is none, so that hashes written before
+// upgrades existed stay the same).
 func TemplateHash(dep *seiv1alpha1.SeiNodeDeployment) string {
 	raw, _ := json.Marshal(struct {
-		Image    string                   `json:"image"`
-		Template seiv1alpha1.NodeSettings `json:"template"`
-	}{dep.Spec.Image, dep.Spec.Template})
+		Image      string                   `json:"image"`
+		Template   seiv1alpha1.NodeSettings `json:"template"`
+		HaltHeight int64                    `json:"haltHeight,omitempty"`
+	}{desiredImage(dep), dep.Spec.Template, desiredHaltHeight(dep)})
 	sum := sha256.Sum256(raw)
 	return hex.EncodeToString(sum[:])[:16]
 }
@@ -83,11 +86,13 @@ func buildRecord(dep *seiv1alpha1.SeiNodeDeployment, in recordInput) *seiv1alpha
 	applyMode(&spec, dep, name)
 	hash := TemplateHash(dep)
 	if in.Template != nil || in.Existing == nil {
-		spec.Image = dep.Spec.Image
+		spec.Image = desiredImage(dep)
 		spec.NodeSettings = *dep.Spec.Template.DeepCopy()
+		spec.HaltHeight = desiredHaltHeight(dep)
 	} else {
 		spec.Image = in.Existing.Spec.Image
 		spec.NodeSettings = *in.Existing.Spec.NodeSettings.DeepCopy()
+		spec.HaltHeight = in.Existing.Spec.HaltHeight
 		hash = in.Existing.Annotations[seiv1alpha1.AnnotationTemplateHash]
 	}
 	spec.Genesis, spec.Peers = in.Genesis, in.Peers

@@ -32,7 +32,7 @@ func updateStatus(dep *seiv1alpha1.SeiNodeDeployment, records []seiv1alpha1.SeiN
 		if nodeReady(rec) {
 			s.ReadyReplicas++
 		}
-		if rec.Status.CurrentImage == dep.Spec.Image {
+		if rec.Status.CurrentImage == desiredImage(dep) {
 			s.UpdatedReplicas++
 		}
 		s.Nodes = append(s.Nodes, seiv1alpha1.NodeRow{
@@ -47,6 +47,7 @@ func updateStatus(dep *seiv1alpha1.SeiNodeDeployment, records []seiv1alpha1.SeiN
 	setGenesis(dep, sorted, ev)
 	setNodesReady(dep, sorted)
 	setRollout(dep)
+	setUpgrade(dep, sorted, ev)
 	setPausedCondition(dep)
 	setReady(dep)
 	s.Phase = phase(dep)
@@ -208,7 +209,7 @@ func setRollout(dep *seiv1alpha1.SeiNodeDeployment) {
 	}
 	if p := dep.Status.Plan; planner.IsActive(p) && p.Type == PlanRollout {
 		cond(dep, seiv1alpha1.DeploymentRolloutInProgress, true, seiv1alpha1.ReasonRollingOut,
-			fmt.Sprintf("rolling out %s: %d/%d nodes run it", dep.Spec.Image, dep.Status.UpdatedReplicas, dep.Spec.Replicas))
+			fmt.Sprintf("rolling out %s: %d/%d nodes run it", desiredImage(dep), dep.Status.UpdatedReplicas, dep.Spec.Replicas))
 		return
 	}
 	cond(dep, seiv1alpha1.DeploymentRolloutInProgress, false, seiv1alpha1.ReasonUpToDate, "")
@@ -271,7 +272,7 @@ func phase(dep *seiv1alpha1.SeiNodeDeployment) seiv1alpha1.DeploymentPhase {
 	case g != nil && (g.Reason == seiv1alpha1.ReasonCeremonyDeadline || g.Reason == seiv1alpha1.ReasonInvalidGentx ||
 		g.Reason == seiv1alpha1.ReasonInvalidGenesisInput):
 		return seiv1alpha1.DeploymentFailed
-	case planner.IsActive(s.Plan) && s.Plan.Type == PlanRollout:
+	case planner.IsActive(s.Plan) && (s.Plan.Type == PlanRollout || s.Plan.Type == PlanUpgrade):
 		return seiv1alpha1.DeploymentUpdating
 	case planner.IsActive(s.Plan) && s.Plan.Type == PlanGenesis:
 		return seiv1alpha1.DeploymentCeremony

@@ -46,6 +46,9 @@ type JoinTarget struct {
 	// Witnesses are the joined deployment's nodes that serve state sync, with their RPC addresses:
 	// the default light-client witnesses of joiners that bootstrap by state sync or snapshot.
 	Witnesses []Witness `json:"witnesses,omitempty"`
+	// Upgrade is the joined deployment's spec.upgrade: the joiner's nodes halt and switch with it.
+	// Not part of a place plan's parameters.
+	Upgrade *seiv1alpha1.UpgradeSpec `json:"-"`
 }
 
 // Witness is a node that serves state sync: its cluster and its RPC address (host:port).

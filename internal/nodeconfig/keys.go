@@ -51,6 +51,8 @@ var refused = map[string]string{
 	"chain.chain_id": "sei-config writes no chain ID to config.toml or app.toml, so it would be dropped; the chain is spec.chainId",
 	"consensus.unsafe_bypass_commit_timeout_override": "sei-config cannot parse an override into this optional bool, " +
 		"so config-apply always fails with it",
+	"chain.halt_height": "the fleet sets seid's halt height from the node's spec.haltHeight " +
+		"(a network upgrade: SeiNodeDeployment spec.upgrade)",
 	"metrics.global_labels": "sei-config cannot parse an override into a list of label pairs, so config-apply always fails with it",
 	// The fleet's config-patch task writes these after config-apply, from the node's spec and status:
 	// an override would be overwritten.

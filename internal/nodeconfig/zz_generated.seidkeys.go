@@ -45,7 +45,6 @@ var seidKeys = map[string][]string{
 	"grpc-web.enable-unsafe-cors":                            {"api.grpc_web.enable_unsafe_cors"},
 	"grpc.address":                                           {"api.grpc.address"},
 	"grpc.enable":                                            {"api.grpc.enable"},
-	"halt-height":                                            {"chain.halt_height"},
 	"halt-time":                                              {"chain.halt_time"},
 	"iavl-disable-fastnode":                                  {"storage.iavl_disable_fast_node"},
 	"index-events":                                           {"chain.index_events"},
