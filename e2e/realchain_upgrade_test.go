@@ -5,6 +5,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -115,6 +116,17 @@ func TestRealChainUpgradeAtHeight(t *testing.T) {
 		}
 	}).WithTimeout(5 * time.Minute).WithPolling(2 * time.Second).Should(Succeed())
 
+	// The watch sees every seid on the machine; the verdict is on this network's four keys.
+	ours := map[string]bool{}
+	g.Eventually(func(g Gomega) {
+		for _, n := range memberNodes(g, t, ns, vals.Name) {
+			var s status
+			g.Expect(rpc(n.podIP, "/status", &s)).To(Succeed())
+			g.Expect(s.ValidatorInfo.Address).NotTo(BeEmpty())
+			ours[s.ValidatorInfo.Address] = true
+		}
+		g.Expect(ours).To(HaveLen(4))
+	}).WithTimeout(time.Minute).WithPolling(2 * time.Second).Should(Succeed())
 	signers := framework.WatchSigners(100 * time.Millisecond)
 	heights := watchHeights(t, ns, vals.Name, full.Name)
 	old, next := seidImage(), dataPlane.Seid[seidTagNext]
@@ -214,9 +226,17 @@ func TestRealChainUpgradeAtHeight(t *testing.T) {
 
 	t.Logf("signer watch: %d samples, %d failed scans, most at once %v, highest signed %v", report.Samples, report.Errors, report.MostAtOnce, report.HighestSigned)
 	g.Expect(report.Samples).To(BeNumerically(">", 100))
-	g.Expect(report.Violations).To(BeEmpty(), "one seid process per key at every instant, and no signed height ever went back")
-	g.Expect(report.MostAtOnce).To(HaveLen(4), "the four validators' keys were seen signing")
-	for addr, top := range report.HighestSigned {
-		g.Expect(top).To(BeNumerically(">", height), "%s signs past the height, on the new image", addr)
+	var violations []string
+	for _, v := range report.Violations {
+		for a := range ours {
+			if strings.Contains(v, " key "+a+" ") || strings.Contains(v, " key "+a+":") {
+				violations = append(violations, v)
+			}
+		}
+	}
+	g.Expect(violations).To(BeEmpty(), "one seid process per key at every instant, and no signed height ever went back")
+	for a := range ours {
+		g.Expect(report.MostAtOnce).To(HaveKeyWithValue(a, 1), "%s's key was seen signing, by one process at a time", a)
+		g.Expect(report.HighestSigned[a]).To(BeNumerically(">", height), "%s signs past the height, on the new image", a)
 	}
 }
