@@ -228,6 +228,7 @@ func TestRealChainUpgradeAtHeight(t *testing.T) {
 	g.Expect(report.Samples).To(BeNumerically(">", 100))
 	var violations []string
 	for _, v := range report.Violations {
+		t.Logf("signer watch: %s", v)
 		for a := range ours {
 			if strings.Contains(v, " key "+a+" ") || strings.Contains(v, " key "+a+":") {
 				violations = append(violations, v)
