@@ -10,10 +10,12 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/sei-protocol/sei-fleet/agent/resources"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 )
 
@@ -32,7 +34,7 @@ func atoi(s string) int64 {
 	return n
 }
 
-// A running network of four validators over us, eu and ap, which take state-sync snapshots every 10
+// A running network of four validators over us, eu and ap, which take state-sync snapshots every 20
 // blocks and serve as witnesses; then a full node in sa, a cluster none of them is in, joins it by
 // state sync with the default witnesses: it restores a snapshot (its earliest block is above 1 and
 // block 1 is not in its store), its witnesses are the validators' RPC addresses in other clusters, and
@@ -44,14 +46,18 @@ func TestRealChainFullNodeJoinsByStateSync(t *testing.T) {
 	policy := "real-" + ns
 	regionPolicy(t, policy, []string{"us", "eu", "ap"}, func(s *seiv1alpha1.SeiPlacementPolicySpec) { s.MaxVotingPowerFraction = "2/3" })
 	v := validators(ns, "net", policy, 4)
-	v.Spec.Template.ServeStateSync = &seiv1alpha1.ServeStateSyncSpec{SnapshotInterval: 10, SnapshotKeepRecent: 3}
+	// Snapshots must outlive the joiner's pick: it lists them for 15 s (seid's discovery time), then
+	// fetches the newest. Kept 3 at 10 blocks (~15 s at this network's 2 blocks/s) the one picked was
+	// pruned before its first chunk was asked for, and the joiner asked the same missing chunk again
+	// for 10 minutes ("cannot add nil chunk", CI run of stop 19). 10 kept at 20 blocks last ~100 s.
+	v.Spec.Template.ServeStateSync = &seiv1alpha1.ServeStateSyncSpec{SnapshotInterval: 20, SnapshotKeepRecent: 10}
 	vals := create(t, v)
 	dumpOnFailure(t, vals)
 	g.Eventually(func(g Gomega) {
 		recs := records(t, ns, vals.Name)
 		g.Expect(recs).To(HaveLen(4))
 		for _, rec := range recs {
-			g.Expect(rec.Status.Height).To(BeNumerically(">=", 25), "validator %s: past two snapshots", rec.Name)
+			g.Expect(rec.Status.Height).To(BeNumerically(">=", 45), "validator %s: past two snapshots", rec.Name)
 			g.Expect(rec.Status.RPCAddress).NotTo(BeEmpty(), "validator %s reports its RPC address", rec.Name)
 		}
 	}).WithTimeout(8 * time.Minute).WithPolling(2 * time.Second).Should(Succeed())
@@ -125,6 +131,28 @@ func TestRealChainFullNodeJoinsByStateSync(t *testing.T) {
 		g.Expect(meta.IsStatusConditionTrue(rec.Status.Conditions, seiv1alpha1.NodeReady)).To(BeTrue())
 		g.Expect(rec.Status.Height).To(BeNumerically(">", atoi(s.SyncInfo.EarliestBlockHeight)))
 	}).WithTimeout(2 * time.Minute).WithPolling(2 * time.Second).Should(Succeed())
+
+	// Its pod is deleted (an eviction, a drained host): the StatefulSet creates it again with the
+	// sidecar's start gate shut, and the agent releases seid again (a resume plan); the node comes
+	// back caught up on its own data.
+	var pod corev1.Pod
+	podKey := client.ObjectKey{Namespace: ns, Name: resources.PodName(&joiner.node)}
+	member := fleet.Member(joiner.cluster).Client
+	g.Expect(member.Get(t.Context(), podKey, &pod)).To(Succeed())
+	g.Expect(member.Delete(t.Context(), &pod)).To(Succeed())
+	before := atoi(s.SyncInfo.LatestBlockHeight)
+	g.Eventually(func(g Gomega) {
+		var now corev1.Pod
+		g.Expect(member.Get(t.Context(), podKey, &now)).To(Succeed())
+		g.Expect(now.UID).NotTo(Equal(pod.UID))
+		g.Expect(now.Status.PodIP).NotTo(BeEmpty())
+		var st syncInfo
+		g.Expect(rpc(now.Status.PodIP, "/status", &st)).To(Succeed())
+		g.Expect(st.SyncInfo.CatchingUp).To(BeFalse())
+		g.Expect(atoi(st.SyncInfo.LatestBlockHeight)).To(BeNumerically(">", before))
+		rec := records(t, ns, full.Name)[0]
+		g.Expect(meta.IsStatusConditionTrue(rec.Status.Conditions, seiv1alpha1.NodeReady)).To(BeTrue())
+	}).WithTimeout(3*time.Minute).WithPolling(2*time.Second).Should(Succeed(), "the joiner's new pod runs seid again")
 
 	// Every status the agent wrote for the joiner while it restored and caught up: Ready was never
 	// True without CaughtUp True.

@@ -88,6 +88,8 @@ type Reconciler struct {
 
 	// progress is what the agent has seen of each running node's chain.
 	progress progressBook
+	// resumes is when each node's last resume plan started.
+	resumes resumeBook
 }
 
 // SetupWithManager registers the controller. It refuses missing dependencies.
@@ -232,7 +234,14 @@ func (r *Reconciler) reconcile(ctx context.Context, node *seiv1alpha1.SeiNode, k
 			// other node's deletion nor a Secret's wakes this one: look again on an interval.
 			return ctrl.Result{RequeueAfter: keyRecheckInterval}, r.stopKeyConflict(ctx, node, keys)
 		}
-		planType := nextPlan(node)
+		planType, sidecar := nextPlan(node), ""
+		if planType == "" {
+			var parked bool
+			if sidecar, parked = r.parked(ctx, node); parked {
+				planType = PlanResume
+				r.resumes.started(string(node.UID), sidecar, now)
+			}
+		}
 		if planType == "" {
 			// Steady state: keep the NetworkPolicy as rendered (nodes from before it existed get one)
 			// and watch the chain. A terminal error is a node that cannot be rendered: its last plan
@@ -255,7 +264,13 @@ func (r *Reconciler) reconcile(ctx context.Context, node *seiv1alpha1.SeiNode, k
 			// fixed spec reconciles again.
 			return ctrl.Result{}, nil
 		}
-		plan, err := buildPlan(node, planType)
+		var plan *seiv1alpha1.TaskPlan
+		var err error
+		if planType == PlanResume {
+			plan, err = resumePlan(node, sidecar)
+		} else {
+			plan, err = buildPlan(node, planType)
+		}
 		if err != nil {
 			return ctrl.Result{}, err
 		}

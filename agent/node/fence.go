@@ -54,6 +54,7 @@ const defaultGracePeriod int64 = 30
 // stay: a validator's identity outlives its node.
 func (r *Reconciler) fence(ctx context.Context, node *seiv1alpha1.SeiNode) (ctrl.Result, error) {
 	r.progress.forget(string(node.UID))
+	r.resumes.forget(string(node.UID))
 	if !controllerutil.ContainsFinalizer(node, FinalizerAgent) {
 		return ctrl.Result{}, nil
 	}

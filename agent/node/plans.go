@@ -18,6 +18,9 @@ const (
 	PlanReconfigure = "reconfigure"
 	// PlanAwaitHalt waits for a node whose halt height is armed to reach it (see halted).
 	PlanAwaitHalt = "await-halt"
+	// PlanResume releases the seid of a running node whose pod or sidecar came back without its
+	// release (see parked): the configuration on the data volume is the node's, only the gate is shut.
+	PlanResume = "resume"
 )
 
 // halted: the node reached its spec.haltHeight, and its seid is held at the start gate.
@@ -124,6 +127,26 @@ func buildPlan(node *seiv1alpha1.SeiNode, planType string) (*seiv1alpha1.TaskPla
 		return nil, fmt.Errorf("unknown plan type %q", planType)
 	}
 	plan, err := planner.NewPlan(planner.PlanID(string(node.UID), planType, node.Generation), planType, steps, target, failed)
+	if err != nil {
+		return nil, err
+	}
+	plan.Generation = node.Generation
+	return plan, nil
+}
+
+// resumePlan releases the seid that sidecar (pod UID and restart count) holds at its gate. Its ID
+// names that sidecar: the sidecar keeps finished tasks by ID in its store on the data volume and
+// would answer a mark-ready it had already run as done without releasing anything, so each pod and
+// each sidecar restart gets a resume of its own. The node stays Running if it fails; PlanFailed says
+// why seid still waits.
+func resumePlan(node *seiv1alpha1.SeiNode, sidecar string) (*seiv1alpha1.TaskPlan, error) {
+	steps := []planner.Step{
+		{Type: tasks.TypeAwaitSidecar},
+		{Type: tasks.TypeSidecarMarkReady, MaxRetries: 3},
+		{Type: tasks.TypeAwaitRollout, MaxRetries: 1},
+	}
+	id := planner.PlanID(string(node.UID), PlanResume+"/"+sidecar, node.Generation)
+	plan, err := planner.NewPlan(id, PlanResume, steps, string(seiv1alpha1.NodeRunning), "")
 	if err != nil {
 		return nil, err
 	}
