@@ -30,6 +30,9 @@ func TestHaltHeightPlans(t *testing.T) {
 	g.Expect(steps).To(ContainElement(tasks.TypeSidecarRestartSeid))
 	g.Expect(steps[len(steps)-1]).To(Equal(tasks.TypeSidecarHold), "the gate closes behind the restarted seid")
 
+	g.Expect(resumable(testNode(running, current))).To(BeTrue())
+	g.Expect(resumable(arming)).To(BeFalse(), "a parked seid of a node with a halt height is not released")
+
 	armed := testNode(running, current, halting)
 	g.Expect(nextPlan(armed)).To(Equal(PlanAwaitHalt))
 	p, _ = buildPlan(armed, PlanAwaitHalt)
@@ -52,6 +55,7 @@ func TestHaltHeightPlans(t *testing.T) {
 	g.Expect(meta.IsStatusConditionTrue(armed.Status.Conditions, seiv1alpha1.NodeHalted)).To(BeTrue())
 	g.Expect(meta.IsStatusConditionTrue(armed.Status.Conditions, seiv1alpha1.NodeReady)).To(BeFalse())
 	g.Expect(nextPlan(armed)).To(BeEmpty(), "held")
+	g.Expect(resumable(armed)).To(BeFalse(), "held: never resumed")
 	armed.Generation = 2 // another spec change on the same image: still held
 	g.Expect(nextPlan(armed)).To(BeEmpty(), "a reconfigure would release seid on the old image past the height")
 

@@ -25,12 +25,8 @@ const resumeBackoff = time.Minute
 // restarted sidecar container leaves seid's start script waiting for ever, with no spec change to
 // start a plan. It is seen from outside: seid's container runs but is not ready, the sidecar is
 // ready, and the sidecar answers healthz with "not released".
-//
-// A node with a halt height is never resumed: after its halt the gate is shut on purpose (seid on the
-// old image must not start past the height), and only the upgrade moves it on.
 func (r *Reconciler) parked(ctx context.Context, node *seiv1alpha1.SeiNode) (string, bool) {
-	if node.Status.Phase != seiv1alpha1.NodeRunning || node.Spec.Paused || !node.DeletionTimestamp.IsZero() ||
-		node.Spec.HaltHeight > 0 {
+	if !resumable(node) {
 		return "", false
 	}
 	pod := &corev1.Pod{}
@@ -43,6 +39,14 @@ func (r *Reconciler) parked(ctx context.Context, node *seiv1alpha1.SeiNode) (str
 	}
 	released, err := r.Sidecar(node).Healthz(ctx)
 	return sidecar, err == nil && !released
+}
+
+// resumable: a node whose parked seid the agent may release. A node with a halt height never is: after
+// its halt the gate is shut on purpose (seid on the old image must not start past the height), and
+// only the upgrade's switch, or its cancel, moves it on.
+func resumable(node *seiv1alpha1.SeiNode) bool {
+	return node.Status.Phase == seiv1alpha1.NodeRunning && !node.Spec.Paused && node.DeletionTimestamp.IsZero() &&
+		node.Spec.HaltHeight == 0 && node.Status.HaltedAt == 0
 }
 
 // waitingSeid: the pod's seid container runs but is not ready, beside a ready sidecar (the only
