@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -203,6 +204,9 @@ func (r *SignerReport) observe(at time.Time) {
 				pids[i] = strconv.Itoa(s.PID)
 			}
 			r.Violations = append(r.Violations, fmt.Sprintf("%s key %s held by %d seid processes (pids %s)", stamp, addr, len(ss), strings.Join(pids, ",")))
+			for _, s := range ss {
+				r.Violations = append(r.Violations, describeProcess(s))
+			}
 		}
 		for _, s := range ss {
 			if s.SignedHeight < 0 {
@@ -215,4 +219,41 @@ func (r *SignerReport) observe(at time.Time) {
 			r.HighestSigned[addr] = s.SignedHeight
 		}
 	}
+}
+
+// describeProcess says where a signer runs: its state, parent, start time, cgroup and the key file's
+// device and inode (two processes on one file, or on two copies).
+func describeProcess(s Signer) string {
+	dir := filepath.Join(ProcRoot, strconv.Itoa(s.PID))
+	var state, ppid, start string
+	if raw, err := os.ReadFile(filepath.Join(dir, "stat")); err == nil {
+		// Fields after the command's closing parenthesis: state is the first, ppid the second,
+		// starttime the twentieth.
+		if i := bytes.LastIndexByte(raw, ')'); i > 0 {
+			f := strings.Fields(string(raw[i+1:]))
+			if len(f) > 19 {
+				state, ppid, start = f[0], f[1], f[19]
+			}
+		}
+	}
+	cg, _ := os.ReadFile(filepath.Join(dir, "cgroup"))
+	cgroup := ""
+	for _, l := range strings.Split(strings.TrimSpace(string(cg)), "\n") {
+		if strings.Contains(l, "pids") || strings.HasPrefix(l, "0::") {
+			cgroup = l
+		}
+	}
+	key := ""
+	if fi, err := os.Stat(filepath.Join(dir, "root", s.Home, "config", "priv_validator_key.json")); err == nil {
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			key = fmt.Sprintf("dev %d ino %d", st.Dev, st.Ino)
+		}
+	}
+	data := ""
+	if fi, err := os.Stat(filepath.Join(dir, "root", s.Home, "data")); err == nil {
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			data = fmt.Sprintf("dev %d ino %d", st.Dev, st.Ino)
+		}
+	}
+	return fmt.Sprintf("  key %s : pid %d state %s ppid %s start %s signed %d key file %s data dir %s cgroup %s", s.Address, s.PID, state, ppid, start, s.SignedHeight, key, data, cgroup)
 }
