@@ -29,6 +29,8 @@ type Signer struct {
 	Home string
 	// SignedHeight is the height in the process's priv_validator_state.json (-1 when unreadable).
 	SignedHeight int64
+	// PPID is the parent's PID (0 when unreadable).
+	PPID int
 }
 
 // ProcRoot is where process information is read from (a test may point it elsewhere).
@@ -52,6 +54,7 @@ func Signers() ([]Signer, error) {
 			out = append(out, s)
 		}
 	}
+	out = withoutForks(out)
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Address != out[j].Address {
 			return out[i].Address < out[j].Address
@@ -78,7 +81,47 @@ func readSigner(pid int) (Signer, bool) {
 	if err != nil || addr == "" {
 		return Signer{}, false
 	}
-	return Signer{PID: pid, Address: addr, Home: home, SignedHeight: signedHeight(filepath.Join(root, home, "data", "priv_validator_state.json"))}, true
+	return Signer{PID: pid, PPID: parent(dir), Address: addr, Home: home,
+		SignedHeight: signedHeight(filepath.Join(root, home, "data", "priv_validator_state.json"))}, true
+}
+
+// withoutForks drops a process whose parent is a seid holding the same key: a child seid forked and
+// has not exec'd yet (its cmdline and root are still its parent's). Fork copies only the calling
+// thread, so the child runs no consensus and cannot sign; seid starts no seid. Seen on the real data
+// plane: at its halt height a seid forked a child that held "seid start" for over 200 ms under load
+// (perf: forked by a seid thread, no exec, no thread of its own), which counted as a second signer.
+func withoutForks(all []Signer) []Signer {
+	byPID := make(map[int]Signer, len(all))
+	for _, s := range all {
+		byPID[s.PID] = s
+	}
+	out := all[:0]
+	for _, s := range all {
+		if p, ok := byPID[s.PPID]; ok && p.Address == s.Address {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// parent reads the parent PID from a process's stat (0 when unreadable).
+func parent(dir string) int {
+	raw, err := os.ReadFile(filepath.Join(dir, "stat"))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command's closing parenthesis: state, then ppid.
+	i := bytes.LastIndexByte(raw, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(raw[i+1:]))
+	if len(f) < 2 {
+		return 0
+	}
+	ppid, _ := strconv.Atoi(f[1])
+	return ppid
 }
 
 // seidStartHome recognises `seid start ... --home H` (or --home=H) and returns H.

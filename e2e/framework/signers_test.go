@@ -4,7 +4,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -16,7 +18,21 @@ import (
 const envPretendSeid = "SEI_FLEET_PRETEND_SEID"
 
 func TestMain(m *testing.M) {
-	if os.Getenv(envPretendSeid) != "" {
+	switch os.Getenv(envPretendSeid) {
+	case "":
+	case "fork":
+		// A seid with a child that still looks like it (a fork that has not exec'd yet).
+		// The child dies with this process (the test kills it): nothing outlives the test.
+		runtime.LockOSThread()
+		self, _ := os.Executable()
+		child := &exec.Cmd{Path: self, Args: os.Args, Env: append(os.Environ(), envPretendSeid+"=1"),
+			SysProcAttr: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}}
+		if child.Start() != nil {
+			os.Exit(1)
+		}
+		time.Sleep(time.Hour)
+		os.Exit(0)
+	default:
 		time.Sleep(time.Hour)
 		os.Exit(0)
 	}
@@ -26,9 +42,14 @@ func TestMain(m *testing.M) {
 // pretendSeid starts a process "seid start --home home" and stops it when the test ends.
 func pretendSeid(t *testing.T, home string) *exec.Cmd {
 	t.Helper()
+	return pretend(t, home, "1")
+}
+
+func pretend(t *testing.T, home, mode string) *exec.Cmd {
+	t.Helper()
 	self, err := os.Executable()
 	NewWithT(t).Expect(err).NotTo(HaveOccurred())
-	cmd := &exec.Cmd{Path: self, Args: []string{"seid", "start", "--home", home}, Env: append(os.Environ(), envPretendSeid+"=1")}
+	cmd := &exec.Cmd{Path: self, Args: []string{"seid", "start", "--home", home}, Env: append(os.Environ(), envPretendSeid+"="+mode)}
 	NewWithT(t).Expect(cmd.Start()).To(Succeed())
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	return cmd
@@ -89,6 +110,37 @@ func TestSignersFindsSeidProcessesByTheKeyTheyHold(t *testing.T) {
 	pretendSeid(t, b)
 	g.Eventually(func(g Gomega) {
 		g.Expect(signersOf(g, "AAAA0001")).To(HaveLen(2), "a second process with the same key is a second signer")
+	}).WithTimeout(5 * time.Second).Should(Succeed())
+}
+
+// A child of a seid that still looks like it (forked, not exec'd) is that seid, not a second signer;
+// the same key in an unrelated process is.
+func TestSignersCountsASeidsForkAsItself(t *testing.T) {
+	g := NewWithT(t)
+	a := home(t, "DDDD0004", 7)
+	parent := pretend(t, a, "fork")
+	g.Eventually(func(g Gomega) {
+		entries, err := os.ReadDir(ProcRoot)
+		g.Expect(err).NotTo(HaveOccurred())
+		children := 0
+		for _, e := range entries {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil {
+				continue
+			}
+			if s, ok := readSigner(pid); ok && s.Address == "DDDD0004" && s.PPID == parent.Process.Pid {
+				children++
+			}
+		}
+		g.Expect(children).To(Equal(1), "the child runs as seid start with the parent's key")
+		s := signersOf(g, "DDDD0004")
+		g.Expect(s).To(HaveLen(1))
+		g.Expect(s[0].PID).To(Equal(parent.Process.Pid))
+	}).WithTimeout(5 * time.Second).Should(Succeed())
+
+	pretendSeid(t, a)
+	g.Eventually(func(g Gomega) {
+		g.Expect(signersOf(g, "DDDD0004")).To(HaveLen(2), "another process with the key is a second signer")
 	}).WithTimeout(5 * time.Second).Should(Succeed())
 }
 
