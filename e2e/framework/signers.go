@@ -86,10 +86,12 @@ func readSigner(pid int) (Signer, bool) {
 }
 
 // withoutForks drops a process whose parent is a seid holding the same key: a child seid forked and
-// has not exec'd yet (its cmdline and root are still its parent's). Fork copies only the calling
-// thread, so the child runs no consensus and cannot sign; seid starts no seid. Seen on the real data
-// plane: at its halt height a seid forked a child that held "seid start" for over 200 ms under load
-// (perf: forked by a seid thread, no exec, no thread of its own), which counted as a second signer.
+// has not exec'd or exited yet (its cmdline and root are still its parent's). Fork copies only the
+// calling thread, so the child runs no consensus and cannot sign; seid starts no seid. Seen on the
+// real data plane at the halt height: baseapp's halt calls os.FindProcess, whose first call probes
+// pidfd support by cloning a child (CLONE_VFORK|CLONE_VM|CLONE_PIDFD) that exits at once; under load
+// it was seen for over 200 ms and counted as a second signer (perf callchain of the clone:
+// syscall.rawVforkSyscall < os.checkClonePidfd < os.findProcess < BaseApp.halt < BaseApp.Commit).
 func withoutForks(all []Signer) []Signer {
 	byPID := make(map[int]Signer, len(all))
 	for _, s := range all {
