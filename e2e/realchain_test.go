@@ -441,9 +441,8 @@ func seidContainer(pod corev1.Pod) (id string, restarts int32) {
 	return "", 0
 }
 
-// signedHeight reads the last height a validator signed from priv_validator_state.json on its data
-// volume on the node.
-func signedHeight(g Gomega, t *testing.T, n memberNode) int64 {
+// dataDir is the directory of a node's data volume on its Kubernetes node.
+func dataDir(g Gomega, t *testing.T, n memberNode) string {
 	m := fleet.Member(n.cluster)
 	var pvc corev1.PersistentVolumeClaim
 	g.Expect(m.Client.Get(t.Context(), client.ObjectKey{Namespace: n.node.Namespace, Name: resources.DataPVCName(&n.node)}, &pvc)).To(Succeed())
@@ -457,7 +456,13 @@ func signedHeight(g Gomega, t *testing.T, n memberNode) int64 {
 		dir = pv.Spec.HostPath.Path
 	}
 	g.Expect(dir).NotTo(BeEmpty(), "the data volume is a directory on the node")
-	raw, err := os.ReadFile(filepath.Join(dir, "data", "priv_validator_state.json"))
+	return dir
+}
+
+// signedHeight reads the last height a validator signed from priv_validator_state.json on its data
+// volume on the node.
+func signedHeight(g Gomega, t *testing.T, n memberNode) int64 {
+	raw, err := os.ReadFile(filepath.Join(dataDir(g, t, n), "data", "priv_validator_state.json"))
 	g.Expect(err).NotTo(HaveOccurred())
 	var s struct {
 		Height string `json:"height"`

@@ -88,18 +88,6 @@ func blockTime(ip string, height int64) (time.Time, error) {
 	return b.Block.Header.Time, nil
 }
 
-// chainHeight is the highest height any node of the deployment answers now.
-func chainHeight(g Gomega, t *testing.T, ns, dep string) int64 {
-	var top int64
-	for _, n := range memberNodes(g, t, ns, dep) {
-		var s status
-		if rpc(n.podIP, "/status", &s) == nil {
-			top = max(top, s.height())
-		}
-	}
-	return top
-}
-
 // An upgrade at a height over three clusters with real seid and seictl: four validators (us, eu, ap)
 // and a full node joined to them get seid's halt-height through the sidecar, every one of them stops
 // at exactly that height on the old image, and only then do their pods restart on the new image; the
@@ -134,9 +122,9 @@ func TestRealChainUpgradeAtHeight(t *testing.T) {
 
 	// A height far enough ahead to restart every node once with the halt height: the block rate over
 	// 20 s, times 90 s (arming took 17 s and 43 s on a loaded data plane).
-	h0, t0 := chainHeight(g, t, ns, vals.Name), time.Now()
+	h0, t0 := networkHeight(g, t, ns, vals.Name), time.Now()
 	time.Sleep(20 * time.Second)
-	h1 := chainHeight(g, t, ns, vals.Name)
+	h1 := networkHeight(g, t, ns, vals.Name)
 	rate := float64(h1-h0) / time.Since(t0).Seconds()
 	height := h1 + max(60, int64(rate*90))
 	t.Logf("chain at %d, %.2f blocks/s: upgrade at %d", h1, rate, height)
@@ -159,7 +147,7 @@ func TestRealChainUpgradeAtHeight(t *testing.T) {
 			}
 		}
 	}).WithTimeout(10 * time.Minute).WithPolling(2 * time.Second).Should(Succeed())
-	armed := chainHeight(g, t, ns, vals.Name)
+	armed := networkHeight(g, t, ns, vals.Name)
 	t.Logf("every node armed after %s, chain at %d", time.Since(armStart).Round(time.Second), armed)
 	g.Expect(armed).To(BeNumerically("<", height), "armed before the height")
 
@@ -191,7 +179,7 @@ func TestRealChainUpgradeAtHeight(t *testing.T) {
 				g.Expect(rec.Status.CurrentImage).To(Equal(next), rec.Name)
 			}
 		}
-		g.Expect(chainHeight(g, t, ns, vals.Name)).To(BeNumerically(">", height+10))
+		g.Expect(networkHeight(g, t, ns, vals.Name)).To(BeNumerically(">", height+10))
 	}).WithTimeout(10 * time.Minute).WithPolling(2 * time.Second).Should(Succeed())
 	time.Sleep(3 * time.Second)
 	seen := heights()

@@ -21,9 +21,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/sei-protocol/sei-fleet/agent/resources"
 	"github.com/sei-protocol/sei-fleet/agent/sidecar"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/internal/testfleet"
@@ -159,23 +157,6 @@ func uploadSnapshot(t *testing.T, snapshots, chainID, endpoint string) int64 {
 	g.Expect(up.Height).To(Equal(newest), "the newest finished snapshot")
 	t.Logf("uploaded %s (height %d)", up.Key, up.Height)
 	return up.Height
-}
-
-// dataDir is the directory of a node's data volume on its Kubernetes node.
-func dataDir(g Gomega, t *testing.T, n memberNode) string {
-	m := fleet.Member(n.cluster)
-	var pvc corev1.PersistentVolumeClaim
-	g.Expect(m.Client.Get(t.Context(), client.ObjectKey{Namespace: n.node.Namespace, Name: resources.DataPVCName(&n.node)}, &pvc)).To(Succeed())
-	var pv corev1.PersistentVolume
-	g.Expect(m.Client.Get(t.Context(), client.ObjectKey{Name: pvc.Spec.VolumeName}, &pv)).To(Succeed())
-	switch {
-	case pv.Spec.Local != nil:
-		return pv.Spec.Local.Path
-	case pv.Spec.HostPath != nil:
-		return pv.Spec.HostPath.Path
-	}
-	g.Expect(pv.Spec.Local).NotTo(BeNil(), "the data volume is a directory on the node")
-	return ""
 }
 
 // A running network whose validators take state-sync snapshots; one snapshot is archived into a real

@@ -12,7 +12,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/sei-protocol/sei-fleet/agent/resources"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
@@ -121,14 +120,15 @@ func (b *progressBook) forget(uid string) {
 
 // observeChain reads a running node's height and catching_up into status and the CaughtUp condition,
 // and says when to read again: soon while the node is not caught up, on the height interval after.
-// An unreachable RPC changes nothing until the stall window ends.
-func (r *Reconciler) observeChain(ctx context.Context, node *seiv1alpha1.SeiNode) ctrl.Result {
+// An unreachable RPC changes nothing until the stall window ends. pod is the node's pod from the cache
+// (nil when there is none).
+func (r *Reconciler) observeChain(ctx context.Context, node *seiv1alpha1.SeiNode, pod *corev1.Pod) ctrl.Result {
 	if r.HeightInterval <= 0 || node.Status.Phase != seiv1alpha1.NodeRunning || node.Spec.Paused {
 		r.progress.forget(string(node.UID))
 		return ctrl.Result{}
 	}
 	now := r.now()
-	incarnation, started := r.seidIncarnation(ctx, node)
+	incarnation, started := seidIncarnation(pod)
 	p, ok := r.progress.get(string(node.UID))
 	if !ok || p.incarnation != incarnation {
 		p = progress{incarnation: incarnation, since: now}
@@ -159,11 +159,10 @@ func (r *Reconciler) observeChain(ctx context.Context, node *seiv1alpha1.SeiNode
 	return ctrl.Result{RequeueAfter: min(r.HeightInterval, catchUpRecheck)}
 }
 
-// seidIncarnation names the seid container now running for node (from the cached pod) and when it
-// started; "" and zero when there is no pod.
-func (r *Reconciler) seidIncarnation(ctx context.Context, node *seiv1alpha1.SeiNode) (string, time.Time) {
-	pod := &corev1.Pod{}
-	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: node.Namespace, Name: resources.PodName(node)}, pod); err != nil {
+// seidIncarnation names the seid container now running in pod and when it started; "" and zero when
+// there is no pod.
+func seidIncarnation(pod *corev1.Pod) (string, time.Time) {
+	if pod == nil {
 		return "", time.Time{}
 	}
 	for _, s := range pod.Status.ContainerStatuses {

@@ -235,9 +235,11 @@ func (r *Reconciler) reconcile(ctx context.Context, node *seiv1alpha1.SeiNode, k
 			return ctrl.Result{RequeueAfter: keyRecheckInterval}, r.stopKeyConflict(ctx, node, keys)
 		}
 		planType, sidecar := nextPlan(node), ""
+		var pod *corev1.Pod
 		if planType == "" {
+			pod = r.cachedPod(ctx, node) // read once for the resume check and the chain's reads
 			var parked bool
-			if sidecar, parked = r.parked(ctx, node); parked {
+			if sidecar, parked = r.parked(ctx, node, pod); parked {
 				planType = PlanResume
 				r.resumes.started(string(node.UID), sidecar, now)
 			}
@@ -247,7 +249,7 @@ func (r *Reconciler) reconcile(ctx context.Context, node *seiv1alpha1.SeiNode, k
 			// and watch the chain. A terminal error is a node that cannot be rendered: its last plan
 			// already said so. A refused policy is reported, and does not stop the height from being
 			// read; it is tried again on an interval, not on the error backoff, which grows to minutes.
-			res := r.observeChain(ctx, node)
+			res := r.observeChain(ctx, node, pod)
 			if err := tasks.EnsureNetworkPolicy(ctx, r.Client, r.Scheme, node, r.Config); err != nil && !planner.IsTerminal(err) {
 				r.Recorder.Eventf(node, nil, corev1.EventTypeWarning, "NetworkPolicyFailed", "ApplyNetworkPolicy",
 					"the NetworkPolicy around the node's pod could not be applied; trying again in %s: %s", networkPolicyRetry, err)
@@ -290,7 +292,7 @@ func (r *Reconciler) reconcile(ctx context.Context, node *seiv1alpha1.SeiNode, k
 	}
 	var heightRes ctrl.Result
 	if node.Status.Plan.Type == PlanAwaitHalt {
-		heightRes = r.observeChain(ctx, node) // the hub judges the upgrade by heights meanwhile
+		heightRes = r.observeChain(ctx, node, r.cachedPod(ctx, node)) // the hub judges the upgrade by heights meanwhile
 	}
 	out, err := r.Executor.Execute(ctx, node.Status.Plan, env)
 	if err != nil {

@@ -24,13 +24,10 @@ const resumeBackoff = time.Minute
 // pod the StatefulSet created again (an eviction, a drained or restarted host, a deleted pod) or a
 // restarted sidecar container leaves seid's start script waiting for ever, with no spec change to
 // start a plan. It is seen from outside: seid's container runs but is not ready, the sidecar is
-// ready, and the sidecar answers healthz with "not released".
-func (r *Reconciler) parked(ctx context.Context, node *seiv1alpha1.SeiNode) (string, bool) {
-	if !resumable(node) {
-		return "", false
-	}
-	pod := &corev1.Pod{}
-	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: node.Namespace, Name: resources.PodName(node)}, pod); err != nil {
+// ready, and the sidecar answers healthz with "not released". pod is the node's pod from the cache
+// (nil when there is none).
+func (r *Reconciler) parked(ctx context.Context, node *seiv1alpha1.SeiNode, pod *corev1.Pod) (string, bool) {
+	if !resumable(node) || pod == nil {
 		return "", false
 	}
 	sidecar, waiting := waitingSeid(pod)
@@ -47,6 +44,15 @@ func (r *Reconciler) parked(ctx context.Context, node *seiv1alpha1.SeiNode) (str
 func resumable(node *seiv1alpha1.SeiNode) bool {
 	return node.Status.Phase == seiv1alpha1.NodeRunning && !node.Spec.Paused && node.DeletionTimestamp.IsZero() &&
 		node.Spec.HaltHeight == 0 && node.Status.HaltedAt == 0
+}
+
+// cachedPod is the node's pod from the cache, or nil when there is none (or it cannot be read).
+func (r *Reconciler) cachedPod(ctx context.Context, node *seiv1alpha1.SeiNode) *corev1.Pod {
+	pod := &corev1.Pod{}
+	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: node.Namespace, Name: resources.PodName(node)}, pod); err != nil {
+		return nil
+	}
+	return pod
 }
 
 // waitingSeid: the pod's seid container runs but is not ready, beside a ready sidecar (the only
