@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
@@ -10,6 +9,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/sei-protocol/sei-fleet/agent/resources"
+	"github.com/sei-protocol/sei-fleet/agent/tasks"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 )
 
@@ -30,7 +30,7 @@ func (r *Reconciler) parked(ctx context.Context, node *seiv1alpha1.SeiNode, pod 
 	if !resumable(node) || pod == nil {
 		return "", false
 	}
-	sidecar, waiting := waitingSeid(pod)
+	sidecar, waiting := tasks.WaitingSeid(pod)
 	if !pod.DeletionTimestamp.IsZero() || !waiting || !r.resumes.due(string(node.UID), sidecar, r.now()) {
 		return "", false
 	}
@@ -53,25 +53,6 @@ func (r *Reconciler) cachedPod(ctx context.Context, node *seiv1alpha1.SeiNode) *
 		return nil
 	}
 	return pod
-}
-
-// waitingSeid: the pod's seid container runs but is not ready, beside a ready sidecar (the only
-// state in which seid's start script can be waiting for the sidecar to release it). It names that
-// sidecar: pod UID and restart count.
-func waitingSeid(pod *corev1.Pod) (string, bool) {
-	seidWaits, sidecarUp, restarts := false, false, int32(0)
-	for _, s := range pod.Status.ContainerStatuses {
-		if s.Name == resources.ContainerSeid {
-			seidWaits = s.State.Running != nil && !s.Ready
-		}
-	}
-	for _, s := range pod.Status.InitContainerStatuses {
-		if s.Name == resources.ContainerSidecar {
-			sidecarUp = s.State.Running != nil && s.Ready
-			restarts = s.RestartCount
-		}
-	}
-	return fmt.Sprintf("%s/%d", pod.UID, restarts), seidWaits && sidecarUp
 }
 
 // resumeBook remembers each node's last resume plan: for which sidecar, and when it started; workers

@@ -84,7 +84,7 @@ func Registry() *planner.Registry[*Env] {
 	r.Register(TypeApplyStatefulSet, task(applyStatefulSet))
 	r.Register(TypeAwaitSidecar, planner.Func(awaitSidecar))
 	r.Register(TypeReplacePod, task(replacePod))
-	r.Register(TypeAwaitRollout, task(awaitRollout))
+	r.Register(TypeAwaitRollout, planner.Func(awaitRollout))
 	r.Register(TypeAwaitHalt, awaitHalt)
 	for typ, wire := range sidecarTaskTypes {
 		r.Register(typ, sidecarTask(wire))

@@ -7,9 +7,11 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/sei-protocol/sei-fleet/agent/resources"
+	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/planner"
 )
 
@@ -73,8 +75,9 @@ func uncachedPod(ctx context.Context, env *Env) (*corev1.Pod, error) {
 }
 
 // awaitRollout waits until the StatefulSet has rolled its pod to the current template and the pod is
-// ready, then stamps the image the node now runs.
-func awaitRollout(ctx context.Context, env *Env) (planner.Result, error) {
+// ready, then stamps the image the node now runs. A pod that came up meanwhile with seid held at its
+// gate is released (releaseReplaced).
+func awaitRollout(ctx context.Context, env *Env, p *seiv1alpha1.PlannedTask) (planner.Result, error) {
 	sts, err := statefulSet(ctx, env.Client, env)
 	if err != nil || sts == nil {
 		return planner.Result{}, err
@@ -89,6 +92,15 @@ func awaitRollout(ctx context.Context, env *Env) (planner.Result, error) {
 	rolled := st.ObservedGeneration >= sts.Generation && st.UpdateRevision != "" &&
 		st.UpdatedReplicas == want && st.ReadyReplicas == want
 	if !rolled {
+		releasing, err := releaseReplaced(ctx, env, p, sts)
+		if err != nil {
+			// Not a failed rollout: the pod is there and may yet be released; look again shortly.
+			ctrl.LoggerFrom(ctx).Error(err, "seid of a replaced pod not released yet")
+			return planner.Polling()
+		}
+		if releasing {
+			return planner.Polling() // a sidecar task's progress is reported to nobody
+		}
 		return planner.Watching() // the StatefulSet's status (and the pod's) wake the node
 	}
 	env.Node.Status.CurrentImage = env.Node.Spec.Image
