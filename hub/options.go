@@ -73,7 +73,7 @@ const (
 	DefaultMemberQPS         = 50
 	DefaultMemberBurst       = 100
 	DefaultDeploymentWorkers = 8
-	DefaultMirrorWorkers     = 16
+	DefaultMirrorWorkers     = 64
 	DefaultClusterWorkers    = 8
 )
 

@@ -2,6 +2,7 @@ package scale
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	clusterv1 "open-cluster-management.io/api/cluster/v1"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/sei-protocol/sei-fleet/agent"
@@ -58,6 +60,10 @@ type fleetUnderTest struct {
 	hub      *hubProcess
 	closers  []func()
 	hubProxy *countingProxy
+	// watched holds the hub's records and deployments from a watch: the waits read it, not lists. A
+	// list of every record each second weighed on the hub apiserver and, once that was busy, timed
+	// out (15 s) for minutes, so the waits saw nothing new and the times came out too long.
+	watched  cache.Cache
 	poll     time.Duration
 	logf     func(format string, args ...any)
 	progress string // what the last poll of a wait saw, logged every 30 s
@@ -122,7 +128,7 @@ func run(tb testing.TB, cfg config) result {
 		tb.Skipf("needs the test binaries (make test-bins): %v", err)
 	}
 	ctx := tb.Context()
-	f := &fleetUnderTest{poll: time.Second + time.Duration(cfg.nodes/5000)*time.Second, logf: tb.Logf}
+	f := &fleetUnderTest{poll: 250 * time.Millisecond, logf: tb.Logf}
 	tb.Cleanup(f.close)
 	must := func(err error) {
 		tb.Helper()
@@ -139,6 +145,8 @@ func run(tb testing.TB, cfg config) result {
 	f.fleet = fleet
 	f.closers = append(f.closers, func() { _ = fleet.Stop() })
 	hc := fleet.Hub.Client
+	f.watched, err = watchHub(ctx, fleet)
+	must(err)
 
 	for _, ns := range []string{seiv1alpha1.DefaultSystemNamespace, namespace} {
 		must(hc.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
@@ -316,9 +324,28 @@ func (f *fleetUnderTest) failover(tb testing.TB, ctx context.Context, cfg config
 	return held, time.Since(down)
 }
 
+// watchHub starts a cache of the hub's SeiNodes and SeiNodeDeployments in the harness's namespace, as
+// the harness's admin (its requests are not the hub's, and are not counted).
+func watchHub(ctx context.Context, fleet *testfleet.Fleet) (cache.Cache, error) {
+	c, err := cache.New(fleet.Hub.Config, cache.Options{Scheme: fleet.Scheme, DefaultNamespaces: map[string]cache.Config{namespace: {}}})
+	if err != nil {
+		return nil, fmt.Errorf("hub cache: %w", err)
+	}
+	for _, o := range []client.Object{&seiv1alpha1.SeiNode{}, &seiv1alpha1.SeiNodeDeployment{}} {
+		if _, err := c.GetInformer(ctx, o); err != nil {
+			return nil, fmt.Errorf("hub cache: %w", err)
+		}
+	}
+	go func() { _ = c.Start(ctx) }()
+	if !c.WaitForCacheSync(ctx) {
+		return nil, errors.New("hub cache did not sync")
+	}
+	return c, nil
+}
+
 func (f *fleetUnderTest) records(ctx context.Context) ([]seiv1alpha1.SeiNode, error) {
 	var l seiv1alpha1.SeiNodeList
-	if err := f.fleet.Hub.Client.List(ctx, &l, client.InNamespace(namespace)); err != nil {
+	if err := f.watched.List(ctx, &l, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
 		return nil, fmt.Errorf("list hub SeiNodes: %w", err)
 	}
 	return l.Items, nil
@@ -341,7 +368,7 @@ func (f *fleetUnderTest) allPlaced(ctx context.Context, want int) (bool, error) 
 
 func (f *fleetUnderTest) allReady(ctx context.Context) (bool, error) {
 	var l seiv1alpha1.SeiNodeDeploymentList
-	if err := f.fleet.Hub.Client.List(ctx, &l, client.InNamespace(namespace)); err != nil {
+	if err := f.watched.List(ctx, &l, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
 		return false, fmt.Errorf("list SeiNodeDeployments: %w", err)
 	}
 	var ready, replicas int32
@@ -372,8 +399,8 @@ func (f *fleetUnderTest) allHealthy(ctx context.Context) (bool, error) {
 	return len(l.Items) == len(f.views) && int(p.Status.HealthyClusters) == len(f.views), nil
 }
 
-// waitFor polls done until it holds, the hub exits, or timeout: every second, and a second more per
-// 5,000 nodes, so that the harness's own lists of every record weigh little on the hub apiserver.
+// waitFor polls done until it holds, the hub exits, or timeout, every f.poll (done reads the watched
+// cache, not the apiserver).
 func (f *fleetUnderTest) waitFor(ctx context.Context, timeout time.Duration, what string, done func(context.Context) (bool, error)) error {
 	start := time.Now()
 	deadline, nextLog := start.Add(timeout), start.Add(30*time.Second)
@@ -381,7 +408,12 @@ func (f *fleetUnderTest) waitFor(ctx context.Context, timeout time.Duration, wha
 	f.progress = ""
 	for time.Now().Before(deadline) {
 		if now := time.Now(); now.After(nextLog) && f.progress != "" && f.logf != nil {
-			f.logf("waiting for %s, %s: %s", what, now.Sub(start).Round(time.Second), f.progress)
+			// A failed look leaves the progress of the last good one: say so, and why.
+			stale := ""
+			if last != nil {
+				stale = fmt.Sprintf(" (as of the last good look; the last failed: %v)", last)
+			}
+			f.logf("waiting for %s, %s: %s%s", what, now.Sub(start).Round(time.Second), f.progress, stale)
 			nextLog = now.Add(30 * time.Second)
 		}
 		if err := f.hub.running(); err != nil {
