@@ -43,6 +43,9 @@ func WaitingSeid(pod *corev1.Pod) (string, bool) {
 // volume and would answer an ID it has run as done without releasing anything. It reports whether
 // it asked the sidecar for a release that has not finished yet.
 func releaseReplaced(ctx context.Context, env *Env, p *seiv1alpha1.PlannedTask, sts *appsv1.StatefulSet) (bool, error) {
+	if sts.Status.ObservedGeneration < sts.Generation || sts.Status.UpdateRevision == "" {
+		return false, nil // the cache's StatefulSet is behind: its update revision may be the old one
+	}
 	pod := &corev1.Pod{}
 	if err := env.Client.Get(ctx, client.ObjectKey{Namespace: env.Node.Namespace, Name: resources.PodName(env.Node)}, pod); err != nil {
 		return false, client.IgnoreNotFound(err)
