@@ -15,12 +15,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/sei-protocol/sei-fleet/agent/node"
 	"github.com/sei-protocol/sei-fleet/agent/resources"
-	"github.com/sei-protocol/sei-fleet/agent/tasks"
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
-	"github.com/sei-protocol/sei-fleet/internal/testfleet"
-	"github.com/sei-protocol/sei-fleet/planner"
 )
 
 // syncInfo is what the state-sync test reads of seid's /status.
@@ -97,10 +93,6 @@ func TestRealChainFullNodeJoinsByStateSync(t *testing.T) {
 		}
 	}).WithTimeout(2 * time.Minute).WithPolling(2 * time.Second).Should(Succeed())
 
-	// Its pod is deleted while the init plan waits for seid to come up (restoring the snapshot): the
-	// new pod's seid waits at the start gate, and the plan's await-rollout releases it.
-	deleteWhileAwaitingRollout(g, t, ns, full.Name)
-
 	// It restored a snapshot and caught up with the network.
 	var joiner memberNode
 	g.Eventually(func(g Gomega) {
@@ -172,32 +164,6 @@ func TestRealChainFullNodeJoinsByStateSync(t *testing.T) {
 			g.Expect(st.caughtUp).To(Equal(metav1.ConditionTrue), "Ready while %v", states)
 		}
 	}
-}
-
-// deleteWhileAwaitingRollout deletes the pod of deployment dep's only node once its init plan has
-// released seid and waits for the rollout, and checks that the node was still initializing then.
-func deleteWhileAwaitingRollout(g Gomega, t *testing.T, ns, dep string) {
-	t.Helper()
-	var m *testfleet.ControlPlane
-	var n seiv1alpha1.SeiNode
-	g.Eventually(func(g Gomega) {
-		recs := records(t, ns, dep)
-		g.Expect(recs).To(HaveLen(1))
-		m = fleet.Member(recs[0].Spec.ClusterName)
-		g.Expect(m).NotTo(BeNil())
-		g.Expect(m.Client.Get(t.Context(), client.ObjectKeyFromObject(&recs[0]), &n)).To(Succeed())
-		g.Expect(n.Status.Plan).NotTo(BeNil())
-		g.Expect(n.Status.Plan.Type).To(Equal(node.PlanInit))
-		cur := planner.CurrentTask(n.Status.Plan)
-		g.Expect(cur).NotTo(BeNil())
-		g.Expect(cur.Type).To(Equal(tasks.TypeAwaitRollout))
-	}).WithTimeout(5 * time.Minute).WithPolling(200 * time.Millisecond).Should(Succeed())
-	var pod corev1.Pod
-	g.Expect(m.Client.Get(t.Context(), client.ObjectKey{Namespace: n.Namespace, Name: resources.PodName(&n)}, &pod)).To(Succeed())
-	g.Expect(m.Client.Delete(t.Context(), &pod)).To(Succeed())
-	g.Expect(m.Client.Get(t.Context(), client.ObjectKeyFromObject(&n), &n)).To(Succeed())
-	g.Expect(n.Status.Phase).To(Equal(seiv1alpha1.NodeInitializing), "the pod was deleted before the node ran")
-	t.Logf("deleted pod %s of %s while its init plan awaited the rollout", pod.Name, n.Name)
 }
 
 // readiness is what one status write of a node said about its phase, CaughtUp and Ready.
