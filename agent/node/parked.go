@@ -31,7 +31,7 @@ func (r *Reconciler) parked(ctx context.Context, node *seiv1alpha1.SeiNode, pod 
 		return "", false
 	}
 	sidecar, waiting := tasks.WaitingSeid(pod)
-	if !pod.DeletionTimestamp.IsZero() || !waiting || !r.resumes.due(string(node.UID), sidecar, r.now()) {
+	if !waiting || !r.resumes.due(string(node.UID), sidecar, r.now()) {
 		return "", false
 	}
 	released, err := r.Sidecar(node).Healthz(ctx)

@@ -58,7 +58,7 @@ var awaitHalt = planner.FuncWithParams(func(ctx context.Context, env *Env, p *se
 
 // haltedRun reads the height at which the node's previous seid run halted, if it did.
 func haltedRun(ctx context.Context, env *Env) (int64, bool) {
-	pod, err := uncachedPod(ctx, env)
+	pod, err := nodePod(ctx, env.Reader, env)
 	if err != nil || pod == nil {
 		return 0, false
 	}

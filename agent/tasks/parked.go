@@ -6,7 +6,6 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/sei-protocol/sei-fleet/agent/resources"
 	"github.com/sei-protocol/sei-fleet/agent/sidecar"
@@ -14,9 +13,9 @@ import (
 	"github.com/sei-protocol/sei-fleet/planner"
 )
 
-// WaitingSeid: the pod's seid container runs but is not ready, beside a ready sidecar (the only
-// state in which seid's start script can be waiting for the sidecar to release it). It names that
-// sidecar: pod UID and restart count.
+// WaitingSeid: the pod is not being deleted, and its seid container runs but is not ready beside a
+// ready sidecar (the only state in which seid's start script can be waiting for the sidecar to release
+// it). It names that sidecar: pod UID and restart count.
 func WaitingSeid(pod *corev1.Pod) (string, bool) {
 	seidWaits, sidecarUp, restarts := false, false, int32(0)
 	for _, s := range pod.Status.ContainerStatuses {
@@ -30,7 +29,7 @@ func WaitingSeid(pod *corev1.Pod) (string, bool) {
 			restarts = s.RestartCount
 		}
 	}
-	return fmt.Sprintf("%s/%d", pod.UID, restarts), seidWaits && sidecarUp
+	return fmt.Sprintf("%s/%d", pod.UID, restarts), pod.DeletionTimestamp.IsZero() && seidWaits && sidecarUp
 }
 
 // releaseReplaced releases the seid of a pod that came up while await-rollout waited: the plan's
@@ -46,12 +45,9 @@ func releaseReplaced(ctx context.Context, env *Env, p *seiv1alpha1.PlannedTask, 
 	if sts.Status.ObservedGeneration < sts.Generation || sts.Status.UpdateRevision == "" {
 		return false, nil // the cache's StatefulSet is behind: its update revision may be the old one
 	}
-	pod := &corev1.Pod{}
-	if err := env.Client.Get(ctx, client.ObjectKey{Namespace: env.Node.Namespace, Name: resources.PodName(env.Node)}, pod); err != nil {
-		return false, client.IgnoreNotFound(err)
-	}
-	if !pod.DeletionTimestamp.IsZero() || pod.Labels[appsv1.StatefulSetRevisionLabel] != sts.Status.UpdateRevision {
-		return false, nil
+	pod, err := nodePod(ctx, env.Client, env)
+	if err != nil || pod == nil || pod.Labels[appsv1.StatefulSetRevisionLabel] != sts.Status.UpdateRevision {
+		return false, err
 	}
 	holder, waiting := WaitingSeid(pod)
 	if !waiting {

@@ -28,7 +28,7 @@ func replacePod(ctx context.Context, env *Env) (planner.Result, error) {
 	if sts.Status.ObservedGeneration < sts.Generation {
 		return planner.Watching() // the controller has not computed the new revision yet
 	}
-	pod, err := uncachedPod(ctx, env)
+	pod, err := nodePod(ctx, env.Reader, env)
 	if err != nil {
 		return planner.Result{}, err
 	}
@@ -54,18 +54,19 @@ func currentPod(ctx context.Context, env *Env) (bool, error) {
 	if sts.Status.ObservedGeneration < sts.Generation || sts.Status.UpdateRevision == "" {
 		return false, nil
 	}
-	pod, err := uncachedPod(ctx, env)
+	pod, err := nodePod(ctx, env.Reader, env)
 	if err != nil || pod == nil {
 		return false, err
 	}
 	return pod.DeletionTimestamp.IsZero() && pod.Labels[appsv1.StatefulSetRevisionLabel] == sts.Status.UpdateRevision, nil
 }
 
-// uncachedPod reads the node's pod from the apiserver; nil when there is none.
-func uncachedPod(ctx context.Context, env *Env) (*corev1.Pod, error) {
+// nodePod reads the node's pod through r (env.Reader: the apiserver; env.Client: the cache); nil when
+// there is none.
+func nodePod(ctx context.Context, r client.Reader, env *Env) (*corev1.Pod, error) {
 	pod := &corev1.Pod{}
 	key := client.ObjectKey{Namespace: env.Node.Namespace, Name: resources.PodName(env.Node)}
-	if err := env.Reader.Get(ctx, key, pod); err != nil {
+	if err := r.Get(ctx, key, pod); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil, nil
 		}

@@ -64,7 +64,6 @@ type fleetUnderTest struct {
 	// list of every record each second weighed on the hub apiserver and, once that was busy, timed
 	// out (15 s) for minutes, so the waits saw nothing new and the times came out too long.
 	watched  cache.Cache
-	poll     time.Duration
 	logf     func(format string, args ...any)
 	progress string // what the last poll of a wait saw, logged every 30 s
 }
@@ -128,7 +127,7 @@ func run(tb testing.TB, cfg config) result {
 		tb.Skipf("needs the test binaries (make test-bins): %v", err)
 	}
 	ctx := tb.Context()
-	f := &fleetUnderTest{poll: 250 * time.Millisecond, logf: tb.Logf}
+	f := &fleetUnderTest{logf: tb.Logf}
 	tb.Cleanup(f.close)
 	must := func(err error) {
 		tb.Helper()
@@ -399,8 +398,10 @@ func (f *fleetUnderTest) allHealthy(ctx context.Context) (bool, error) {
 	return len(l.Items) == len(f.views) && int(p.Status.HealthyClusters) == len(f.views), nil
 }
 
-// waitFor polls done until it holds, the hub exits, or timeout, every f.poll (done reads the watched
-// cache, not the apiserver).
+// waitPoll is how often a wait looks (at the watched cache, not the apiserver).
+const waitPoll = 250 * time.Millisecond
+
+// waitFor polls done until it holds, the hub exits, or timeout, every waitPoll.
 func (f *fleetUnderTest) waitFor(ctx context.Context, timeout time.Duration, what string, done func(context.Context) (bool, error)) error {
 	start := time.Now()
 	deadline, nextLog := start.Add(timeout), start.Add(30*time.Second)
@@ -427,7 +428,7 @@ func (f *fleetUnderTest) waitFor(ctx context.Context, timeout time.Duration, wha
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(f.poll):
+		case <-time.After(waitPoll):
 		}
 	}
 	return aggregate.Join(fmt.Errorf("%s: not within %s", what, timeout), last)
