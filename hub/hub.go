@@ -33,6 +33,7 @@ import (
 	"github.com/sei-protocol/sei-fleet/hub/deployment"
 	"github.com/sei-protocol/sei-fleet/hub/mirror"
 	"github.com/sei-protocol/sei-fleet/hub/policy"
+	"github.com/sei-protocol/sei-fleet/internal/heightcadence"
 	"github.com/sei-protocol/sei-fleet/internal/preflight"
 )
 
@@ -146,14 +147,14 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts *Options) (mcmanager
 		Hub: local.GetClient(), HubReader: local.GetAPIReader(), Scheme: scheme,
 		Recorder: local.GetEventRecorder("sei-hub"), Inventory: inventory, Members: members{mgr, provider},
 		HealthEvents: deploymentEvents, CopiesGone: copiesGone, Executor: opts.Hooks.Executor, Resync: resync, FloorMargin: opts.SigningFloorMargin,
-		Options: controller.Options{MaxConcurrentReconciles: opts.DeploymentWorkers},
+		Options: controller.Options{MaxConcurrentReconciles: opts.DeploymentWorkers}, Heights: &heightcadence.Limiter{Interval: opts.HeightWriteInterval},
 	}).SetupWithManager(local); err != nil {
 		return nil, fmt.Errorf("set up deployment controller: %w", err)
 	}
 	mirrorOpts := controller.TypedOptions[mcreconcile.Request]{MaxConcurrentReconciles: opts.MirrorWorkers, SkipNameValidation: &opts.Hooks.SkipNameValidation}
 	mirrorReconciler := &mirror.Reconciler{
 		Scheme: scheme, HubID: string(hubID), Identity: provider, Retry: opts.Hooks.MemberRetry, Options: mirrorOpts,
-		Health: monitor, HealthEvents: mirrorEvents, CopiesGone: copiesGone,
+		Health: monitor, HealthEvents: mirrorEvents, CopiesGone: copiesGone, Heights: &heightcadence.Limiter{Interval: opts.HeightWriteInterval},
 	}
 	if err := mirrorReconciler.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("set up SeiNode mirror: %w", err)

@@ -112,6 +112,8 @@ func (l *Local) StartHub(ctx context.Context) error {
 	opts.MetricsAddr, opts.ProbeAddr = "0", "0"
 	opts.ProbeInterval = time.Second
 	opts.MemberTimeout = 3 * time.Second
+	// Heights are read every 1–2 s here: tests wait for them on the hub in seconds, not minutes.
+	opts.HeightWriteInterval = 2 * time.Second
 	if l.SigningFloorMargin > 0 {
 		opts.SigningFloorMargin = l.SigningFloorMargin
 	}

@@ -38,6 +38,10 @@ type config struct {
 	timeout time.Duration
 	// hubArgs are passed to the hub after the harness's own (SCALE_HUB_ARGS).
 	hubArgs []string
+	// heightInterval is how often each agent-equivalent reads a running node's height (the agent's
+	// --height-interval; 0: no heights). steady is how long the converged fleet runs on a moving
+	// chain while the hub's writes and CPU are counted (0: not at all).
+	heightInterval, steady time.Duration
 }
 
 // result is what a run measured.
@@ -46,6 +50,9 @@ type result struct {
 	cpuSeconds, peakRSSMiB      float64
 	hubRequests, hubWrites      int64 // to the hub apiserver and every member, start to all Running
 	resyncWrites                int64 // by the hub, over two resync periods of the converged fleet
+	steadyWrites                int64 // by the hub, over the steady window on a moving chain
+	steadyCPUSeconds            float64
+	steady                      time.Duration // the steady window's length
 	failoverNodes               int
 	failover, failoverFromTol   time.Duration // down to re-placed and Running; and from the toleration's expiry
 	clustersUsed, maxPerCluster int           // how the nodes spread once all Running
@@ -57,6 +64,7 @@ type fleetUnderTest struct {
 	views    []*clusterview.View
 	proxies  []*countingProxy // [0] is the hub apiserver's; then one per view
 	agents   []*agentsim.Agent
+	chain    chain
 	hub      *hubProcess
 	closers  []func()
 	hubProxy *countingProxy
@@ -172,7 +180,10 @@ func run(tb testing.TB, cfg config) result {
 		vc, err := client.New(v.RESTConfig(), client.Options{Scheme: fleet.Scheme})
 		must(err)
 		must(client.IgnoreAlreadyExists(vc.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: seiv1alpha1.DefaultSystemNamespace}})))
-		a, err := agentsim.Start(ctx, v.RESTConfig(), fleet.Scheme, agentsim.Options{ClusterName: name, HeartbeatInterval: agent.NewOptions().HeartbeatInterval})
+		a, err := agentsim.Start(ctx, v.RESTConfig(), fleet.Scheme, agentsim.Options{
+			ClusterName: name, HeartbeatInterval: agent.NewOptions().HeartbeatInterval,
+			Height: f.chain.height, HeightInterval: cfg.heightInterval,
+		})
 		must(err)
 		f.agents = append(f.agents, a)
 		f.closers = append(f.closers, func() { _ = a.Stop() })
@@ -271,6 +282,20 @@ func run(tb testing.TB, cfg config) result {
 	must(f.hub.running())
 	_, after := f.hubCounts()
 	res.resyncWrites = after - before
+
+	// The chain moves: every running node's height changes on each of its agent's reads.
+	if cfg.steady > 0 {
+		f.chain.advance()
+		cpu0, err := f.hub.cpuSeconds()
+		must(err)
+		_, before := f.hubCounts()
+		time.Sleep(cfg.steady)
+		must(f.hub.running())
+		_, after := f.hubCounts()
+		cpu1, err := f.hub.cpuSeconds()
+		must(err)
+		res.steady, res.steadyWrites, res.steadyCPUSeconds = cfg.steady, after-before, cpu1-cpu0
+	}
 
 	// One member fails: its nodes move after the toleration.
 	res.failoverNodes, res.failover = f.failover(tb, ctx, cfg)

@@ -17,6 +17,8 @@ var (
 	flagResync     = flag.Duration("scale.resync", 10*time.Second, "the hub's --resync")
 	flagToleration = flag.Duration("scale.toleration", 10*time.Second, "the policy's full-node failover toleration")
 	flagTimeout    = flag.Duration("scale.timeout", 15*time.Minute, "bound of each wait")
+	flagHeights    = flag.Duration("scale.height-interval", 30*time.Second, "how often each running node's height is read into its status, as the agent's --height-interval (0: never)")
+	flagSteady     = flag.Duration("scale.steady", 3*time.Minute, "how long the converged fleet runs on a moving chain while the hub's writes and CPU are counted (0: skip)")
 )
 
 // BenchmarkScale runs the harness once per size in -scale.nodes over -scale.clusters clusters. Run it
@@ -31,6 +33,7 @@ func BenchmarkScale(b *testing.B) {
 			res := run(b, config{
 				apiservers: *flagAPIServers, clusters: *flagClusters, nodes: n, perDeployment: *flagPerDep,
 				resync: *flagResync, toleration: *flagToleration, timeout: *flagTimeout, hubArgs: hubArgs(),
+				heightInterval: *flagHeights, steady: *flagSteady,
 			})
 			report(b, n, res)
 		})
@@ -47,6 +50,10 @@ func report(b *testing.B, nodes int, r result) {
 	b.ReportMetric(float64(r.hubRequests)/float64(nodes), "hub-requests/node")
 	b.ReportMetric(float64(r.hubWrites)/float64(nodes), "hub-writes/node")
 	b.ReportMetric(float64(r.resyncWrites), "resync-writes")
+	if r.steady > 0 {
+		b.ReportMetric(float64(r.steadyWrites)/r.steady.Seconds(), "steady-hub-writes/s")
+		b.ReportMetric(100*r.steadyCPUSeconds/r.steady.Seconds(), "steady-hub-cpu-%")
+	}
 	b.ReportMetric(float64(r.clustersUsed), "clusters-used")
 	b.ReportMetric(float64(r.maxPerCluster), "max-nodes/cluster")
 	b.ReportMetric(float64(r.failoverNodes), "failover-nodes")

@@ -192,6 +192,8 @@ func startFleet(ctx context.Context, o options, fleet *testfleet.Fleet, agentCon
 	}
 	err := procs.start(ctx, filepath.Join(o.binDir, "hub"), filepath.Join(o.dir, "logs", "hub.log"),
 		"--kubeconfig", filepath.Join(o.dir, "hub.kubeconfig"), "--probe-interval", "3s",
+		// The agents read heights every 3 s: show them on the hub as they come.
+		"--height-write-interval", "3s",
 		"--metrics-bind-address", addrs[0], "--health-probe-bind-address", addrs[1])
 	if err != nil {
 		return addrs, err

@@ -26,6 +26,7 @@ import (
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/hub/policy"
 	"github.com/sei-protocol/sei-fleet/internal/aggregate"
+	"github.com/sei-protocol/sei-fleet/internal/heightcadence"
 	"github.com/sei-protocol/sei-fleet/internal/kube"
 	"github.com/sei-protocol/sei-fleet/planner"
 )
@@ -60,6 +61,9 @@ type Reconciler struct {
 	FloorMargin int64
 	Options     controller.Options
 	Now         func() time.Time
+	// Heights bounds how often the status is rewritten for a change that only moves node rows'
+	// heights (nil: at once).
+	Heights *heightcadence.Limiter
 
 	policies    policyLocks
 	usageCounts policyUsage
@@ -136,8 +140,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (ctrl
 	}
 	result, runErr := r.advance(ctx, dep, records, ev)
 	updateStatus(dep, records, ev)
-	if _, err := kube.PatchStatus(ctx, r.Hub, before, dep, depStatus); err != nil {
+	result = kube.Sooner(result, r.holdRowHeights(before, dep, ev.now))
+	wrote, err := kube.PatchStatus(ctx, r.Hub, before, dep, depStatus)
+	if err != nil {
 		return ctrl.Result{}, aggregate.Join(runErr, err)
+	}
+	if wrote && rowHeightsMoved(&before.Status, &dep.Status) {
+		r.Heights.Wrote(dep.UID, ev.now)
 	}
 	if runErr == nil && result.RequeueAfter == 0 {
 		result.RequeueAfter = r.Resync

@@ -34,6 +34,7 @@ import (
 	seiv1alpha1 "github.com/sei-protocol/sei-fleet/api/v1alpha1"
 	"github.com/sei-protocol/sei-fleet/hub/clusters"
 	"github.com/sei-protocol/sei-fleet/hub/member"
+	"github.com/sei-protocol/sei-fleet/internal/heightcadence"
 	"github.com/sei-protocol/sei-fleet/internal/kube"
 )
 
@@ -78,6 +79,9 @@ type Reconciler struct {
 	Options controller.TypedOptions[mcreconcile.Request]
 	// Now is the clock.
 	Now func() time.Time
+	// Heights bounds how often a full node's record takes a change of its member copy's status that
+	// only moves its height (nil: at once).
+	Heights *heightcadence.Limiter
 
 	// namespaces remembers the member namespaces this hub made or saw, per engaged cluster instance
 	// (a re-engaged cluster starts afresh): one uncached read per namespace, not per node created.
@@ -194,8 +198,14 @@ func (r *Reconciler) Reconcile(ctx context.Context, req mcreconcile.Request) (ct
 
 	before := record.DeepCopy()
 	result, copyUID := r.sync(ctx, record)
-	if _, err := kube.PatchStatus(ctx, hub, before, record, nodeStatus); err != nil {
+	now := r.now()
+	result = kube.Sooner(result, r.holdHeight(before, record, now))
+	wrote, err := kube.PatchStatus(ctx, hub, before, record, nodeStatus)
+	if err != nil {
 		return ctrl.Result{}, err
+	}
+	if wrote && record.Status.Height != before.Status.Height {
+		r.Heights.Wrote(record.UID, now)
 	}
 	if err := recordCopyUID(ctx, hub, record, copyUID); err != nil {
 		return ctrl.Result{}, err

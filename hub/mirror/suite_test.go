@@ -59,8 +59,9 @@ type hubEnv struct {
 	sweeper  *mirror.Sweeper
 }
 
-// startHub runs a hub for the test until it ends; withMirror runs the mirror controller in it.
-func startHub(t *testing.T, withMirror bool) *hubEnv {
+// startHub runs a hub for the test until it ends; withMirror runs the mirror controller in it, set up
+// further by each of with.
+func startHub(t *testing.T, withMirror bool, with ...func(*mirror.Reconciler)) *hubEnv {
 	t.Helper()
 	g := NewWithT(t)
 	ctx := t.Context()
@@ -89,6 +90,9 @@ func startHub(t *testing.T, withMirror bool) *hubEnv {
 		r := &mirror.Reconciler{
 			Scheme: fleet.Scheme, HubID: e.hubID, Identity: e.provider, Retry: time.Second,
 			Options: controller.TypedOptions[mcreconcile.Request]{SkipNameValidation: ptr.To(true)},
+		}
+		for _, f := range with {
+			f(r)
 		}
 		g.Expect(r.SetupWithManager(e.mgr)).To(Succeed())
 	}
