@@ -84,5 +84,5 @@ func TestAFullNodesRecordTakesHeightsOncePerInterval(t *testing.T) {
 			return ""
 		}
 		return fmt.Sprintf("%s %d", c.Reason, r.Status.Height)
-	}).WithTimeout(interval/2).WithPolling(poll).Should(Equal(seiv1alpha1.ReasonCatchingUp+" 111"))
+	}).WithTimeout(interval / 2).WithPolling(poll).Should(Equal(seiv1alpha1.ReasonCatchingUp + " 111"))
 }
