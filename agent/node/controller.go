@@ -254,9 +254,7 @@ func (r *Reconciler) reconcile(ctx context.Context, node *seiv1alpha1.SeiNode, k
 				r.Recorder.Eventf(node, nil, corev1.EventTypeWarning, "NetworkPolicyFailed", "ApplyNetworkPolicy",
 					"the NetworkPolicy around the node's pod could not be applied; trying again in %s: %s", networkPolicyRetry, err)
 				ctrl.LoggerFrom(ctx).Error(err, "NetworkPolicy not applied")
-				if res.RequeueAfter == 0 || res.RequeueAfter > networkPolicyRetry {
-					res.RequeueAfter = networkPolicyRetry
-				}
+				res = kube.Sooner(res, networkPolicyRetry)
 			}
 			return res, nil
 		}
@@ -299,11 +297,7 @@ func (r *Reconciler) reconcile(ctx context.Context, node *seiv1alpha1.SeiNode, k
 		return ctrl.Result{}, fmt.Errorf("execute %s plan: %w", node.Status.Plan.Type, err)
 	}
 	if !out.Finished {
-		again := out.RequeueAfter
-		if h := heightRes.RequeueAfter; h > 0 && (again == 0 || h < again) {
-			again = h
-		}
-		return ctrl.Result{RequeueAfter: again}, nil
+		return kube.Sooner(ctrl.Result{RequeueAfter: out.RequeueAfter}, heightRes.RequeueAfter), nil
 	}
 	planType := node.Status.Plan.Type
 	if msg := finishPlan(node, now); msg != "" {

@@ -140,12 +140,14 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (ctrl
 	}
 	result, runErr := r.advance(ctx, dep, records, ev)
 	updateStatus(dep, records, ev)
-	result = kube.Sooner(result, r.holdRowHeights(before, dep, ev.now))
+	heightsMoved := rowHeightsMoved(&before.Status, &dep.Status)
+	result = kube.Sooner(result, r.holdRowHeights(before, dep, heightsMoved, ev.now))
 	wrote, err := kube.PatchStatus(ctx, r.Hub, before, dep, depStatus)
 	if err != nil {
 		return ctrl.Result{}, aggregate.Join(runErr, err)
 	}
-	if wrote && rowHeightsMoved(&before.Status, &dep.Status) {
+	// A held change left the status as it was: nothing was written.
+	if wrote && heightsMoved {
 		r.Heights.Wrote(dep.UID, ev.now)
 	}
 	if runErr == nil && result.RequeueAfter == 0 {

@@ -10,9 +10,9 @@ import (
 
 // holdRowHeights keeps a status change that only moves node rows' heights out of dep (its status goes
 // back to before's) while dep's rows took heights less than Heights.Interval ago, and says when to
-// write them. Any other change writes the rows' heights with it.
-func (r *Reconciler) holdRowHeights(before, dep *seiv1alpha1.SeiNodeDeployment, now time.Time) time.Duration {
-	if !rowHeightsOnly(&before.Status, &dep.Status) {
+// write them. Any other change writes the rows' heights with it. moved is rowHeightsMoved(before, dep).
+func (r *Reconciler) holdRowHeights(before, dep *seiv1alpha1.SeiNodeDeployment, moved bool, now time.Time) time.Duration {
+	if !moved || !sameButRowHeights(&before.Status, &dep.Status) {
 		return 0
 	}
 	wait := r.Heights.Wait(dep.UID, now)
@@ -22,11 +22,8 @@ func (r *Reconciler) holdRowHeights(before, dep *seiv1alpha1.SeiNodeDeployment, 
 	return wait
 }
 
-// rowHeightsOnly reports whether next differs from prev in its node rows' heights alone.
-func rowHeightsOnly(prev, next *seiv1alpha1.SeiNodeDeploymentStatus) bool {
-	if !rowHeightsMoved(prev, next) {
-		return false
-	}
+// sameButRowHeights reports whether prev and next are equal but for their node rows' heights.
+func sameButRowHeights(prev, next *seiv1alpha1.SeiNodeDeploymentStatus) bool {
 	a, b := prev.DeepCopy(), next.DeepCopy()
 	for _, s := range []*seiv1alpha1.SeiNodeDeploymentStatus{a, b} {
 		for i := range s.Nodes {

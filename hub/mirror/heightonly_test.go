@@ -26,16 +26,16 @@ func TestHeightOnlyIsTheHeightAndTheMessageCarryingIt(t *testing.T) {
 	g := NewWithT(t)
 	a := running(100, seiv1alpha1.ReasonCaughtUp, "at height 100")
 	b := running(160, seiv1alpha1.ReasonCaughtUp, "at height 160")
-	g.Expect(HeightOnly(&a, &b)).To(BeTrue())
-	g.Expect(HeightOnly(&a, &a)).To(BeFalse(), "no change is no height change")
+	g.Expect(heightOnly(&a, &b)).To(BeTrue())
+	g.Expect(heightOnly(&a, &a)).To(BeFalse(), "no change is no height change")
 	behind := running(160, seiv1alpha1.ReasonCatchingUp, "catching up at height 160")
-	g.Expect(HeightOnly(&a, &behind)).To(BeFalse(), "a verdict turning")
+	g.Expect(heightOnly(&a, &behind)).To(BeFalse(), "a verdict turning")
 	image := b.DeepCopy()
 	image.CurrentImage = "seid:v2"
-	g.Expect(HeightOnly(&a, image)).To(BeFalse())
+	g.Expect(heightOnly(&a, image)).To(BeFalse())
 	ready := b.DeepCopy()
 	ready.Conditions[0].Message = "other"
-	g.Expect(HeightOnly(&a, ready)).To(BeFalse(), "another condition's message")
+	g.Expect(heightOnly(&a, ready)).To(BeFalse(), "another condition's message")
 }
 
 func TestOnlyAFullNodesHeightIsHeld(t *testing.T) {

@@ -13,7 +13,7 @@ import (
 // copy it. A validator's heights are copied as they come (the hub sets signing-state floors from
 // them), and so are those of a node with a halt height (an upgrade is judged by them).
 func (r *Reconciler) holdHeight(before, record *seiv1alpha1.SeiNode, now time.Time) time.Duration {
-	if record.Spec.Validator != nil || record.Spec.HaltHeight != 0 || !HeightOnly(&before.Status, &record.Status) {
+	if record.Spec.Validator != nil || record.Spec.HaltHeight != 0 || !heightOnly(&before.Status, &record.Status) {
 		return 0
 	}
 	wait := r.Heights.Wait(record.UID, now)
@@ -23,10 +23,10 @@ func (r *Reconciler) holdHeight(before, record *seiv1alpha1.SeiNode, now time.Ti
 	return wait
 }
 
-// HeightOnly reports whether next differs from prev in the block height alone: the height, and the
+// heightOnly reports whether next differs from prev in the block height alone: the height, and the
 // CaughtUp condition's message, which carries it. Anything else, a CaughtUp verdict turning
 // included, is a change of its own.
-func HeightOnly(prev, next *seiv1alpha1.SeiNodeStatus) bool {
+func heightOnly(prev, next *seiv1alpha1.SeiNodeStatus) bool {
 	if prev.Height == next.Height {
 		return false
 	}
